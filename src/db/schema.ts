@@ -1,0 +1,40 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface DB {
+  meta: { cle: string; valeur: string };
+  regions: { code: string; nom: string };
+  departements: { code: string; nom: string; region_code: string; type_liaison: number };
+  communes: { code: string; nom: string; departement_code: string; region_code: string; arrondissement: string | null; population: number };
+  communes_codes_postaux: { code_postal: string; commune_code: string };
+  organisations: { code: string; type: string; nom: string; departement_code: string | null; rattachement: string | null };
+  competences: { commune_code: string; branche: string; organisation_code: string; source: string; modifie_le: Timestamp };
+  comptes: {
+    id: Generated<string>;
+    email: string;
+    nom: string;
+    organisation_code: string;
+    roles: string[];
+    mot_de_passe_hash: string;
+    actif: Generated<boolean>;
+    echecs_connexion: Generated<number>;
+    verrouille_jusqu_a: Date | null;
+    version: Generated<number>;
+    cree_le: Generated<Date>;
+    modifie_le: Generated<Date>;
+  };
+  sessions: { jeton_hash: string; compte_id: string; csrf: string; expire_le: Timestamp; cree_le: Generated<Date> };
+  journal_audit: {
+    id: Generated<string>;
+    horodatage: Timestamp;
+    acteur_compte_id: string | null;
+    acteur_organisation: string | null;
+    action: string;
+    cible_type: string | null;
+    cible_id: string | null;
+    details: ColumnType<Record<string, unknown>, string, string>;
+    hash_precedent: string;
+    hash: string;
+  };
+}

@@ -1,0 +1,36 @@
+/** Reads the INSEE reference data shipped by @etalab/decoupage-administratif and the network file in data/. */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { buildNetwork, isCoveredDepartement, type Commune, type Departement, type NetworkData, type Region } from './network.ts';
+export type { Branche, Competence, Organisation } from './network.ts';
+
+const require = createRequire(import.meta.url);
+
+interface RawCommune {
+  code: string; nom: string; type: string; departement: string; region: string;
+  arrondissement?: string; population?: number; codesPostaux?: string[];
+}
+
+export function loadReferenceData() {
+  const regions = (require('@etalab/decoupage-administratif/data/regions.json') as Region[]).map(({ code, nom }) => ({ code, nom }));
+  const departements = (require('@etalab/decoupage-administratif/data/departements.json') as Departement[])
+    .map(({ code, nom, region, typeLiaison }) => ({ code, nom, region, typeLiaison }));
+  const attachedToCovered = new Set(['977', '978']);
+  const communes: Commune[] = (require('@etalab/decoupage-administratif/data/communes.json') as RawCommune[])
+    .filter((c) => c.type === 'commune-actuelle' && (isCoveredDepartement(c.departement) || attachedToCovered.has(c.departement)))
+    .map((c) => ({
+      code: c.code,
+      nom: c.nom,
+      departement: c.departement,
+      region: c.region,
+      arrondissement: c.arrondissement ?? null,
+      population: c.population ?? 0,
+      codesPostaux: c.codesPostaux ?? [],
+    }));
+  const network = JSON.parse(readFileSync(new URL('../../data/reseau.json', import.meta.url), 'utf8')) as NetworkData;
+  const { organisations, competences } = buildNetwork(departements, communes, network);
+  const packageVersion = (require('@etalab/decoupage-administratif/package.json') as { version: string }).version;
+  return { regions, departements, communes, organisations, competences, version: `${packageVersion}+reseau-${network.version}` };
+}
+
+export type ReferenceData = ReturnType<typeof loadReferenceData>;
