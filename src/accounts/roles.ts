@@ -1,0 +1,32 @@
+export const ROLES = ['agent', 'charge_echanges', 'pilote_local', 'pilote_national', 'dpo', 'administrateur'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  agent: "Agent d'accompagnement",
+  charge_echanges: 'Chargé des échanges',
+  pilote_local: 'Pilote local',
+  pilote_national: 'Pilote national',
+  dpo: 'Délégué à la protection des données',
+  administrateur: 'Administrateur',
+};
+
+export interface Actor {
+  compteId: string;
+  organisation: { code: string; nom: string; type: string };
+  roles: Role[];
+}
+
+export const hasRole = (actor: Actor, ...roles: Role[]) => roles.some((r) => actor.roles.includes(r));
+
+/** An administrator manages the accounts of their own organisation; a national organisation's administrator, every account. */
+export function canManageAccountsOf(actor: Actor, organisationCode: string): boolean {
+  if (!hasRole(actor, 'administrateur')) return false;
+  return actor.organisation.type === 'national' || actor.organisation.code === organisationCode;
+}
+
+/** The national pilot role only makes sense in a national organisation, and only there. */
+export function rolesAllowedFor(organisationType: string): Role[] {
+  return organisationType === 'national'
+    ? ['pilote_national', 'dpo', 'administrateur']
+    : ['agent', 'charge_echanges', 'pilote_local', 'dpo', 'administrateur'];
+}

@@ -1,0 +1,45 @@
+/** Opens and prepares a Passerelle database the same way for the server and the CLI. */
+import { countAccounts, ensureDemoAccounts } from './accounts/index.ts';
+import type { Config } from './config.ts';
+import { migrateToLatest, openDatabase, schemaVersion, type Database } from './db/index.ts';
+import { embeddedBusyMessage, embeddedHolder } from './db/lock.ts';
+import { ensureReferenceData } from './territories/index.ts';
+
+export interface PreparationReport {
+  migrations: string[];
+  referenceLoaded: boolean;
+  referenceVersion: string;
+  demoAccountsCreated: number;
+  schemaVersion: string | null;
+  durationMs: number;
+}
+
+export class EmbeddedDatabaseBusy extends Error {}
+
+export async function openInstance(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'demo'>, log: (message: string) => void = () => {}) {
+  const started = performance.now();
+  if (!config.databaseUrl) {
+    const holder = embeddedHolder(config.dataDir);
+    if (holder) throw new EmbeddedDatabaseBusy(embeddedBusyMessage(config.dataDir, holder));
+  }
+  const database: Database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir });
+  try {
+    const migrations = await migrateToLatest(database.db);
+    if (migrations.length) log(`Base ${database.kind} : ${migrations.length} migration(s) appliquée(s).`);
+    const reference = await ensureReferenceData(database.db);
+    if (reference.loaded) log(`Référentiel des territoires chargé (${reference.version}) en ${Math.round(reference.durationMs)} ms.`);
+    const demoAccountsCreated = config.demo ? await ensureDemoAccounts(database.db) : 0;
+    if (demoAccountsCreated) log(`${demoAccountsCreated} compte(s) de démonstration créé(s).`);
+    else if (!config.demo && (await countAccounts(database.db)) === 0) {
+      log('Aucun compte : créez le premier administrateur avec « npx passerelle comptes creer ».');
+    }
+    const report: PreparationReport = {
+      migrations, referenceLoaded: reference.loaded, referenceVersion: reference.version, demoAccountsCreated,
+      schemaVersion: await schemaVersion(database.db), durationMs: performance.now() - started,
+    };
+    return { database, report };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

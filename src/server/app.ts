@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/index.ts';
+import { installAccessControl, type RegisteredRoute } from './access.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { territoryRoutes } from './routes/territories.ts';
+
+z.config(z.locales.fr());
+
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+export interface Server { app: FastifyInstance; routes: RegisteredRoute[] }
+
+export async function buildServer(database: Database, config: Config, options: { logger?: boolean } = {}): Promise<Server> {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'] } : false,
+    bodyLimit: 20 * 1024 * 1024,
+    trustProxy: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const champs: Record<string, string> = {};
+      for (const issue of error.validation) {
+        const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.') || (issue.params as { issue?: { path?: string[] } })?.issue?.path?.join('.') || 'requete';
+        champs[field] ??= issue.message ?? 'valeur invalide';
+      }
+      return reply.code(400).send({ erreur: 'Certaines informations sont invalides : corrigez les champs signalés.', champs });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 429) return reply.code(429).send({ erreur: 'Trop de tentatives : patientez une minute avant de réessayer.' });
+    if (status >= 500) request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'erreur interne');
+    return reply.code(status).send({ erreur: status >= 500 ? 'Erreur interne du serveur : réessayez plus tard.' : 'Requête invalide.' });
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  const routes: RegisteredRoute[] = [];
+  installAccessControl(app, database, routes);
+
+  healthRoutes(app, database);
+  sessionRoutes(app, database, config);
+  accountRoutes(app, database);
+  territoryRoutes(app, database);
+  auditRoutes(app, database);
+
+  const hasWeb = existsSync(WEB_DIST + 'index.html');
+  if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/')) return reply.code(404).send({ erreur: "Cette adresse de l'API n'existe pas." });
+    if (request.method !== 'GET') return reply.code(404).send({ erreur: 'Page introuvable.' });
+    if (!hasWeb) return reply.code(503).type('text/plain; charset=utf-8').send("L'application web n'est pas construite : lancez « npm run build:web ».");
+    return reply.type('text/html; charset=utf-8').sendFile('index.html');
+  });
+  return { app, routes };
+}

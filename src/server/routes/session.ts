@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { login, logout } from '../../accounts/index.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../db/index.ts';
+import { actorOf, SESSION_COOKIE } from '../access.ts';
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+
+const credentials = z.object({
+  email: z.string({ error: "L'adresse e-mail est obligatoire." }).trim().min(1, { error: "L'adresse e-mail est obligatoire." }).max(254),
+  motDePasse: z.string({ error: 'Le mot de passe est obligatoire.' }).min(1, { error: 'Le mot de passe est obligatoire.' }).max(200),
+});
+
+export function sessionRoutes(app: FastifyInstance, database: Database, config: Config) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post('/api/session', {
+    schema: { body: credentials },
+    config: { access: 'public', rateLimit: { max: config.loginRatePerMinute, timeWindow: '1 minute' } },
+  }, async (request, reply) => {
+    const result = await login(database.db, request.body.email, request.body.motDePasse);
+    if (!result.ok) return reply.code(result.status).send({ erreur: result.erreur });
+    reply.setCookie(SESSION_COOKIE, result.session.token, {
+      path: '/', httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, expires: result.session.expiresAt,
+    });
+    return { compte: result.session.compte, csrfToken: result.session.csrf };
+  });
+
+  r.get('/api/session', { config: { access: 'authenticated' } }, async (request) => ({ compte: request.compte, csrfToken: request.csrf }));
+
+  r.delete('/api/session', { config: { access: 'authenticated' } }, async (request, reply) => {
+    await logout(database.db, request.sessionToken!, actorOf(request));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+}

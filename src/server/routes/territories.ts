@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import { z } from 'zod';
+import type { Database } from '../../db/index.ts';
+import { recordAudit } from '../../privacy/index.ts';
+import { importCompetenceCorrections, lookupPostalCode } from '../../territories/index.ts';
+import { actorOf } from '../access.ts';
+
+export function territoryRoutes(app: FastifyInstance, database: Database) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/territoires/code-postal/:cp', {
+    schema: { params: z.object({ cp: z.string() }) },
+    config: { access: 'public' },
+  }, async (request, reply) => {
+    const result = await lookupPostalCode(database.db, request.params.cp);
+    if (!result.ok) return reply.code(result.status).send({ erreur: result.erreur });
+    return { codePostal: result.codePostal, communes: result.communes };
+  });
+
+  /** Commune-by-commune competence corrections, CSV `commune;branche;organisation`; national administrators only. */
+  r.post('/api/territoires/competences', { config: { access: { roles: ['administrateur'] } } }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.organisation.type !== 'national') {
+      return reply.code(403).send({ erreur: "Seul un administrateur national peut corriger la compétence territoriale des organismes." });
+    }
+    if (typeof request.body !== 'string' || request.body.trim() === '') {
+      return reply.code(400).send({ erreur: 'Envoyez un fichier CSV (commune;branche;organisation) avec le type text/csv.' });
+    }
+    const report = await importCompetenceCorrections(database.db, request.body);
+    await recordAudit(database.db, {
+      action: 'competences_importees', acteur: { compteId: actor.compteId, organisation: actor.organisation.code },
+      details: { appliquees: report.appliquees, rejetees: report.rejetees.length },
+    });
+    return report;
+  });
+}
