@@ -55,7 +55,7 @@ export async function verifyAuditChain(db: Kysely<DB>, pageSize = 5000): Promise
       .select(['horodatage', 'acteur_compte_id', 'acteur_organisation', 'action', 'cible_type', 'cible_id', 'details', 'hash_precedent', 'hash',
         sql<string>`id::text`.as('id')])
       .where(sql`id`, '>', sql`${afterId}::bigint`)
-      .orderBy('id').limit(pageSize).execute();
+      .orderBy(sql`journal_audit.id`).limit(pageSize).execute();
     if (rows.length === 0) return { ok: true, entries: total };
     const entries: ChainedEntry[] = rows.map((r) => ({
       id: r.id,
@@ -82,7 +82,7 @@ export async function verifyAuditChain(db: Kysely<DB>, pageSize = 5000): Promise
 export async function recentAudit(db: Kysely<DB>, filter: { organisation?: string; limit?: number }) {
   let q = db.selectFrom('journal_audit')
     .select([sql<string>`id::text`.as('id'), 'horodatage', 'acteur_compte_id', 'acteur_organisation', 'action', 'cible_type', 'cible_id', 'details'])
-    .orderBy('id', 'desc').limit(filter.limit ?? 100);
+    .orderBy(sql`journal_audit.id`, 'desc').limit(filter.limit ?? 100);
   if (filter.organisation) q = q.where('acteur_organisation', '=', filter.organisation);
   return q.execute();
 }

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { recordAudit } from '../../privacy/index.ts';
+import { importCompetenceCorrections, lookupPostalCode } from '../../territories/index.ts';
+import { fail, out, withInstance } from '../instance.ts';
+
+export function registerTerritories(program: Command) {
+  const t = program.command('territoires').description('Communes, codes postaux et organismes compétents');
+  t.command('code-postal <cp>')
+    .description('Affiche les communes du code postal et leurs Caf, CPAM et Carsat compétentes')
+    .option('--json', 'sortie JSON')
+    .action((cp: string, options: { json?: boolean }) => withInstance(async (database) => {
+      const result = await lookupPostalCode(database.db, cp);
+      if (!result.ok) return fail(result.erreur, 2);
+      if (options.json) return out(JSON.stringify(result.communes, null, 2));
+      for (const c of result.communes) {
+        out(`${c.code} ${c.nom} (${c.departement.nom}) — Caf : ${c.caf?.nom ?? '?'} [${c.caf?.code ?? '-'}] · ` +
+          `CPAM : ${c.cpam?.nom ?? '?'} [${c.cpam?.code ?? '-'}] · Carsat : ${c.carsat?.nom ?? '?'} [${c.carsat?.code ?? '-'}]`);
+      }
+    }));
+  t.command('import-competences <fichier>')
+    .description('Corrige la compétence commune par commune depuis un CSV « commune;branche;organisation »')
+    .action((file: string) => withInstance(async (database) => {
+      let content: string;
+      try {
+        content = readFileSync(file, 'utf8');
+      } catch {
+        return fail(`Fichier illisible : ${file}`, 2);
+      }
+      const report = await importCompetenceCorrections(database.db, content);
+      await recordAudit(database.db, { action: 'competences_importees', details: { appliquees: report.appliquees, rejetees: report.rejetees.length, origine: 'cli' } });
+      out(`${report.appliquees} correction(s) appliquée(s), ${report.rejetees.length} ligne(s) rejetée(s).`);
+      for (const r of report.rejetees) out(`  ligne ${r.ligne} : ${r.raison}`);
+      if (report.rejetees.length) process.exitCode = 3;
+    }));
+}

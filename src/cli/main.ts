@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerAccounts } from './commands/accounts.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerGenerate } from './commands/generate.ts';
+import { registerInit } from './commands/init.ts';
+import { registerTerritories } from './commands/territories.ts';
+
+const program = new Command('passerelle')
+  .description('Passerelle : offres coordonnées et aller-vers entre la Caf, la CPAM et la Carsat.\n' +
+    'Les commandes travaillent sur la base embarquée de PASSERELLE_DATA_DIR (./var par défaut) ou sur DATABASE_URL.')
+  .showHelpAfterError();
+
+registerInit(program);
+registerAudit(program);
+registerTerritories(program);
+registerAccounts(program);
+registerGenerate(program);
+
+await program.parseAsync(process.argv);
