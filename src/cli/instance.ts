@@ -3,23 +3,44 @@ import type { Database } from '../db/index.ts';
 import { EmbeddedDatabaseBusy, openInstance } from '../instance.ts';
 
 export const out = (message: string) => process.stdout.write(`${message}\n`);
-export const fail = (message: string, code = 1): never => {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
+
+/** A refusal to report in French with an exit code (2: bad input, 1: failure, 3: partly rejected input). */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export const fail = (message: string, exitCode = 1): never => {
+  throw new CliError(message, exitCode);
 };
 
-/** Opens the same database as the server, preparing it the same way when it is new. */
-export async function withInstance<T>(work: (database: Database) => Promise<T>): Promise<T> {
+/** Opens the same database as the server, preparing it the same way when it is new. The work returns an exit code. */
+export async function withInstance(work: (database: Database) => Promise<number | void>): Promise<void> {
   const config = readConfig();
+  let exitCode = 0;
+  let message: string | undefined;
   let opened;
   try {
     opened = await openInstance(config, (m) => process.stderr.write(`${m}\n`));
   } catch (error) {
-    return fail(error instanceof EmbeddedDatabaseBusy ? error.message : `Impossible d'ouvrir la base : ${(error as Error).message}`);
+    message = error instanceof EmbeddedDatabaseBusy ? error.message : `Impossible d'ouvrir la base : ${(error as Error).message}`;
+    exitCode = 1;
   }
-  try {
-    return await work(opened.database);
-  } finally {
-    await opened.database.close();
+  if (opened) {
+    try {
+      exitCode = (await work(opened.database)) ?? 0;
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      message = error.message;
+      exitCode = error.exitCode;
+    } finally {
+      await opened.database.close();
+    }
   }
+  if (message) process.stderr.write(`${message}\n`);
+  // set after closing: the embedded engine's runtime resets the exit code when it shuts down
+  process.exitCode = exitCode;
 }

@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerInit } from './commands/init.ts';
 import { registerTerritories } from './commands/territories.ts';
+import { CliError } from './instance.ts';
 
 const program = new Command('passerelle')
   .description('Passerelle : offres coordonnées et aller-vers entre la Caf, la CPAM et la Carsat.\n' +
@@ -16,4 +17,10 @@ registerTerritories(program);
 registerAccounts(program);
 registerGenerate(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CliError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = error.exitCode;
+}

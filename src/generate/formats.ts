@@ -330,14 +330,23 @@ export function csvHeader(kind: ExtractKind): string {
   return EXTRACT_FORMATS[kind].columns.map((col) => col.name).join(CSV_SEPARATOR) + CSV_LINE_END;
 }
 
+/** Column names, and whether a value may hold a character that needs quoting (free text only). */
+const LAYOUTS = new Map<string, { names: string[]; free: boolean[] }>(
+  Object.values(EXTRACT_FORMATS).map((f: ExtractFormat) => [f.kind, {
+    names: f.columns.map((col) => col.name),
+    free: f.columns.map((col) => col.type === 'text' || col.raw === true),
+  }]),
+);
+
 /** One CSV line (with its line end) from a row, in the column order of the format. */
 export function csvLine<K extends ExtractKind>(kind: K, row: ExtractRow<K>): string {
-  const columns = EXTRACT_FORMATS[kind].columns;
+  const { names, free } = LAYOUTS.get(kind) as { names: string[]; free: boolean[] };
+  const values = row as Record<string, string>;
   let line = '';
-  for (let i = 0; i < columns.length; i++) {
-    const value = (row as Record<string, string>)[(columns[i] as ColumnDefinition).name];
+  for (let i = 0; i < names.length; i++) {
+    const value = values[names[i] as string] ?? '';
     if (i > 0) line += CSV_SEPARATOR;
-    line += csvField(value ?? '');
+    line += free[i] ? csvField(value) : value;
   }
   return line + CSV_LINE_END;
 }

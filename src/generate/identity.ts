@@ -6,7 +6,7 @@
  * E-mail domains use the reserved `.example` top-level domain (RFC 2606): no message can ever
  * reach a real person. Phone numbers are random and may exist: never dial them.
  */
-import { fakerFR } from '@faker-js/faker';
+import { faker as fakerFR } from '@faker-js/faker/locale/fr';
 import { nirKey } from '../shared/nir.ts';
 import { civilFromDays } from './calendar.ts';
 import type { CommuneGeo, DepartementGeo, Geography } from './geography.ts';
@@ -64,17 +64,19 @@ function regionalList(departement: string): readonly string[] | null {
   return null;
 }
 
-const LAST_NAMES = [...fakerPerson.last_name.generic, ...EXTRA_LAST_NAMES];
-
 export function stripAccents(text: string): string {
   return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 }
 
+/** Birth names as registers write them: capitals, no accents. */
+const upper = (names: readonly string[]) => names.map((n) => stripAccents(n).toUpperCase());
+const LAST_NAMES = upper([...fakerPerson.last_name.generic, ...EXTRA_LAST_NAMES]);
+const REGIONAL_UPPER = new Map(Object.entries(REGIONAL_LAST_NAMES).map(([k, v]) => [v, upper(v)]));
+
 export function lastName(rng: Rng, departement: string): string {
   const regional = regionalList(departement);
   const share = departement.length === 3 ? 0.55 : 0.3;
-  const name = regional && rng.chance(share) ? rng.pick(regional) : rng.pick(LAST_NAMES);
-  return stripAccents(name).toUpperCase();
+  return regional && rng.chance(share) ? rng.pick(REGIONAL_UPPER.get(regional) ?? regional) : rng.pick(LAST_NAMES);
 }
 
 export function firstName(rng: Rng, sexe: Sexe, birthYear: number): string {
@@ -105,20 +107,21 @@ export class NirRegistry {
 
   /** Adds a NIR body (13 characters); returns false when it may already have been given. */
   add(body: string): boolean {
-    const n = Number(body.replace('2A', '19').replace('2B', '18'));
+    const n = Number(body.charCodeAt(6) > 57 ? body.replace('2A', '19').replace('2B', '18') : body);
     const lo = n % 4294967296;
     const hi = Math.floor(n / 4294967296);
     const h1 = fmix32((lo ^ fmix32(hi + 0x9e3779b9)) >>> 0);
     const h2 = fmix32((hi ^ fmix32(lo + 0x7f4a7c15)) >>> 0) | 1;
-    const positions: number[] = [];
     let present = true;
-    for (let i = 0; i < NirRegistry.HASHES; i++) {
+    for (let i = 0; i < NirRegistry.HASHES && present; i++) {
       const pos = ((h1 + Math.imul(i, h2)) >>> 0) & this.mask;
-      positions.push(pos);
       if (((this.bits[pos >>> 5] as number) & (1 << (pos & 31))) === 0) present = false;
     }
     if (present) return false;
-    for (const pos of positions) this.bits[pos >>> 5] = (this.bits[pos >>> 5] as number) | (1 << (pos & 31));
+    for (let i = 0; i < NirRegistry.HASHES; i++) {
+      const pos = ((h1 + Math.imul(i, h2)) >>> 0) & this.mask;
+      this.bits[pos >>> 5] = (this.bits[pos >>> 5] as number) | (1 << (pos & 31));
+    }
     return true;
   }
 
@@ -239,8 +242,15 @@ const EMAIL_DOMAINS = new Weighted<string>([
   ['outlook.example', 6], ['sfr.example', 4], ['laposte.example', 4], ['wanadoo.example', 3], ['icloud.example', 3],
 ]);
 
+const slugs = new Map<string, string>();
+/** Names come from bounded lists: the slugs are cached. */
 function emailSlug(text: string): string {
-  return stripAccents(text).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  let slug = slugs.get(text);
+  if (slug === undefined) {
+    slug = stripAccents(text).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    if (slugs.size < 10_000) slugs.set(text, slug);
+  }
+  return slug;
 }
 
 /** A well-formed e-mail address built from the person's name. */
@@ -290,10 +300,9 @@ function fixedPrefix(dept: DepartementGeo): string {
   }
 }
 
+/** `count` random digits (count ≤ 9). */
 function digits(rng: Rng, count: number): string {
-  let s = '';
-  for (let i = 0; i < count; i++) s += String(rng.int(0, 9));
-  return s;
+  return String(rng.int(0, 10 ** count - 1)).padStart(count, '0');
 }
 
 /** A valid phone number, 10 digits national form. Older people have more fixed lines. */
@@ -363,6 +372,6 @@ export function contacts(rng: Rng, dept: DepartementGeo, prenom: string, nom: st
 export function allocataireNumber(index: number, offset: number): string {
   const span = 9_000_000;
   const a = 7_654_321; // coprime with 9 000 000 = 2^6 · 3^2 · 5^6
-  const n = (Number((BigInt(index) * BigInt(a) + BigInt(offset)) % BigInt(span)) + 1_000_000);
-  return String(n);
+  // index < 9e6 and a < 8e6: the product stays far below 2^53, exact in floating point
+  return String(((index % span) * a + offset) % span + 1_000_000);
 }

@@ -2,20 +2,20 @@ import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { parseCompetenceCsv, parsePostalCode, type RejectedRow } from './postal.ts';
-import { loadReferenceData } from './reference.ts';
+import { loadReferenceData, shippedReferenceVersion } from './reference.ts';
 import { territoriesRepository, type CommuneCompetente } from './repository.ts';
 
 export { parsePostalCode, parseCompetenceCsv, TYPES_BY_BRANCHE } from './postal.ts';
 export { buildNetwork, avecArticle, BRANCHES, type Branche, type Organisation, type OrganisationType } from './network.ts';
-export { loadReferenceData, type ReferenceData } from './reference.ts';
+export { loadReferenceData, shippedReferenceVersion, type ReferenceData } from './reference.ts';
 export type { CommuneCompetente } from './repository.ts';
 
 /** Loads the reference data when it is missing or older than the shipped version. Returns what was done. */
 export async function ensureReferenceData(db: Kysely<DB>): Promise<{ loaded: boolean; version: string; durationMs: number }> {
   const started = performance.now();
-  const data = loadReferenceData();
   const current = await territoriesRepository.referenceVersion(db);
-  if (current === data.version) return { loaded: false, version: current, durationMs: performance.now() - started };
+  if (current === shippedReferenceVersion()) return { loaded: false, version: current, durationMs: performance.now() - started };
+  const data = loadReferenceData();
   await territoriesRepository.replaceReferenceData(db, data);
   return { loaded: true, version: data.version, durationMs: performance.now() - started };
 }

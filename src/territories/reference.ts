@@ -11,6 +11,14 @@ interface RawCommune {
   arrondissement?: string; population?: number; codesPostaux?: string[];
 }
 
+const readNetwork = () => JSON.parse(readFileSync(new URL('../../data/reseau.json', import.meta.url), 'utf8')) as NetworkData;
+
+/** The version of the shipped reference data, cheap to compute: INSEE package version + network file version. */
+export function shippedReferenceVersion(): string {
+  const packageVersion = (require('@etalab/decoupage-administratif/package.json') as { version: string }).version;
+  return `${packageVersion}+reseau-${readNetwork().version}`;
+}
+
 export function loadReferenceData() {
   const regions = (require('@etalab/decoupage-administratif/data/regions.json') as Region[]).map(({ code, nom }) => ({ code, nom }));
   const departements = (require('@etalab/decoupage-administratif/data/departements.json') as Departement[])
@@ -27,10 +35,8 @@ export function loadReferenceData() {
       population: c.population ?? 0,
       codesPostaux: c.codesPostaux ?? [],
     }));
-  const network = JSON.parse(readFileSync(new URL('../../data/reseau.json', import.meta.url), 'utf8')) as NetworkData;
-  const { organisations, competences } = buildNetwork(departements, communes, network);
-  const packageVersion = (require('@etalab/decoupage-administratif/package.json') as { version: string }).version;
-  return { regions, departements, communes, organisations, competences, version: `${packageVersion}+reseau-${network.version}` };
+  const { organisations, competences } = buildNetwork(departements, communes, readNetwork());
+  return { regions, departements, communes, organisations, competences, version: shippedReferenceVersion() };
 }
 
 export type ReferenceData = ReturnType<typeof loadReferenceData>;

@@ -2,11 +2,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest, openDatabase, LATEST_SCHEMA_VERSION } from '../../src/db/index.ts';
-import { ensureReferenceData, loadReferenceData } from '../../src/territories/index.ts';
+import { ensureReferenceData, shippedReferenceVersion } from '../../src/territories/index.ts';
 
 /** Builds once a PGlite template (migrated, reference data loaded) that every integration test file clones. */
 export default async function setup() {
-  const file = join(tmpdir(), `passerelle-template-${LATEST_SCHEMA_VERSION}-${loadReferenceData().version}.tar`);
+  const file = join(tmpdir(), `passerelle-template-${LATEST_SCHEMA_VERSION}-${shippedReferenceVersion()}.tar`);
   if (!existsSync(file)) {
     const database = await openDatabase({});
     await migrateToLatest(database.db);

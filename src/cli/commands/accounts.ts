@@ -4,7 +4,7 @@ import { fail, out, withInstance } from '../instance.ts';
 
 async function readPassword(): Promise<string> {
   if (process.env.PASSERELLE_MOT_DE_PASSE) return process.env.PASSERELLE_MOT_DE_PASSE;
-  if (process.stdin.isTTY) fail('Donnez le mot de passe par la variable PASSERELLE_MOT_DE_PASSE ou sur l’entrée standard.', 2);
+  if (process.stdin.isTTY) return fail('Donnez le mot de passe par la variable PASSERELLE_MOT_DE_PASSE ou sur l’entrée standard.', 2);
   let data = '';
   for await (const chunk of process.stdin) data += chunk;
   return data.split(/\r?\n/)[0] ?? '';
@@ -20,7 +20,11 @@ export function registerAccounts(program: Command) {
       const parsed = newAccountSchema.safeParse({
         email: o.email, nom: o.nom, organisationCode: o.organisation, roles: o.roles.split(',').map((r) => r.trim()), motDePasse: await readPassword(),
       });
-      if (!parsed.success) return fail(parsed.error.issues.map((i) => `${i.path.join('.')} : ${i.message}`).join('\n'), 2);
+      if (!parsed.success) {
+        process.stderr.write(`${parsed.error.issues.map((i) => `${i.path.join('.')} : ${i.message}`).join('\n')}\n`);
+        process.exitCode = 2;
+        return;
+      }
       await withInstance(async (database) => {
         const result = await createAccount(database.db, null, parsed.data);
         if (!result.ok) return fail([result.erreur, ...Object.entries(result.champs ?? {}).map(([k, v]) => `  ${k} : ${v}`)].join('\n'), 2);

@@ -8,7 +8,10 @@ export function registerAudit(program: Command) {
     .description("Vérifie le chaînage du journal d'audit et signale le premier maillon rompu")
     .action(() => withInstance(async (database) => {
       const check = await verifyAuditChain(database.db);
-      if (check.ok) return out(`Journal d'audit intègre : ${check.entries} entrée(s) vérifiée(s).`);
-      fail(`Journal d'audit ROMPU à l'entrée ${check.brokenAt} : ${check.reason}.`, 1);
+      if (check.ok) {
+        out(`Journal d'audit intègre : ${check.entries} entrée(s) vérifiée(s).`);
+        return 0;
+      }
+      return fail(`Journal d'audit ROMPU à l'entrée ${check.brokenAt} : ${check.reason}.`, 1);
     }));
 }

@@ -12,7 +12,10 @@ export function registerTerritories(program: Command) {
     .action((cp: string, options: { json?: boolean }) => withInstance(async (database) => {
       const result = await lookupPostalCode(database.db, cp);
       if (!result.ok) return fail(result.erreur, 2);
-      if (options.json) return out(JSON.stringify(result.communes, null, 2));
+      if (options.json) {
+        out(JSON.stringify(result.communes, null, 2));
+        return 0;
+      }
       for (const c of result.communes) {
         out(`${c.code} ${c.nom} (${c.departement.nom}) — Caf : ${c.caf?.nom ?? '?'} [${c.caf?.code ?? '-'}] · ` +
           `CPAM : ${c.cpam?.nom ?? '?'} [${c.cpam?.code ?? '-'}] · Carsat : ${c.carsat?.nom ?? '?'} [${c.carsat?.code ?? '-'}]`);
@@ -31,6 +34,6 @@ export function registerTerritories(program: Command) {
       await recordAudit(database.db, { action: 'competences_importees', details: { appliquees: report.appliquees, rejetees: report.rejetees.length, origine: 'cli' } });
       out(`${report.appliquees} correction(s) appliquée(s), ${report.rejetees.length} ligne(s) rejetée(s).`);
       for (const r of report.rejetees) out(`  ligne ${r.ligne} : ${r.raison}`);
-      if (report.rejetees.length) process.exitCode = 3;
+      return report.rejetees.length ? 3 : 0;
     }));
 }

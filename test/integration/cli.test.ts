@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/index.ts';
+import { holdEmbedded } from '../../src/db/lock.ts';
+import { POSTGRES_URL } from '../helpers/database.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-cli-'));
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], {
+      env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prepares a fresh data folder like the server does', async () => {
+    const result = await cli(['init']);
+    expect(result.stderr).toMatch(/migration\(s\) appliquée\(s\)/);
+    expect(result.stdout).toMatch(/34\d{3} communes/);
+    expect(result.code).toBe(0);
+    const again = await cli(['territoires', 'code-postal', '83000']);
+    expect(again.stdout).toMatch(/Toulon .*Caf du Var \[caf-83\].*CPAM du Var \[cpam-83\]/);
+    expect(again.stderr).not.toMatch(/migration/);
+  });
+
+  it('verifies the audit trail, then finds the first broken link after tampering', async () => {
+    const ok = await cli(['audit', 'verify']);
+    expect(ok.stdout).toMatch(/intègre : \d+ entrée/);
+    expect(ok.code).toBe(0);
+
+    const database = await openDatabase({ dataDir });
+    await sql`ALTER TABLE journal_audit DISABLE TRIGGER journal_audit_no_update`.execute(database.db);
+    await sql`UPDATE journal_audit SET action = 'falsifie' WHERE id = 4`.execute(database.db);
+    await database.close();
+
+    const broken = await cli(['audit', 'verify']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/ROMPU à l'entrée 4/);
+  });
+
+  it('reports bad rows of a competence CSV with their line and a non-zero exit', async () => {
+    const file = join(dataDir, 'corrections.csv');
+    writeFileSync(file, 'commune;branche;organisation\n83137;cpam;cpam-83\n83137;cpam;nulle-part\n');
+    const result = await cli(['territoires', 'import-competences', file]);
+    expect(result.stdout).toMatch(/1 correction\(s\) appliquée\(s\), 1 ligne\(s\) rejetée\(s\)/);
+    expect(result.stdout).toMatch(/ligne 3 : organisation inconnue/);
+    expect(result.code).toBe(3);
+  });
+
+  it('says clearly when the server holds the embedded database', async () => {
+    // a live process (this test runner) claims the folder the way the server does
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    writeFileSync(join(dataDir, 'serveur.pid'), JSON.stringify({ pid: holder.pid, port: 3000 }));
+    try {
+      const result = await cli(['audit', 'verify']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/utilisée par le serveur Passerelle \(processus \d+, port 3000\)/);
+    } finally {
+      holder.kill();
+      holdEmbedded(dataDir, 0)();
+    }
+  });
+
+  it('validates its options in French', async () => {
+    const result = await cli(['territoires', 'code-postal', '8300']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/5 chiffres/);
+  });
+});
