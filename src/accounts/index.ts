@@ -26,7 +26,7 @@ export const newAccountSchema = z.object({
   nom: z.string({ error: 'Le nom est obligatoire.' }).trim().min(1, { error: 'Le nom est obligatoire.' }).max(200),
   organisationCode: z.string({ error: "L'organisation est obligatoire." }).min(1, { error: "L'organisation est obligatoire." }),
   roles: z.array(z.enum(ROLES, { error: 'Rôle inconnu.' }), { error: 'Choisissez au moins un rôle.' }).min(1, { error: 'Choisissez au moins un rôle.' }),
-  motDePasse: z.string({ error: 'Le mot de passe est obligatoire.' }),
+  motDePasse: z.string({ error: 'Le mot de passe est obligatoire.' }).min(12, { error: 'Le mot de passe doit compter au moins 12 caractères.' }),
 });
 export type NewAccount = z.infer<typeof newAccountSchema>;
 

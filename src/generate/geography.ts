@@ -14,6 +14,8 @@ const require = createRequire(import.meta.url);
 export interface CommuneGeo {
   code: string;
   nom: string;
+  /** INSEE "type de liaison": how to say "de <commune>" (0 de, 1 d', 2 du, 3 de la, 4 des, 5 de l'). */
+  typeLiaison: number;
   codesPostaux: readonly string[];
   population: number;
 }
@@ -83,6 +85,7 @@ export function isGeneratedDepartement(code: string): boolean {
 interface RawCommune {
   code: string;
   nom: string;
+  typeLiaison?: number;
   type: string;
   departement: string;
   population?: number;
@@ -107,6 +110,7 @@ export function loadGeography(): Geography {
     const commune: CommuneGeo = {
       code: raw.code,
       nom: raw.nom,
+      typeLiaison: raw.typeLiaison ?? 0,
       codesPostaux: raw.codesPostaux ?? [],
       population: raw.population ?? 0,
     };
@@ -174,7 +178,7 @@ export function buildEstablishments(departement: string, communes: readonly Comm
     return id;
   };
   for (const commune of byPopulation.slice(0, hospitals)) {
-    const nom = `Centre hospitalier de ${commune.nom}`;
+    const nom = `Centre hospitalier ${deCommune(commune)}`;
     result.push({ finess: finess(nom), nom, codeCommune: commune.code, maternite: true });
   }
   for (let i = 0; i < clinics; i++) {
@@ -183,4 +187,16 @@ export function buildEstablishments(departement: string, communes: readonly Comm
     result.push({ finess: finess(nom), nom, codeCommune: commune.code, maternite: i === 0 });
   }
   return result;
+}
+
+/** "de Toulon", "d’Aix-en-Provence", "du Mans", "de La Ciotat", "des Pennes-Mirabeau", "de l’Isle-sur-la-Sorgue". */
+export function deCommune(commune: Pick<CommuneGeo, 'nom' | 'typeLiaison'>): string {
+  const { nom } = commune;
+  switch (commune.typeLiaison) {
+    case 1: return `d’${nom}`;
+    case 2: return nom.startsWith('Le ') ? `du ${nom.slice(3)}` : `de ${nom}`;
+    case 4: return nom.startsWith('Les ') ? `des ${nom.slice(4)}` : `de ${nom}`;
+    case 5: return /^L['’]/.test(nom) ? `de l’${nom.slice(2)}` : `de ${nom}`;
+    default: return `de ${nom}`;
+  }
 }

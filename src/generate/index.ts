@@ -6,7 +6,7 @@
  * - EXTRACT_FORMATS: the definition of every file and column, for the code that reads them.
  * - checkCell / checkHeader: validate a file against those definitions.
  */
-export { generateExtracts, planPeople, samplePeople, type GenerateOptions, type GenerateReport } from './run.ts';
+export { generateExtracts, listDepartements, planPeople, samplePeople, type GenerateOptions, type GenerateReport } from './run.ts';
 export type { WrittenFile } from './files.ts';
 export {
   EXTRACT_FORMATS, EXTRACT_KINDS, CSV_SEPARATOR, CSV_LINE_END,

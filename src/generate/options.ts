@@ -33,11 +33,13 @@ export class GenerateOptionsError extends Error {
 
 const DEPARTEMENTS_ACCEPTES = 'codes acceptés : 01 à 95 (2A et 2B pour la Corse), 971, 972, 973, 974, 976, ou « all » pour tous les départements';
 
+/** 'all', or the code of a département with its own Caf and CPAM (metropole, DROM), or null. */
 export function normalizeDepartement(input: string): string | null {
   const code = input.trim().toUpperCase();
   if (code === 'ALL') return ALL_DEPARTEMENTS;
   const padded = /^\d$/.test(code) ? `0${code}` : code;
-  return isGeneratedDepartement(padded) && (/^(0[1-9]|[1-8]\d|9[0-5]|2A|2B)$/.test(padded) || padded.length === 3) ? padded : null;
+  const metropole = /^(0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5])$/.test(padded);
+  return metropole || (padded.length === 3 && isGeneratedDepartement(padded)) ? padded : null;
 }
 
 /** Checks every option and reports all problems at once. */

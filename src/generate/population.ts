@@ -129,7 +129,7 @@ export interface Person {
 export type KindCounts = Record<PersonKind, number>;
 
 /** Share of plain allocataires who are retired (for the national retiree total). */
-const PLAIN_ALLOCATAIRE_RETIRED_SHARE = 0.07;
+const PLAIN_ALLOCATAIRE_RETIRED_SHARE = 0.115;
 const ALLOCATAIRE_SHARE = { naissance: 0.8, arret: 0.22, sortie_hospitalisation: 0.3 } as const;
 
 /**
@@ -193,6 +193,11 @@ export interface PopulationContext {
   dept: DepartementGeo;
   month: ExtractMonth;
   rng: Rng;
+  /**
+   * Draws of the NIRs only: a NIR redrawn to avoid a duplicate (more frequent in an `all` run)
+   * changes that NIR and nothing else of the département's data.
+   */
+  nirRng: Rng;
   nirs: NirRegistry;
 }
 
@@ -245,7 +250,7 @@ export class PopulationGenerator {
     const p = this.base('separation', sexe, rng.normal(37, 8, 20, 64));
     const nombreEnfants = avecEnfant ? CHILDREN_AT_SEPARATION.sample(rng) : 0;
     const foyer: Foyer = modeGarde === 'exclusive_declarant' || modeGarde === 'alternee'
-      ? { situation: 'separe', configuration: 'famille_monoparentale', enfants: nombreEnfants, agePlusJeune: youngestChild(rng, p.age, 17) }
+      ? { situation: 'separe', configuration: 'famille_monoparentale', enfants: nombreEnfants, agePlusJeune: youngestChild(rng, p.age, 17) ?? 17 }
       : { situation: 'separe', configuration: 'personne_seule', enfants: 0, agePlusJeune: null };
     this.addAllocataire(p, foyer, { violence: VIOLENCE.risqueSeparation, asf: modeGarde === 'exclusive_declarant' ? 0.4 : modeGarde === 'alternee' ? 0.05 : 0 });
     const dateDeclaration = month.firstDay + rng.int(0, month.days - 1);
@@ -442,7 +447,7 @@ export class PopulationGenerator {
   // -- building blocks --
 
   private base(kind: PersonKind, sexe: Sexe, ageYears: number): Person {
-    const { rng, month, dept, geo, nirs } = this.ctx;
+    const { rng, nirRng, month, dept, geo, nirs } = this.ctx;
     const birthDay = month.lastDay - Math.floor(ageYears * 365.2425) - rng.int(0, 1);
     const age = ageAt(birthDay, month.lastDay);
     const birthYear = civilFromDays(birthDay).y;
@@ -455,7 +460,7 @@ export class PopulationGenerator {
       age,
       nom,
       prenom,
-      nir: makeNir(rng, nirs, geo, dept, sexe, birthDay),
+      nir: makeNir(nirRng, nirs, geo, dept, sexe, birthDay),
       adresse: address(rng, dept),
       contacts: contacts(rng, dept, prenom, nom, birthYear, age),
       allocataire: null,

@@ -4,8 +4,10 @@ import { extractMonth } from './calendar.ts';
 import { ExtractWriter, type WrittenFile } from './files.ts';
 import { loadGeography, type DepartementGeo } from './geography.ts';
 import { NirRegistry } from './identity.ts';
-import { ALL_DEPARTEMENTS, validateGenerateOptions } from './options.ts';
-import { KindSequence, planDepartement, PopulationGenerator, totalPeople, type KindCounts, type Person, type PersonKind } from './population.ts';
+import { ALL_DEPARTEMENTS, GenerateOptionsError, validateGenerateOptions } from './options.ts';
+import {
+  KindSequence, PERSON_KINDS, planDepartement, PopulationGenerator, totalPeople, type KindCounts, type Person, type PersonKind,
+} from './population.ts';
 import { Rng } from './random.ts';
 import { writePerson } from './rows.ts';
 
@@ -19,6 +21,12 @@ export interface GenerateOptions {
   scale?: number;
   /** Same seed and options ⇒ byte-identical files (default 1). */
   seed?: number;
+  /**
+   * Exact number of people of some kinds per département, instead of the plan drawn from the
+   * population (for tests and benchmarks that need, say, 300 AJPA applicants without a million
+   * insured people). Kinds not listed keep their planned number.
+   */
+  people?: Partial<KindCounts>;
   /** Called about every thousand people and at the end of each département. */
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -49,6 +57,11 @@ function departementsOf(code: string): DepartementGeo[] {
   return [dept];
 }
 
+/** The départements a run can cover (metropole + DROM), with the population the volumes are scaled on. */
+export function listDepartements(): { code: string; nom: string; population: number }[] {
+  return loadGeography().departements.map(({ code, nom, population }) => ({ code, nom, population }));
+}
+
 /** The people of each kind planned for a département (same numbers as a run with these options). */
 export function planPeople(departement: string, month: string, scale: number, seed: number): KindCounts {
   const geo = loadGeography();
@@ -56,14 +69,28 @@ export function planPeople(departement: string, month: string, scale: number, se
   return planDepartement(dept as DepartementGeo, geo.nationalPopulation, scale, new Rng(`${seed}|${departement}|${month}|plan`));
 }
 
+function checkPeople(people: Partial<KindCounts> | undefined): Partial<KindCounts> {
+  const problems: string[] = [];
+  for (const [kind, n] of Object.entries(people ?? {})) {
+    if (!(PERSON_KINDS as readonly string[]).includes(kind)) problems.push(`Profil inconnu : « ${kind} » ; profils : ${PERSON_KINDS.join(', ')}.`);
+    else if (!Number.isInteger(n) || (n as number) < 0) problems.push(`Nombre de personnes invalide pour « ${kind} » : ${n} ; attendu un entier positif ou nul.`);
+  }
+  if (problems.length > 0) throw new GenerateOptionsError(problems);
+  return people ?? {};
+}
+
 export async function generateExtracts(options: GenerateOptions): Promise<GenerateReport> {
   const valid = validateGenerateOptions(options);
+  const people = checkPeople(options.people);
   const started = performance.now();
   const geo = loadGeography();
   const month = extractMonth(valid.month);
   const plans = departementsOf(valid.departement).map((dept) => ({
     dept,
-    counts: planDepartement(dept, geo.nationalPopulation, valid.scale, new Rng(`${valid.seed}|${dept.code}|${valid.month}|plan`)),
+    counts: {
+      ...planDepartement(dept, geo.nationalPopulation, valid.scale, new Rng(`${valid.seed}|${dept.code}|${valid.month}|plan`)),
+      ...people,
+    },
   }));
   const total = plans.reduce((s, p) => s + totalPeople(p.counts), 0);
   const nirs = new NirRegistry(total);
@@ -76,7 +103,8 @@ export async function generateExtracts(options: GenerateOptions): Promise<Genera
     for (const { dept, counts } of plans) {
       const label = `${dept.code} ${dept.nom}`;
       const rng = new Rng(`${valid.seed}|${dept.code}|${valid.month}`);
-      const generator = new PopulationGenerator({ geo, dept, month, rng, nirs }, valid.seed);
+      const nirRng = new Rng(`${valid.seed}|${dept.code}|${valid.month}|nir`);
+      const generator = new PopulationGenerator({ geo, dept, month, rng, nirRng, nirs }, valid.seed);
       const kinds = new KindSequence(counts);
       for (let kind = kinds.next(rng); kind !== null; kind = kinds.next(rng)) {
         writePerson(generator.person(kind), dept, writer);
@@ -119,9 +147,9 @@ export async function generateExtracts(options: GenerateOptions): Promise<Genera
 export function* samplePeople(kind: PersonKind, count: number, opts: { departement: string; month: string; seed?: number }): Generator<Person> {
   const geo = loadGeography();
   const [dept] = departementsOf(validateGenerateOptions({ ...opts, outDir: '-' }).departement);
-  const rng = new Rng(`${opts.seed ?? 1}|${opts.departement}|${opts.month}|echantillon|${kind}`);
+  const key = `${opts.seed ?? 1}|${opts.departement}|${opts.month}|echantillon|${kind}`;
   const generator = new PopulationGenerator(
-    { geo, dept: dept as DepartementGeo, month: extractMonth(opts.month), rng, nirs: new NirRegistry(count) },
+    { geo, dept: dept as DepartementGeo, month: extractMonth(opts.month), rng: new Rng(key), nirRng: new Rng(`${key}|nir`), nirs: new NirRegistry(count) },
     opts.seed ?? 1,
   );
   for (let i = 0; i < count; i++) yield generator.person(kind);

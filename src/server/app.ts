@@ -67,7 +67,9 @@ export async function buildServer(database: Database, config: Config, options: {
   if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/')) return reply.code(404).send({ erreur: "Cette adresse de l'API n'existe pas." });
-    if (request.method !== 'GET') return reply.code(404).send({ erreur: 'Page introuvable.' });
+    if (request.method !== 'GET' || /\.[a-z0-9]+$/i.test(request.url.split('?')[0]!)) {
+      return reply.code(404).type('text/plain; charset=utf-8').send('Fichier introuvable.');
+    }
     if (!hasWeb) return reply.code(503).type('text/plain; charset=utf-8').send("L'application web n'est pas construite : lancez « npm run build:web ».");
     return reply.type('text/html; charset=utf-8').sendFile('index.html');
   });

@@ -1,0 +1,105 @@
+import { Suspense } from 'react';
+import { Outlet, useLocation, useNavigate } from 'react-router';
+import { fr } from '@codegouvfr/react-dsfr';
+import { Header, type HeaderProps } from '@codegouvfr/react-dsfr/Header';
+import { Footer } from '@codegouvfr/react-dsfr/Footer';
+import { headerFooterDisplayItem } from '@codegouvfr/react-dsfr/Display';
+import { SkipLinks } from '@codegouvfr/react-dsfr/SkipLinks';
+import type { MainNavigationProps } from '@codegouvfr/react-dsfr/MainNavigation';
+import { estAdministrateur, useDeconnexion, useSession } from '../session';
+import { Chargement } from './Chargement';
+
+const brandTop = (
+  <>
+    République
+    <br />
+    Française
+  </>
+);
+
+export function Layout() {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const { data: session } = useSession();
+  const compte = session?.compte ?? null;
+  const deconnexion = useDeconnexion();
+
+  const chemin = location.pathname;
+  const navigation: MainNavigationProps.Item[] = [];
+  if (compte) navigation.push({ text: 'Accueil', linkProps: { to: '/' }, isActive: chemin === '/' });
+  navigation.push({
+    text: 'Organismes par code postal',
+    linkProps: { to: '/territoires' },
+    isActive: chemin.startsWith('/territoires'),
+  });
+  if (estAdministrateur(compte)) {
+    navigation.push({
+      text: 'Gestion des comptes',
+      linkProps: { to: '/administration/comptes' },
+      isActive: chemin.startsWith('/administration'),
+    });
+  }
+
+  const quickAccessItems: HeaderProps.QuickAccessItem[] = compte
+    ? [
+        {
+          iconId: 'fr-icon-account-circle-line',
+          text: compte.nom,
+          linkProps: { to: '/' },
+        },
+        {
+          iconId: 'fr-icon-logout-box-r-line',
+          text: 'Se déconnecter',
+          buttonProps: {
+            type: 'button',
+            disabled: deconnexion.isPending,
+            onClick: () =>
+              deconnexion.mutate(undefined, {
+                onSuccess: () => navigate('/connexion', { state: { deconnecte: true } }),
+              }),
+          },
+        },
+      ]
+    : chemin === '/connexion'
+      ? []
+      : [{ iconId: 'fr-icon-lock-line', text: 'Se connecter', linkProps: { to: '/connexion' } }];
+
+  return (
+    <>
+      <SkipLinks
+        links={[
+          { label: 'Contenu', anchor: '#contenu' },
+          { label: 'Menu', anchor: '#en-tete-main-navigation' },
+          { label: 'Pied de page', anchor: '#pied-de-page' },
+        ]}
+      />
+      <Header
+        id="en-tete"
+        brandTop={brandTop}
+        serviceTitle="Passerelle"
+        serviceTagline={compte ? compte.organisation.nom : 'Offres coordonnées entre les branches de la Sécurité sociale'}
+        homeLinkProps={{ to: '/', title: 'Accueil – Passerelle' }}
+        navigation={navigation}
+        quickAccessItems={quickAccessItems}
+      />
+      <main id="contenu" tabIndex={-1} className={fr.cx('fr-container', 'fr-pt-4w', 'fr-pb-8w')} style={{ outline: 'none' }}>
+        {deconnexion.isError ? (
+          <p role="alert" className={fr.cx('fr-error-text', 'fr-mb-2w')}>
+            La déconnexion a échoué. Fermez votre navigateur pour terminer la session en toute sécurité.
+          </p>
+        ) : null}
+        <Suspense fallback={<Chargement />}>
+          <Outlet />
+        </Suspense>
+      </main>
+      <Footer
+        id="pied-de-page"
+        accessibility="non compliant"
+        accessibilityLinkProps={{ to: '/accessibilite' }}
+        contentDescription="Passerelle aide les Caf, les caisses d'Assurance Maladie et leurs centres d'examens de santé, et les Carsat à coordonner leurs offres et leurs démarches d'aller-vers, dans le respect de la protection des données personnelles."
+        bottomItems={[headerFooterDisplayItem]}
+        domains={['caf.fr', 'ameli.fr', 'lassuranceretraite.fr', 'service-public.fr']}
+      />
+    </>
+  );
+}

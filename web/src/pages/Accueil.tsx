@@ -1,0 +1,115 @@
+import { fr } from '@codegouvfr/react-dsfr';
+import { Badge } from '@codegouvfr/react-dsfr/Badge';
+import { Button } from '@codegouvfr/react-dsfr/Button';
+import { Card } from '@codegouvfr/react-dsfr/Card';
+import { useCompte } from '../session';
+import { definitionRole, libelleRole } from '../roles';
+import { TitrePage } from '../components/TitrePage';
+
+export function Accueil() {
+  const compte = useCompte();
+  if (!compte) return null;
+  const national = compte.organisation.type === 'national';
+  const roles = compte.roles.filter((code) => definitionRole(code) !== undefined);
+  const rolesInconnus = compte.roles.filter((code) => definitionRole(code) === undefined);
+
+  return (
+    <>
+      <TitrePage titre="Accueil">{compte.nom.trim() ? `Bonjour ${compte.nom.trim()}` : 'Bonjour'}</TitrePage>
+      <p className={fr.cx('fr-text--lead', 'fr-mb-2w')}>
+        Vous êtes connecté au nom de <strong>{compte.organisation.nom}</strong>.
+      </p>
+      <div className={fr.cx('fr-mb-6w')}>
+        <p className={fr.cx('fr-mb-1w')}>{compte.roles.length > 1 ? 'Vos rôles :' : 'Votre rôle :'}</p>
+        <ul className={fr.cx('fr-badges-group')} aria-label="Vos rôles dans Passerelle">
+          {compte.roles.map((code) => (
+            <li key={code}>
+              <Badge as="span" severity="info" noIcon>
+                {libelleRole(code)}
+              </Badge>
+            </li>
+          ))}
+        </ul>
+      </div>
+
+      <h2>Ce que vous pouvez faire dans Passerelle</h2>
+      {roles.length === 0 ? (
+        <p>
+          Aucun rôle ne vous est encore attribué. Demandez à l'administrateur Passerelle de votre organisme de vous donner
+          les rôles dont vous avez besoin.
+        </p>
+      ) : null}
+      <ul className={fr.cx('fr-grid-row', 'fr-grid-row--gutters', 'fr-mb-4w')} style={{ listStyle: 'none', paddingLeft: 0 }}>
+        {roles.map((code) => {
+          const role = definitionRole(code)!;
+          const disponible = code === 'administrateur';
+          const description =
+            code === 'administrateur'
+              ? national
+                ? 'Gérer les comptes de tous les organismes : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.'
+                : `Gérer les comptes de ${compte.organisation.nom} : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.`
+              : role.description;
+          return (
+            <li key={code} className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-role={code}>
+              <Card
+                title={role.libelle}
+                titleAs="h3"
+                desc={description}
+                border
+                size="medium"
+                className="passerelle-carte-role"
+                start={
+                  disponible ? (
+                    <ul className={fr.cx('fr-badges-group')}>
+                      <li>
+                        <Badge as="span" severity="success" small>
+                          Disponible
+                        </Badge>
+                      </li>
+                    </ul>
+                  ) : (
+                    <ul className={fr.cx('fr-badges-group')}>
+                      <li>
+                        <Badge as="span" severity="new" small>
+                          Bientôt disponible
+                        </Badge>
+                      </li>
+                    </ul>
+                  )
+                }
+                footer={
+                  disponible ? (
+                    <Button linkProps={{ to: '/administration/comptes' }} size="small">
+                      Gérer les comptes
+                    </Button>
+                  ) : (
+                    <p className={fr.cx('fr-text--sm', 'fr-mb-0')}>
+                      Cette partie de Passerelle est en cours de construction : elle n'est pas encore utilisable.
+                    </p>
+                  )
+                }
+              />
+            </li>
+          );
+        })}
+      </ul>
+      {rolesInconnus.length > 0 ? (
+        <p className={fr.cx('fr-text--sm')}>Autres rôles attribués à votre compte : {rolesInconnus.join(', ')}.</p>
+      ) : null}
+
+      <h2>Pour tous</h2>
+      <ul className={fr.cx('fr-grid-row', 'fr-grid-row--gutters')} style={{ listStyle: 'none', paddingLeft: 0 }}>
+        <li className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')}>
+          <Card
+            title="Organismes compétents par code postal"
+            titleAs="h3"
+            desc="Pour une commune, trouver la Caf, la caisse primaire d'assurance maladie (CPAM) et la Carsat compétentes, par exemple pour orienter une personne."
+            border
+            enlargeLink
+            linkProps={{ to: '/territoires' }}
+          />
+        </li>
+      </ul>
+    </>
+  );
+}
