@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { hash32, type Rng } from './random.ts';
+import { hash32, Weighted, type Rng } from './random.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -50,30 +50,18 @@ export interface Geography {
 /** Communes drawn in proportion to their population. */
 export class WeightedCommunes {
   readonly list: readonly CommuneGeo[];
-  private readonly cumulative: Float64Array;
   readonly total: number;
+  private readonly weighted: Weighted<CommuneGeo> | null;
 
   constructor(list: readonly CommuneGeo[]) {
     this.list = list;
-    this.cumulative = new Float64Array(list.length);
-    let sum = 0;
-    list.forEach((commune, i) => {
-      sum += commune.population;
-      this.cumulative[i] = sum;
-    });
-    this.total = sum;
+    this.total = list.reduce((sum, c) => sum + c.population, 0);
+    this.weighted = this.total > 0 ? new Weighted(list.map((c) => [c, c.population] as const)) : null;
   }
 
   sample(rng: Rng): CommuneGeo {
-    const x = rng.next() * this.total;
-    let lo = 0;
-    let hi = this.cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.cumulative[mid] as number) > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return this.list[lo] as CommuneGeo;
+    if (!this.weighted) throw new Error('aucune commune peuplée à tirer');
+    return this.weighted.sample(rng);
   }
 }
 
