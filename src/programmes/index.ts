@@ -1,0 +1,30 @@
+/**
+ * Front door of the `programmes` context: the programme model (pure domain, no database).
+ *
+ * - programmeSchema, loadProgrammes(): the definitions in data/programmes/*.json, validated with
+ *   French messages naming the file and the path.
+ * - matches(rule, row, context): the targeting rule language (rules.ts), as data.
+ * - joinSource / selectPerson / applyContactRules / resolveRecipient: pure steps of the monthly cycle.
+ * - minimise(row, allowedFields), pseudonym(key, nir): what a package may carry.
+ * - retentionDeadline(): the destruction deadline of an imported record.
+ * Documentation: docs/programmes.md.
+ */
+export {
+  programmeSchema, ruleSchema, STAGE_CODES, STAGE_LABELS, CHANNELS, PROGRAMME_BRANCHES, OFFER_BRANCHES, OFFER_CATEGORIES, SOURCE_TYPES,
+  type Programme, type ProgrammeInput, type ProgrammeBranche, type StageCode, type Channel, type ProgrammeParametres,
+} from './schema.ts';
+export {
+  loadProgrammes, loadProgrammeFile, parseProgramme, findProgramme, sourceColumns, formatPath, frenchIssue,
+  ProgrammeDefinitionError, PROGRAMMES_DIR, MARKERS_FIELD, type ProgrammeParse,
+} from './loader.ts';
+export {
+  matches, ruleFields, ruleParameters, ruleProblems, parseNumber, OPERATORS, RuleError,
+  type Rule, type Comparison, type Row, type RuleContext, type Scalar, type Operator, type RuleProblem,
+} from './rules.ts';
+export {
+  targetingContext, joinSource, selectPerson, withMarkers, offerFor, applyContactRules, resolveRecipient,
+  type Candidate, type Selection, type ContactCheck, type CompetenceLookup, type RecipientResolution,
+} from './targeting.ts';
+export { minimise, pseudonym, PSEUDONYM_KEY_MIN_BYTES } from './minimise.ts';
+export { retentionDeadline, isPastRetention, describeRetention, type RetentionInput, type RetentionRule } from './retention.ts';
+export { addDays, addMonths, addYears, dateFr, isIsoDate, isIsoMonth, toIsoDate } from './dates.ts';

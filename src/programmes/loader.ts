@@ -1,0 +1,267 @@
+/**
+ * Loads and validates the programme definitions (data/programmes/*.json). Every problem is
+ * reported in French with the file and the path inside it, e.g.
+ *   aidants.json : ciblage.regle.any[0].all[1].inMonth : mois AAAA-MM ou paramètre « $periode » attendu
+ * Shape comes from `programmeSchema`; the checks here need the source formats (EXTRACT_FORMATS).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { EXTRACT_FORMATS, type ExtractKind, type Producer } from '../generate/index.ts';
+import { ruleFields, ruleParameters, type Rule } from './rules.ts';
+import { programmeSchema, STAGE_CODES, type Programme } from './schema.ts';
+
+export const PROGRAMMES_DIR = new URL('../../data/programmes/', import.meta.url);
+
+/** Name of the computed column holding a person's marker codes (comma-separated), see `withMarkers`. */
+export const MARKERS_FIELD = 'marqueurs';
+
+export class ProgrammeDefinitionError extends Error {
+  override name = 'ProgrammeDefinitionError';
+  readonly erreurs: string[];
+  constructor(erreurs: string[]) {
+    super(`Définition de programme invalide :\n- ${erreurs.join('\n- ')}`);
+    this.erreurs = erreurs;
+  }
+}
+
+export type ProgrammeParse = { ok: true; programme: Programme } | { ok: false; erreurs: string[] };
+
+type Path = readonly PropertyKey[];
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'texte', number: 'nombre', boolean: 'booléen (true ou false)', object: 'objet', array: 'liste', null: 'null',
+};
+
+/** French message for the zod issues a schema does not word itself (use as `safeParse(data, { error: frenchIssue })`). */
+export function frenchIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'valeur obligatoire manquante';
+      return `${TYPE_NAMES[issue.expected] ?? issue.expected} attendu`;
+    case 'too_small':
+      if (issue.origin === 'array') return `au moins ${String(issue.minimum)} élément(s) attendu(s)`;
+      if (issue.origin === 'string') return 'texte non vide attendu';
+      return `valeur trop petite (minimum ${String(issue.minimum)})`;
+    case 'too_big':
+      return `valeur trop grande (maximum ${String(issue.maximum)})`;
+    case 'unrecognized_keys':
+      return `clé(s) inconnue(s) : ${issue.keys.join(', ')}`;
+    case 'invalid_value':
+      return `valeur « ${String(issue.input)} » non admise ; valeurs possibles : ${issue.values.map(String).join(', ')}`;
+    case 'invalid_union':
+      return 'valeur mal formée';
+    case 'invalid_format':
+      return 'format invalide';
+    default:
+      return undefined;
+  }
+}
+
+function columnsOf(kind: ExtractKind): string[] {
+  return EXTRACT_FORMATS[kind].columns.map((c) => c.name);
+}
+
+/** Columns of a programme's source rows: the main file's, then each joined file's (join keys once). */
+export function sourceColumns(programme: Pick<Programme, 'source'>): string[] {
+  const out = columnsOf(programme.source.fichier);
+  for (const j of programme.source.jointures) {
+    for (const col of columnsOf(j.fichier)) if (!out.includes(col)) out.push(col);
+  }
+  return out;
+}
+
+const PRODUCER_BRANCH: Record<Producer, string | null> = { caf: 'caf', cpam: 'cpam', carsat: 'carsat', etablissement: null };
+
+/** Checks that need the source formats; returns [path, message] pairs. */
+function semanticProblems(p: Programme, fichier: string): [Path, string][] {
+  const out: [Path, string][] = [];
+  const add = (path: Path, message: string) => out.push([path, message]);
+  const expected = basename(fichier).replace(/\.json$/, '');
+  if (p.id !== expected) add(['id'], `l'identifiant « ${p.id} » doit être le nom du fichier (« ${expected} »)`);
+
+  // Source: join keys and column collisions.
+  const main = columnsOf(p.source.fichier);
+  const columns = new Set(main);
+  const label = [p.source.fichier, ...p.source.jointures.map((j) => j.fichier)].join(' + ');
+  p.source.jointures.forEach((j, i) => {
+    const joined = columnsOf(j.fichier);
+    j.cle.forEach((k, n) => {
+      if (!main.includes(k) || !joined.includes(k)) add(['source', 'jointures', i, 'cle', n], `la colonne de jointure « ${k} » doit exister dans ${p.source.fichier} et dans ${j.fichier}`);
+    });
+    for (const col of joined) {
+      if (j.cle.includes(col)) continue;
+      if (columns.has(col)) add(['source', 'jointures', i], `la colonne « ${col} » de ${j.fichier} existe déjà dans la source : jointure ambiguë`);
+      columns.add(col);
+    }
+  });
+  const producers = [p.source.fichier, ...p.source.jointures.map((j) => j.fichier)].map((k) => EXTRACT_FORMATS[k].producer);
+  producers.forEach((producer, i) => {
+    const branch = PRODUCER_BRANCH[producer];
+    if (branch !== null && branch !== p.expediteur.branche) {
+      add(i === 0 ? ['source', 'fichier'] : ['source', 'jointures', i - 1, 'fichier'],
+        `ce fichier est produit par « ${producer} » : seul un organisme de cette branche peut le détenir (expéditeur : ${p.expediteur.branche})`);
+    }
+  });
+  const known = (col: string) => columns.has(col);
+  const unknownColumn = (col: string) => `la colonne « ${col} » n'existe pas dans la source (${label})`;
+
+  // Rules.
+  const declared = new Set(Object.keys(p.parametres));
+  const checkRule = (rule: Rule, path: Path) => {
+    for (const { at, field, parametres } of comparisons(rule, path)) {
+      for (const f of field) if (!known(f)) add(at, unknownColumn(f));
+      for (const name of parametres) {
+        if (name !== 'periode' && !declared.has(name)) add(at, `le paramètre « $${name} » n'est pas déclaré dans « parametres »`);
+      }
+    }
+  };
+  checkRule(p.ciblage.regle, ['ciblage', 'regle']);
+  p.exclusions.forEach((e, i) => checkRule(e.regle, ['exclusions', i, 'regle']));
+  p.marqueurs.forEach((m, i) => checkRule(m.regle, ['marqueurs', i, 'regle']));
+  unique(p.exclusions.map((e) => e.code), ['exclusions'], 'code d’exclusion', add);
+  unique(p.marqueurs.map((m) => m.code), ['marqueurs'], 'code de marqueur', add);
+
+  // Recipient and data.
+  if (p.destinataire) {
+    const r = p.destinataire.resolution;
+    if (!known(r.champCommune)) add(['destinataire', 'resolution', 'champCommune'], unknownColumn(r.champCommune));
+    if (!known(r.champCodePostal)) add(['destinataire', 'resolution', 'champCodePostal'], unknownColumn(r.champCodePostal));
+    if (p.destinataire.branche === p.expediteur.branche) add(['destinataire', 'branche'], 'le destinataire doit appartenir à une autre branche que l’expéditeur');
+  }
+  const d = p.donnees;
+  if (d.transmission === 'nominative') {
+    if (!p.destinataire) add(['destinataire'], 'une transmission nominative exige un destinataire');
+    if (d.champsMaximum.length === 0) add(['donnees', 'champsMaximum'], 'une transmission nominative exige au moins un champ');
+    if (!d.identifiant) add(['donnees', 'identifiant'], 'une transmission nominative exige un identifiant pseudonymisé');
+    if (d.agregatsAnonymes) add(['donnees', 'agregatsAnonymes'], 'réservé aux programmes sans transmission de données personnelles');
+  } else {
+    if (p.destinataire) add(['destinataire'], 'aucune donnée personnelle ne circule : le destinataire doit être null');
+    if (d.champsMaximum.length > 0) add(['donnees', 'champsMaximum'], 'aucune donnée personnelle ne circule : la liste doit être vide');
+  }
+  d.champsMaximum.forEach((col, i) => {
+    if (col === MARKERS_FIELD) {
+      if (p.marqueurs.length === 0) add(['donnees', 'champsMaximum', i], `« ${MARKERS_FIELD} » n'est possible que si le programme définit des marqueurs`);
+    } else if (!known(col)) add(['donnees', 'champsMaximum', i], unknownColumn(col));
+    if (d.identifiant && col === d.identifiant.champ) add(['donnees', 'champsMaximum', i], `l'identifiant « ${col} » ne circule jamais en clair : seul son pseudonyme est transmis`);
+  });
+  unique(d.champsMaximum, ['donnees', 'champsMaximum'], 'champ', add);
+  if (d.identifiant && !known(d.identifiant.champ)) add(['donnees', 'identifiant', 'champ'], unknownColumn(d.identifiant.champ));
+
+  // People at risk.
+  if (p.personnesARisque) {
+    const r = p.personnesARisque;
+    for (const key of ['champRisque', 'champCanalSur', 'champValeurCanalSur'] as const) {
+      if (!known(r[key])) add(['personnesARisque', key], unknownColumn(r[key]));
+    }
+    for (const [value, col] of Object.entries(r.canaux)) if (!known(col)) add(['personnesARisque', 'canaux', value], unknownColumn(col));
+  }
+
+  // Channels.
+  p.canaux.forEach((c, i) => {
+    if (c.champ !== undefined && !known(c.champ)) add(['canaux', i, 'champ'], unknownColumn(c.champ));
+    if (c.autorisation !== undefined && !known(c.autorisation)) add(['canaux', i, 'autorisation'], unknownColumn(c.autorisation));
+    if (c.par === 'destinataire') {
+      if (!p.destinataire) add(['canaux', i, 'par'], 'pas de destinataire : le canal ne peut être utilisé que par l’expéditeur');
+      else if (c.champ !== undefined && !d.champsMaximum.includes(c.champ)) add(['canaux', i, 'champ'], `le destinataire ne reçoit pas « ${c.champ} » (absent de donnees.champsMaximum)`);
+    }
+  });
+
+  // Offer, stages, indicators.
+  unique(p.offre.map((o) => o.code), ['offre'], 'code d’offre', add);
+  const markerCodes = new Set(p.marqueurs.map((m) => m.code));
+  p.offre.forEach((o, i) => o.siMarqueur?.forEach((m, n) => {
+    if (!markerCodes.has(m)) add(['offre', i, 'siMarqueur', n], `marqueur « ${m} » inconnu ; marqueurs du programme : ${[...markerCodes].join(', ') || 'aucun'}`);
+  }));
+  const stages = p.etapes.map((e) => e.code);
+  unique(stages, ['etapes'], 'étape', add);
+  const order = stages.map((s) => STAGE_CODES.indexOf(s));
+  if (order.some((v, i) => i > 0 && v < (order[i - 1] as number))) add(['etapes'], `les étapes doivent suivre l'ordre de l'entonnoir : ${STAGE_CODES.join(', ')}`);
+  p.indicateurs.forEach((ind, i) => {
+    if (!stages.includes(ind.numerateur)) add(['indicateurs', i, 'numerateur'], `l'étape « ${ind.numerateur} » n'est pas une étape du programme`);
+    if (!stages.includes(ind.denominateur)) add(['indicateurs', i, 'denominateur'], `l'étape « ${ind.denominateur} » n'est pas une étape du programme`);
+  });
+  unique(p.indicateurs.map((x) => x.code), ['indicateurs'], 'code d’indicateur', add);
+  return out;
+}
+
+/** Each comparison of a rule with its path, the columns it reads and the parameters it uses. */
+function comparisons(rule: Rule, path: Path): { at: Path; field: string[]; parametres: string[] }[] {
+  if ('all' in rule) return rule.all.flatMap((r, i) => comparisons(r, [...path, 'all', i]));
+  if ('any' in rule) return rule.any.flatMap((r, i) => comparisons(r, [...path, 'any', i]));
+  if ('not' in rule) return comparisons(rule.not, [...path, 'not']);
+  return [{ at: path, field: ruleFields(rule), parametres: ruleParameters(rule) }];
+}
+
+function unique(values: string[], path: Path, what: string, add: (path: Path, message: string) => void): void {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) add([...path, i], `${what} « ${v} » en double`);
+    seen.add(v);
+  });
+}
+
+/** Validates one definition; `fichier` names it in the messages (and must match its id). */
+export function parseProgramme(data: unknown, fichier: string): ProgrammeParse {
+  const name = basename(fichier);
+  const where = (path: Path, message: string) => (path.length === 0 ? `${name} : ${message}` : `${name} : ${formatPath(path)} : ${message}`);
+  const parsed = programmeSchema.safeParse(data, { error: frenchIssue });
+  if (!parsed.success) return { ok: false, erreurs: parsed.error.issues.map((i) => where(i.path, i.message)) };
+  const problems = semanticProblems(parsed.data, name);
+  if (problems.length > 0) return { ok: false, erreurs: problems.map(([path, message]) => where(path, message)) };
+  return { ok: true, programme: parsed.data };
+}
+
+/** Reads and validates one file; throws ProgrammeDefinitionError with every problem. */
+export function loadProgrammeFile(path: string | URL): Programme {
+  const file = path instanceof URL ? fileURLToPath(path) : path;
+  const name = basename(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ProgrammeDefinitionError([`${name} : fichier illisible`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ProgrammeDefinitionError([`${name} : JSON invalide (${(error as Error).message})`]);
+  }
+  const result = parseProgramme(data, name);
+  if (!result.ok) throw new ProgrammeDefinitionError(result.erreurs);
+  return result.programme;
+}
+
+/** Loads every *.json of the folder (data/programmes by default), sorted by id; reports all files' problems at once. */
+export function loadProgrammes(dir: string | URL = PROGRAMMES_DIR): Programme[] {
+  const folder = dir instanceof URL ? fileURLToPath(dir) : dir;
+  const files = readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
+  const programmes: Programme[] = [];
+  const erreurs: string[] = [];
+  for (const f of files) {
+    try {
+      programmes.push(loadProgrammeFile(`${folder.replace(/\/$/, '')}/${f}`));
+    } catch (error) {
+      if (error instanceof ProgrammeDefinitionError) erreurs.push(...error.erreurs);
+      else throw error;
+    }
+  }
+  if (files.length === 0) erreurs.push(`aucune définition de programme dans ${folder}`);
+  if (erreurs.length > 0) throw new ProgrammeDefinitionError(erreurs);
+  return programmes.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function findProgramme(programmes: readonly Programme[], id: string): Programme | undefined {
+  return programmes.find((p) => p.id === id);
+}

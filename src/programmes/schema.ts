@@ -1,0 +1,181 @@
+/**
+ * The programme model: one declarative definition per coordinated offer (data/programmes/*.json).
+ * `programmeSchema` checks the shape; the loader (loader.ts) adds the checks that need the source
+ * formats (every column named exists, parameters are declared, stages are known…).
+ * Field by field documentation: docs/programmes.md.
+ */
+import { z } from 'zod';
+import type { Branche } from '../territories/index.ts';
+import { EXTRACT_KINDS, type ExtractKind } from '../generate/index.ts';
+import { isIsoDate } from './dates.ts';
+import { ruleProblems, type Rule, type Scalar } from './rules.ts';
+
+export const PROGRAMME_BRANCHES = ['caf', 'cpam', 'carsat'] as const satisfies readonly Branche[];
+export type ProgrammeBranche = (typeof PROGRAMME_BRANCHES)[number];
+
+/** Funnel stages, in the order a person goes through them. Each programme uses a subset. */
+export const STAGE_CODES = [
+  'cibles', 'offre_envoyee', 'appelables', 'appeles', 'joints', 'acceptants', 'rdv_pris', 'rdv_honores', 'orientations', 'accompagnements',
+] as const;
+export type StageCode = (typeof STAGE_CODES)[number];
+export const STAGE_LABELS: Record<StageCode, string> = {
+  cibles: 'Personnes ciblées',
+  offre_envoyee: 'Offre envoyée',
+  appelables: 'Personnes appelables (coordonnées valides et autorisation)',
+  appeles: 'Personnes appelées',
+  joints: 'Personnes jointes',
+  acceptants: 'Personnes ayant accepté l’offre',
+  rdv_pris: 'Rendez-vous pris',
+  rdv_honores: 'Rendez-vous honorés',
+  orientations: 'Orientations',
+  accompagnements: 'Accompagnements',
+};
+
+export const CHANNELS = ['courriel', 'telephone', 'sms', 'courrier', 'rendez_vous', 'visite', 'information_collective'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const OFFER_BRANCHES = ['caf', 'assurance_maladie', 'carsat'] as const;
+export const OFFER_CATEGORIES = ['droits', 'soins', 'prevention', 'accompagnement', 'aide_financiere', 'repit', 'information', 'orientation'] as const;
+export const SOURCE_TYPES = ['requete_mensuelle', 'signalements', 'evenement_de_vie'] as const;
+
+const missingOr = (what: string) => (iss: { input?: unknown }) => (iss.input === undefined ? 'valeur obligatoire manquante' : what);
+const texte = z.string({ error: missingOr('texte attendu') }).trim().min(1, 'texte non vide attendu');
+const code = z.string({ error: missingOr('code attendu') }).regex(/^[a-z0-9][a-z0-9_-]*$/, 'code en minuscules attendu (lettres, chiffres, - et _)');
+const colonne = z.string({ error: missingOr('nom de colonne attendu') }).regex(/^[a-z][a-z0-9_]*$/, 'nom de colonne attendu (minuscules, chiffres et _)');
+const isoDate = z.string({ error: missingOr('date attendue') }).refine(isIsoDate, 'date AAAA-MM-JJ attendue');
+const enumeration = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { error: (iss) => `${what} : « ${String(iss.input)} » n'est pas admis ; valeurs possibles : ${values.join(', ')}` });
+
+/** A targeting rule (rules.ts), validated with French messages that point inside the rule. */
+export const ruleSchema = z.unknown().check((ctx) => {
+  for (const p of ruleProblems(ctx.value)) {
+    ctx.issues.push({ code: 'custom', message: p.message, path: p.path, input: ctx.value });
+  }
+}).transform((v) => v as Rule);
+
+const extractKind = z.string({ error: missingOr('nom de fichier source attendu') }).refine(
+  (v) => (EXTRACT_KINDS as readonly string[]).includes(v),
+  { error: (iss) => `fichier source inconnu « ${String(iss.input)} » ; fichiers possibles : ${EXTRACT_KINDS.join(', ')}` },
+).transform((v) => v as ExtractKind);
+
+const jointureSchema = z.object({
+  fichier: extractKind,
+  /** Columns with the same name in both files that identify the joined rows. */
+  cle: z.array(colonne).min(1, 'au moins une colonne de jointure'),
+  /** false: the main row is kept (joined columns empty) when no row matches (left join). */
+  obligatoire: z.boolean({ error: 'true ou false attendu' }),
+  description: texte.optional(),
+}).strict();
+
+const parametreSchema = z.object({
+  valeur: z.union([z.number(), z.string()], { error: 'nombre ou texte attendu' }),
+  unite: texte.optional(),
+  libelle: texte,
+  source: texte,
+}).strict();
+
+const canalSchema = z.object({
+  canal: enumeration(CHANNELS, 'canal'),
+  /** Who uses the channel: the organisation holding the source data, or the recipient. */
+  par: enumeration(['expediteur', 'destinataire'] as const, 'par'),
+  service: texte.optional(),
+  /** Column holding the contact (e-mail, phone…), if the channel uses one. */
+  champ: colonne.optional(),
+  /** Column saying "oui" when the person accepts this channel; without "oui" the contact is not used nor sent. */
+  autorisation: colonne.optional(),
+  description: texte,
+}).strict();
+
+const offreSchema = z.object({
+  code,
+  libelle: texte,
+  branche: enumeration(OFFER_BRANCHES, 'branche'),
+  categorie: enumeration(OFFER_CATEGORIES, 'catégorie'),
+  /** Offered only to people with at least one of these markers (differentiated offer); everyone otherwise. */
+  siMarqueur: z.array(code).min(1).optional(),
+  /** Id of the matching offer in data/offres.json, when there is one. */
+  catalogue: z.string().optional(),
+}).strict();
+
+export const programmeSchema = z.object({
+  id: code,
+  titre: texte,
+  description: texte,
+  document: z.object({
+    reference: texte,
+    titre: texte,
+    /** Date of the document; null when the source copy is undated. */
+    date: isoDate.nullable(),
+    emetteur: texte,
+    seed: z.string().regex(/^\d{3}_[0-9a-f]+\.txt$/, 'nom de fichier de seeds/ attendu (ex. 001_1051cd3d4d228450.txt)'),
+    complements: z.array(z.string().regex(/^\d{3}_[0-9a-f]+\.txt$/, 'nom de fichier de seeds/ attendu')).optional(),
+  }).strict(),
+  /** The organisation type that holds the source data, runs the targeting and (if any) sends the package. */
+  expediteur: z.object({ branche: enumeration(PROGRAMME_BRANCHES, 'branche'), description: texte }).strict(),
+  /** Who receives the package, resolved per person; null when no personal data crosses. */
+  destinataire: z.object({
+    branche: enumeration(PROGRAMME_BRANCHES, 'branche'),
+    description: texte,
+    resolution: z.object({
+      methode: z.literal('organisme_competent_commune', { error: 'méthode « organisme_competent_commune » attendue' }),
+      champCommune: colonne,
+      champCodePostal: colonne,
+    }).strict(),
+  }).strict().nullable(),
+  source: z.object({
+    type: enumeration(SOURCE_TYPES, 'type de source'),
+    fichier: extractKind,
+    jointures: z.array(jointureSchema),
+    description: texte,
+  }).strict(),
+  ciblage: z.object({ description: texte, regle: ruleSchema }).strict(),
+  /** People selected by the targeting but never transmitted nor contacted, with the reason. */
+  exclusions: z.array(z.object({ code, motif: texte, regle: ruleSchema }).strict()),
+  /** Markers computed on each selected person (precarity…): they select the differentiated offer. */
+  marqueurs: z.array(z.object({ code, libelle: texte, regle: ruleSchema }).strict()),
+  /** Default values of the "$name" operands of the rules; a territory may override them. */
+  parametres: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'nom de paramètre attendu'), parametreSchema),
+  /** People flagged at risk of domestic violence: only a safe channel may be used, never the household's. */
+  personnesARisque: z.object({
+    champRisque: colonne,
+    champCanalSur: colonne,
+    champValeurCanalSur: colonne,
+    /** Value of champCanalSur → contact column it replaces. */
+    canaux: z.record(z.string(), colonne),
+  }).strict().nullable(),
+  donnees: z.object({
+    transmission: enumeration(['nominative', 'aucune'] as const, 'transmission'),
+    /** The most that may cross; a package carries the intersection with the convention's list. */
+    champsMaximum: z.array(colonne),
+    /** Column identifying the person; it never crosses, only its keyed pseudonym does. */
+    identifiant: z.object({ champ: colonne, pseudonyme: z.literal('hmac-sha256', { error: 'pseudonyme « hmac-sha256 » attendu' }) }).strict().nullable(),
+    /** What goes to the partner when no personal data crosses (anonymous aggregates). */
+    agregatsAnonymes: z.object({ vers: enumeration(PROGRAMME_BRANCHES, 'branche'), contenu: texte }).strict().nullable(),
+    description: texte,
+  }).strict(),
+  personnesConcernees: texte,
+  baseLegale: z.array(z.object({ texte, reference: texte.optional() }).strict()).min(1, 'au moins une base légale'),
+  finalite: texte,
+  usagesInterdits: texte,
+  conservation: z.object({
+    /** Months after the record is processed (outreach terminal or worklist closed). */
+    apresTraitementMois: z.number().int().min(0).max(120),
+    /** Default maximum after import, in days (the instance may configure another). */
+    maximumApresImportJours: z.number().int().min(1).max(3650),
+    description: texte,
+  }).strict(),
+  canaux: z.array(canalSchema).min(1, 'au moins un canal'),
+  offre: z.array(offreSchema).min(1, 'au moins un élément d’offre'),
+  etapes: z.array(z.object({ code: enumeration(STAGE_CODES, 'étape'), libelle: texte, definition: texte }).strict()).min(1, 'au moins une étape'),
+  /** Rates published for the programme: every rate names its numerator and its denominator. */
+  indicateurs: z.array(z.object({
+    code,
+    libelle: texte,
+    numerateur: enumeration(STAGE_CODES, 'étape'),
+    denominateur: enumeration(STAGE_CODES, 'étape'),
+    reference: texte.optional(),
+  }).strict()),
+}).strict();
+
+export type ProgrammeInput = z.input<typeof programmeSchema>;
+export type Programme = z.output<typeof programmeSchema>;
+export type ProgrammeParametres = Record<string, Scalar>;

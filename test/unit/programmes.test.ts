@@ -1,0 +1,371 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowedFields, type Convention } from '../../src/conventions/index.ts';
+import { EXTRACT_FORMATS, generateExtracts, type ExtractKind } from '../../src/generate/index.ts';
+import {
+  applyContactRules, findProgramme, joinSource, loadProgrammes, matches, minimise, offerFor, parseProgramme, pseudonym,
+  resolveRecipient, retentionDeadline, RuleError, selectPerson, STAGE_CODES, targetingContext, withMarkers,
+  type Programme, type Row, type Rule,
+} from '../../src/programmes/index.ts';
+
+let programmes: Programme[];
+const programme = (id: string) => findProgramme(programmes, id) as Programme;
+beforeAll(() => { programmes = loadProgrammes(); });
+
+/** A complete row of an extract, every column empty, then the given values. */
+function row(kind: ExtractKind, values: Record<string, string>): Row {
+  const out: Record<string, string> = {};
+  for (const c of EXTRACT_FORMATS[kind].columns) out[c.name] = '';
+  return { ...out, ...values };
+}
+
+describe('programme definitions', () => {
+  it('loads every programme of SPEC.md from data/programmes without changing the engine', () => {
+    expect(programmes.map((p) => p.id)).toEqual([
+      'aidants', 'carsat-arret-91', 'carsat-parcours-prevention', 'carsat-pdp', 'carsat-sortie-hospitalisation', 'prado', 'separation',
+    ]);
+    for (const p of programmes) {
+      expect(p.etapes.every((e) => (STAGE_CODES as readonly string[]).includes(e.code))).toBe(true);
+      expect(p.baseLegale.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('writes the caregivers programme completely (IT 2025-098)', () => {
+    const p = programme('aidants');
+    expect(p.document).toMatchObject({ reference: 'IT 2025-098', seed: '001_1051cd3d4d228450.txt' });
+    expect(p.expediteur.branche).toBe('caf');
+    expect(p.destinataire).toMatchObject({ branche: 'cpam', resolution: { methode: 'organisme_competent_commune', champCommune: 'code_commune' } });
+    expect(p.source).toMatchObject({ type: 'requete_mensuelle', fichier: 'caf_allocataires' });
+    expect(p.donnees.transmission).toBe('nominative');
+    expect(p.donnees.champsMaximum.slice(0, 3)).toEqual(['email', 'telephone', 'code_postal']);
+    expect(p.donnees.champsMaximum).not.toContain('nir');
+    expect(p.donnees.identifiant).toEqual({ champ: 'nir', pseudonyme: 'hmac-sha256' });
+    expect(p.baseLegale.map((b) => b.reference)).toEqual(expect.arrayContaining(['CSS L.114-12', 'CRPA L.114-8 II']));
+    expect(p.conservation.apresTraitementMois).toBe(1);
+    expect(p.canaux.map((c) => [c.canal, c.par])).toEqual([['courriel', 'expediteur'], ['telephone', 'destinataire'], ['rendez_vous', 'destinataire']]);
+    expect(p.offre.map((o) => o.code)).toEqual(expect.arrayContaining(['c2s', 'medecin-traitant', 'eps', 'misas', 'service-social-carsat', 'aides-ass', 'repit']));
+    expect(p.etapes.map((e) => e.code)).toEqual([...STAGE_CODES]);
+    expect(p.indicateurs.find((i) => i.code === 'transformation-appels')).toMatchObject({ numerateur: 'rdv_honores', denominateur: 'appeles' });
+    expect(p.indicateurs.find((i) => i.code === 'transformation-joints')).toMatchObject({ numerateur: 'rdv_honores', denominateur: 'joints' });
+  });
+
+  it.each([
+    ['separation', 'caf', null],
+    ['prado', 'cpam', 'caf'],
+    ['carsat-sortie-hospitalisation', 'carsat', null],
+  ])('expresses "no personal data crosses" for %s', (id, expediteur, agregatsVers) => {
+    const p = programme(id);
+    expect(p.expediteur.branche).toBe(expediteur);
+    expect(p.destinataire).toBeNull();
+    expect(p.donnees).toMatchObject({ transmission: 'aucune', champsMaximum: [], identifiant: null });
+    expect(p.donnees.agregatsAnonymes?.vers ?? null).toBe(agregatsVers);
+    expect(p.canaux.every((c) => c.par === 'expediteur')).toBe(true);
+  });
+
+  it.each([
+    ['carsat-arret-91', 'cpam_arrets_travail'],
+    ['carsat-pdp', 'cpam_arrets_travail'],
+    ['carsat-parcours-prevention', 'cpam_assures'],
+  ])('sends %s from the CPAM to the competent Carsat', (id, fichier) => {
+    const p = programme(id);
+    expect(p.expediteur.branche).toBe('cpam');
+    expect(p.destinataire?.branche).toBe('carsat');
+    expect(p.source.fichier).toBe(fichier);
+  });
+
+  it('links offer items only to offers that exist in the citizen catalogue (data/offres.json)', () => {
+    const catalogue = new URL('../../data/offres.json', import.meta.url);
+    if (!existsSync(catalogue)) return;
+    const ids = new Set((JSON.parse(readFileSync(catalogue, 'utf8')) as { offres: { id: string }[] }).offres.map((o) => o.id));
+    const missing = programmes.flatMap((p) => p.offre.filter((o) => o.catalogue && !ids.has(o.catalogue)).map((o) => `${p.id}:${o.catalogue}`));
+    expect(missing).toEqual([]);
+  });
+
+  const aidants = () => JSON.parse(readFileSync(new URL('../../data/programmes/aidants.json', import.meta.url), 'utf8')) as Record<string, any>;
+  it.each<[string, (d: Record<string, any>) => void, string]>([
+    ['a malformed month', (d) => { d.ciblage.regle.any[0].all[1].inMonth = '2026-13'; }, 'aidants.json : ciblage.regle.any[0].all[1].inMonth : mois AAAA-MM ou paramètre « $periode » attendu'],
+    ['two operators', (d) => { d.ciblage.regle.any[1] = { field: 'ajpa', eq: 'oui', in: ['oui'] }; }, 'aidants.json : ciblage.regle.any[1] : un seul opérateur par comparaison (trouvés : eq, in)'],
+    ['an unknown column in a rule', (d) => { d.ciblage.regle.any[2].field = 'ajpp_x'; }, 'aidants.json : ciblage.regle.any[2] : la colonne « ajpp_x » n\'existe pas dans la source (caf_allocataires + caf_ajpa_ajpp)'],
+    ['an undeclared parameter', (d) => { d.ciblage.regle.any[2] = { field: 'age_aide', gte: '$seuil' }; }, 'aidants.json : ciblage.regle.any[2] : le paramètre « $seuil » n\'est pas déclaré dans « parametres »'],
+    ['the NIR in clear', (d) => { d.donnees.champsMaximum.push('nir'); }, 'aidants.json : donnees.champsMaximum[6] : l\'identifiant « nir » ne circule jamais en clair : seul son pseudonyme est transmis'],
+    ['an unknown source file', (d) => { d.source.fichier = 'caf_inconnu'; }, 'aidants.json : source.fichier : fichier source inconnu « caf_inconnu »'],
+    ['a missing purpose', (d) => { delete d.finalite; }, 'aidants.json : finalite : valeur obligatoire manquante'],
+    ['an unknown key', (d) => { d.couleur = 'bleu'; }, 'aidants.json : clé(s) inconnue(s) : couleur'],
+    ['an unknown channel', (d) => { d.canaux[0].canal = 'pigeon'; }, 'aidants.json : canaux[0].canal : canal : « pigeon » n\'est pas admis'],
+    ['a recipient channel on a field that does not cross', (d) => { d.canaux[1].champ = 'adresse_ligne'; }, 'aidants.json : canaux[1].champ : le destinataire ne reçoit pas « adresse_ligne »'],
+    ['a recipient when nothing crosses', (d) => { d.donnees.transmission = 'aucune'; }, 'aidants.json : destinataire : aucune donnée personnelle ne circule : le destinataire doit être null'],
+    ['stages out of order', (d) => { d.etapes.reverse(); }, 'aidants.json : etapes : les étapes doivent suivre l\'ordre de l\'entonnoir'],
+    ['an indicator on a missing stage', (d) => { d.etapes = d.etapes.filter((e: { code: string }) => e.code !== 'joints'); }, 'aidants.json : indicateurs[1].denominateur : l\'étape « joints » n\'est pas une étape du programme'],
+  ])('refuses %s with a French message naming file and path', (_label, change, message) => {
+    const data = aidants();
+    change(data);
+    const result = parseProgramme(data, 'aidants.json');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.erreurs.some((e) => e.startsWith(message))).toBe(true);
+  });
+
+  it('refuses a file whose name is not its id', () => {
+    expect(parseProgramme(aidants(), 'autre.json')).toEqual({ ok: false, erreurs: ['autre.json : id : l\'identifiant « aidants » doit être le nom du fichier (« autre »)'] });
+  });
+});
+
+describe('targeting rule language', () => {
+  const ctx = { periode: '2026-11', parametres: { seuil: 25 } };
+  it.each<[string, Rule, Record<string, string>, boolean]>([
+    ['eq', { field: 'a', eq: 'oui' }, { a: 'oui' }, true],
+    ['eq, other value', { field: 'a', eq: 'oui' }, { a: 'non' }, false],
+    ['eq, a number against a decimal comma', { field: 'a', eq: 41.47 }, { a: '41,47' }, true],
+    ['ne on an empty cell', { field: 'a', ne: 'aucun' }, { a: '' }, true],
+    ['in', { field: 'a', in: ['c2s', 'c2s_participation'] }, { a: 'c2s_participation' }, true],
+    ['notIn', { field: 'a', notIn: ['c2s'] }, { a: 'privee' }, true],
+    ['empty', { field: 'a', empty: true }, { a: '' }, true],
+    ['not empty', { field: 'a', empty: false }, { a: '' }, false],
+    ['a missing column is empty', { field: 'absente', empty: true }, {}, true],
+    ['lt with a parameter and a decimal comma', { field: 'ij', lt: '$seuil' }, { ij: '24,99' }, true],
+    ['lt, equal is not less', { field: 'ij', lt: '$seuil' }, { ij: '25' }, false],
+    ['gte', { field: 'j', gte: 91 }, { j: '91' }, true],
+    ['lt on an unparseable cell is false', { field: 'ij', lt: 25 }, { ij: 'n/a' }, false],
+    ['not of it is true', { not: { field: 'ij', lt: 25 } }, { ij: '' }, true],
+    ['date comparison', { field: 'd', lte: '2026-11-30' }, { d: '2026-11-30' }, true],
+    ['inMonth $periode', { field: 'd', inMonth: '$periode' }, { d: '2026-11-01' }, true],
+    ['inMonth, previous month', { field: 'd', inMonth: '$periode' }, { d: '2026-10-31' }, false],
+    ['addDays then inMonth (91st paid day)', { field: 'd', addDays: 90, inMonth: '$periode' }, { d: '2026-08-15' }, true],
+    ['addDays then inMonth, too early', { field: 'd', addDays: 90, inMonth: '$periode' }, { d: '2026-07-15' }, false],
+    ['divideBy', { field: 'ij', divideBy: { field: 'n' }, lt: 12 }, { ij: '30', n: '3' }, true],
+    ['divideBy with add', { field: 'ij', divideBy: { field: 'n', add: 1 }, lt: 12 }, { ij: '30', n: '1' }, false],
+    ['divideBy zero is false', { field: 'ij', divideBy: { field: 'n' }, lt: 12 }, { ij: '30', n: '0' }, false],
+    ['all of nothing', { all: [] }, {}, true],
+    ['any of nothing', { any: [] }, {}, false],
+  ])('%s', (_label, rule, values, expected) => {
+    expect(matches(rule, values, ctx)).toBe(expected);
+  });
+
+  it('refuses an unknown parameter at evaluation', () => {
+    expect(() => matches({ field: 'a', lt: '$inconnu' }, { a: '1' }, ctx)).toThrow(RuleError);
+  });
+});
+
+describe('caregivers targeting (AJPA and AJPP applicants of the month, whatever the decision, and beneficiaries)', () => {
+  const allocataire = (numero: string, values: Record<string, string> = {}) => row('caf_allocataires', {
+    departement_caf: '83', numero_allocataire: numero, nir: '275053417222689', nom: 'MARTIN', prenom: 'Claire',
+    code_postal: '83000', code_commune: '83137', email: 'claire.martin@gmail.example', telephone: '0612345678',
+    autorisation_contact_email: 'oui', autorisation_contact_telephone: 'oui', ajpa: 'non', ajpp: 'non', risque_violence: 'non', ...values,
+  });
+  const demande = (numero: string, prestation: string, date: string, decision: string) => row('caf_ajpa_ajpp', {
+    departement_caf: '83', numero_allocataire: numero, prestation, date_demande: date, decision, lien_aide: 'parent', age_aide: '81', nombre_jours_demandes: '22',
+  });
+
+  it.each<[string, Row, Row[], string]>([
+    ['an AJPA applicant refused this month is still selected', allocataire('1000001'), [demande('1000001', 'ajpa', '2026-11-05', 'refusee')], 'retenu'],
+    ['an AJPA applicant granted this month', allocataire('1000002'), [demande('1000002', 'ajpa', '2026-11-12', 'accordee')], 'retenu'],
+    ['an AJPP applicant whose claim is pending', allocataire('1000003'), [demande('1000003', 'ajpp', '2026-11-30', 'en_cours')], 'retenu'],
+    ['an AJPP beneficiary without application this month', allocataire('1000004', { ajpp: 'oui' }), [], 'retenu'],
+    ['an AJPA beneficiary', allocataire('1000005', { ajpa: 'oui' }), [], 'retenu'],
+    ['an allocataire without AJPA or AJPP is not', allocataire('1000006'), [], 'non_cible'],
+    ['an application of another month is not', allocataire('1000007'), [demande('1000007', 'ajpa', '2026-10-28', 'refusee')], 'non_cible'],
+  ])('%s', (_label, alloc, demandes, statut) => {
+    const p = programme('aidants');
+    const candidates = joinSource(p, { caf_allocataires: [alloc], caf_ajpa_ajpp: demandes });
+    expect(candidates).toHaveLength(1);
+    expect(selectPerson(p, candidates[0]!.lignes, targetingContext(p, '2026-11')).statut).toBe(statut);
+  });
+
+  it('keeps a person once, with the application that matched, when they have several rows', () => {
+    const p = programme('aidants');
+    const [c] = joinSource(p, {
+      caf_allocataires: [allocataire('1000008')],
+      caf_ajpa_ajpp: [demande('1000008', 'ajpa', '2026-09-02', 'refusee'), demande('1000008', 'ajpp', '2026-11-03', 'accordee')],
+    });
+    expect(c!.lignes).toHaveLength(2);
+    const s = selectPerson(p, c!.lignes, targetingContext(p, '2026-11'));
+    expect(s.statut === 'retenu' && s.ligne.prestation).toBe('ajpp');
+  });
+
+  it('drops a main row without match when the join is mandatory', () => {
+    const p = programme('separation');
+    const separation = row('caf_separations', { departement_caf: '83', numero_allocataire: '1', date_declaration: '2026-11-03', enfant_a_charge: 'oui' });
+    expect(joinSource(p, { caf_separations: [separation], caf_allocataires: [] })).toEqual([]);
+    expect(joinSource(p, { caf_separations: [separation], caf_allocataires: [allocataire('1')] })[0]!.lignes[0]!.email).toBe('claire.martin@gmail.example');
+  });
+});
+
+describe('Carsat day-91 targeting and precarity markers', () => {
+  const arret = (values: Record<string, string>) => ({
+    ...row('cpam_arrets_travail', { nir: '275053417222689', date_debut_arret: '2026-08-01', date_debut_indemnisation: '2026-08-04', nature: 'maladie', jours_indemnises: '119', ij_journaliere: '41,47', contrat_travail_en_cours: 'oui' }),
+    ...row('cpam_assures', { nir: '275053417222689', complementaire: 'privee', ald: 'non', nombre_ayants_droit: '0', medecin_traitant: 'oui', invalidite: 'non' }),
+    ...values,
+  });
+  it.each<[string, Record<string, string>, string, string[]]>([
+    ['91st paid day in the month (2026-08-04 + 90 = 2026-11-02)', {}, 'retenu', []],
+    ['91st paid day in the previous month', { date_debut_indemnisation: '2026-07-30' }, 'non_cible', []],
+    ['leave ended before the 91st paid day', { jours_indemnises: '80', date_fin_arret: '2026-10-22' }, 'non_cible', []],
+    ['low daily allowance', { ij_journaliere: '19,80' }, 'retenu', ['ij-faible']],
+    ['low allowance per dependant', { ij_journaliere: '30,00', nombre_ayants_droit: '3' }, 'retenu', ['ij-faible-par-personne-a-charge']],
+    ['C2S', { complementaire: 'c2s_participation' }, 'retenu', ['c2s']],
+    ['long-term illness', { ald: 'oui' }, 'retenu', ['ald']],
+  ])('%s', (_label, values, statut, marqueurs) => {
+    const p = programme('carsat-arret-91');
+    const s = selectPerson(p, arret(values), targetingContext(p, '2026-11'));
+    expect(s.statut).toBe(statut);
+    if (s.statut === 'retenu') {
+      expect(s.marqueurs).toEqual(marqueurs);
+      const offre = offerFor(p, s.marqueurs).map((o) => o.code);
+      expect(offre.includes('accompagnement-individuel')).toBe(marqueurs.length > 0);
+      expect(offre).toContain('information-socle');
+    }
+  });
+
+  it('lets a territory override a threshold', () => {
+    const p = programme('carsat-arret-91');
+    const s = selectPerson(p, arret({ ij_journaliere: '28,00' }), targetingContext(p, '2026-11', { seuilIjFaible: 30 }));
+    expect(s.statut === 'retenu' && s.marqueurs).toEqual(['ij-faible']);
+  });
+});
+
+describe('minimisation and contact rules', () => {
+  const convention = (champs: string[]): Convention => ({
+    id: 'conv-83-aidants', parties: { expediteur: 'caf-83', destinataire: 'cpam-83' }, programmes: ['aidants'], champs,
+    baseLegale: 'L.114-12 CSS', dateDebut: '2025-06-01', avenants: [], resiliation: null,
+  });
+  const person: Row = {
+    nir: '275053417222689', nom: 'MARTIN', prenom: 'Claire', email: 'claire.martin@gmail.example', telephone: '0612345678',
+    code_postal: '83000', adresse_ligne: '12 rue des Lilas', prestation: 'ajpa', ajpa: 'non',
+  };
+  it.each<[string, string[], Record<string, string>]>([
+    ['only the intersection crosses', ['email', 'telephone', 'code_postal'], { email: 'claire.martin@gmail.example', telephone: '0612345678', code_postal: '83000' }],
+    ['a field in the convention but not in the programme never crosses', ['email', 'adresse_ligne', 'nir', 'ajpa'], { email: 'claire.martin@gmail.example' }],
+    ['a field the programme allows crosses only if the convention lists it', ['code_postal', 'nom', 'prenom'], { code_postal: '83000', nom: 'MARTIN', prenom: 'Claire' }],
+    ['nothing listed, nothing crosses', [], {}],
+  ])('%s', (_label, champs, expected) => {
+    const allowed = allowedFields(programme('aidants'), convention(champs), '2026-11-15');
+    expect(minimise(person, allowed)).toEqual(expected);
+  });
+
+  it('writes an allowed but absent field empty', () => {
+    expect(minimise({ email: 'a@b.example' }, ['email', 'telephone'])).toEqual({ email: 'a@b.example', telephone: '' });
+  });
+
+  it('sends the markers as codes, not the health data behind them', () => {
+    const p = programme('carsat-arret-91');
+    const withCodes = withMarkers({ nom: 'DURAND', ald: 'oui', ij_journaliere: '19,80' }, ['ij-faible', 'ald']);
+    expect(minimise(withCodes, p.donnees.champsMaximum)).toMatchObject({ nom: 'DURAND', marqueurs: 'ij-faible,ald' });
+    expect(minimise(withCodes, p.donnees.champsMaximum)).not.toHaveProperty('ald');
+  });
+
+  const base = { email: 'foyer@gmail.example', telephone: '0612345678', autorisation_contact_email: 'oui', autorisation_contact_telephone: 'oui', risque_violence: 'non', canal_sur: '', canal_sur_valeur: '' };
+  it.each<[string, Record<string, string>, { email: string; telephone: string } | null]>([
+    ['both authorisations', {}, { email: 'foyer@gmail.example', telephone: '0612345678' }],
+    ['no phone authorisation: the number is not sent', { autorisation_contact_telephone: 'non' }, { email: 'foyer@gmail.example', telephone: '' }],
+    ['at risk with a safe phone: only the safe phone', { risque_violence: 'oui', canal_sur: 'telephone', canal_sur_valeur: '0798765432' }, { email: '', telephone: '0798765432' }],
+    ['at risk with a safe e-mail: only the safe e-mail', { risque_violence: 'oui', canal_sur: 'email', canal_sur_valeur: 'sur@laposte.example' }, { email: 'sur@laposte.example', telephone: '' }],
+    ['at risk without a safe channel: not contacted', { risque_violence: 'oui' }, null],
+  ])('%s', (_label, values, expected) => {
+    const result = applyContactRules(programme('aidants'), { ...base, ...values });
+    if (expected === null) expect(result.ok).toBe(false);
+    else {
+      expect(result.ok).toBe(true);
+      if (result.ok) {
+        expect({ email: result.ligne.email, telephone: result.ligne.telephone }).toEqual(expected);
+        expect(result.ligne.canal_sur_valeur).toBe('');
+      }
+    }
+  });
+});
+
+describe('keyed pseudonym (HMAC-SHA-256, hex)', () => {
+  const key = 'cle-de-test-convention-aidants-83-0123456789';
+  it('matches the HMAC-SHA-256 reference value (openssl dgst -sha256 -hmac)', () => {
+    expect(pseudonym(key, '275053417222689')).toBe('05937fbec8d1ec854b3962b59b513e77d14f4ca2d7d1ecf64f38b984c2691850');
+  });
+  it('recognises a person sent in two months, whatever the spacing', () => {
+    expect(pseudonym(Buffer.from(key), '2 75 05 34 172 226 89')).toBe(pseudonym(key, '275053417222689'));
+  });
+  it('differs from one convention key to another', () => {
+    expect(pseudonym(`${key}-autre`, '275053417222689')).not.toBe(pseudonym(key, '275053417222689'));
+  });
+  it('refuses a short key', () => {
+    expect(() => pseudonym('trop-courte', '275053417222689')).toThrow(/32 octets/);
+  });
+});
+
+describe('recipient resolution', () => {
+  const lookup = {
+    parCommune: (code: string) => ({ '83137': 'cpam-83', '59183': 'cpam-59-flandres' } as Record<string, string>)[code] ?? null,
+    parCodePostal: (cp: string) => ({ '83000': ['cpam-83'], '59000': ['cpam-59-lille-douai', 'cpam-59-roubaix-tourcoing'] } as Record<string, string[]>)[cp] ?? [],
+  };
+  it.each<[string, Record<string, string>, string | null]>([
+    ['by commune', { code_commune: '59183', code_postal: '59140' }, 'cpam-59-flandres'],
+    ['by postal code when the commune is unknown', { code_commune: '', code_postal: '83000' }, 'cpam-83'],
+    ['ambiguous postal code', { code_commune: '', code_postal: '59000' }, null],
+    ['nothing known', { code_commune: '99999', code_postal: '00000' }, null],
+  ])('%s', (_label, values, expected) => {
+    const r = resolveRecipient(programme('aidants'), values, lookup);
+    expect(r.ok ? r.organisation : null).toBe(expected);
+  });
+  it('has no recipient for a programme where nothing crosses', () => {
+    expect(resolveRecipient(programme('prado'), {}, lookup)).toMatchObject({ ok: false });
+  });
+});
+
+describe('retention deadline', () => {
+  const rule = { apresTraitementMois: 1, maximumApresImportJours: 92 };
+  it.each<[string, { importedAt: string | Date; processedAt: string | Date | null; maxDays?: number | null }, string]>([
+    ['one month after processing', { importedAt: '2026-11-03', processedAt: '2026-11-20' }, '2026-12-20'],
+    ['not processed: the maximum after import', { importedAt: '2026-11-03', processedAt: null }, '2027-02-03'],
+    ['processed late: still the maximum after import', { importedAt: '2026-11-03', processedAt: '2027-01-25' }, '2027-02-03'],
+    ['a configured maximum', { importedAt: '2026-11-03', processedAt: null, maxDays: 30 }, '2026-12-03'],
+    ['end of month', { importedAt: '2026-12-01', processedAt: '2027-01-31' }, '2027-02-28'],
+    ['timestamps', { importedAt: new Date('2026-11-03T23:30:00Z'), processedAt: new Date('2026-11-20T08:00:00Z') }, '2026-12-20'],
+  ])('%s', (_label, input, expected) => {
+    expect(retentionDeadline(input, rule)).toBe(expected);
+  });
+});
+
+describe('against the synthetic extracts', () => {
+  let dir: string;
+  const read = (kind: ExtractKind): Row[] => parse(readFileSync(join(dir, EXTRACT_FORMATS[kind].fileName), 'utf8'), { delimiter: ';', columns: true }) as Row[];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'passerelle-programmes-'));
+    await generateExtracts({ departement: '48', month: '2026-11', outDir: dir, scale: 0.01, seed: 3, people: { ajpa: 40, ajpp: 20, arret: 1500, separation: 30, naissance: 20, sortie_hospitalisation: 20 } });
+  }, 60_000);
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  it('selects every AJPA and AJPP applicant of the month, whatever the decision', () => {
+    const p = programme('aidants');
+    const demandes = read('caf_ajpa_ajpp');
+    const candidates = joinSource(p, { caf_allocataires: read('caf_allocataires'), caf_ajpa_ajpp: demandes });
+    const ctx = targetingContext(p, '2026-11');
+    const retained = new Set(candidates.filter((c) => selectPerson(p, c.lignes, ctx).statut === 'retenu').map((c) => c.cle));
+    const applicants = new Set(demandes.map((d) => `${d.departement_caf}|${d.numero_allocataire}`));
+    expect(applicants.size).toBe(60);
+    for (const a of applicants) expect(retained.has(a)).toBe(true);
+    expect(new Set(demandes.map((d) => d.decision))).toEqual(new Set(['accordee', 'refusee', 'en_cours']));
+  });
+
+  it('finds the sick leaves whose 91st paid day is in the month', () => {
+    const p = programme('carsat-arret-91');
+    const candidates = joinSource(p, { cpam_arrets_travail: read('cpam_arrets_travail'), cpam_assures: read('cpam_assures') });
+    expect(candidates).toHaveLength(1500);
+    const ctx = targetingContext(p, '2026-11');
+    const retained = candidates.filter((c) => selectPerson(p, c.lignes, ctx).statut === 'retenu');
+    expect(retained.length).toBeGreaterThan(10);
+    expect(retained.length).toBeLessThan(150);
+  });
+
+  it('targets the maternity stays, separations and discharge signalements of the month', () => {
+    const ctxOf = (p: Programme) => targetingContext(p, '2026-11');
+    const prado = programme('prado');
+    const stays = joinSource(prado, { cpam_sejours_maternite: read('cpam_sejours_maternite') });
+    expect(stays.filter((c) => selectPerson(prado, c.lignes, ctxOf(prado)).statut === 'retenu').length).toBe(stays.filter((c) => c.lignes[0]!.eligible_prado === 'oui').length);
+    const sep = programme('separation');
+    const separations = joinSource(sep, { caf_separations: read('caf_separations'), caf_allocataires: read('caf_allocataires') });
+    expect(separations).toHaveLength(30);
+    expect(separations.filter((c) => selectPerson(sep, c.lignes, ctxOf(sep)).statut === 'retenu').length).toBe(separations.filter((c) => c.lignes[0]!.enfant_a_charge === 'oui').length);
+    const hosp = programme('carsat-sortie-hospitalisation');
+    const signalements = joinSource(hosp, { etablissements_signalements_sortie: read('etablissements_signalements_sortie') });
+    expect(signalements.every((c) => selectPerson(hosp, c.lignes, ctxOf(hosp)).statut === 'retenu')).toBe(true);
+  });
+});
