@@ -12,6 +12,7 @@ import { installAccessControl, type RegisteredRoute } from './access.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
+import { orientationRoutes } from './routes/orientation.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { territoryRoutes } from './routes/territories.ts';
 
@@ -62,6 +63,7 @@ export async function buildServer(database: Database, config: Config, options: {
   accountRoutes(app, database);
   territoryRoutes(app, database);
   auditRoutes(app, database);
+  orientationRoutes(app, database);
 
   const hasWeb = existsSync(WEB_DIST + 'index.html');
   if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });

@@ -26,6 +26,8 @@ interface Case {
 
 const ANY_SIGNED_IN: Persona[] = ['agent_ces83', 'echanges_caf83', 'pilote_cpam83', 'pilote_national', 'dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'];
 
+const ORIENTATION = { reponses: { codePostal: '83000', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' } };
+
 /** One line per route; the test fails when a route exists without a line here. */
 const MATRIX: Record<string, Case> = {
   'GET /api/health': { request: () => ({}), allowed: 'all' },
@@ -49,6 +51,11 @@ const MATRIX: Record<string, Case> = {
     allowed: ['admin_national'],
   },
   'GET /api/audit/verification': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
+  'GET /api/orientation': { request: () => ({}), allowed: 'all' },
+  'GET /api/orientation/catalogue': { request: () => ({}), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'] },
+  'POST /api/orientation/:parcours': { request: () => ({ url: '/api/orientation/separation', payload: ORIENTATION }), allowed: 'all' },
+  'POST /api/orientation/:parcours/checklist.pdf': { request: () => ({ url: '/api/orientation/separation/checklist.pdf', payload: ORIENTATION }), allowed: 'all' },
+  'POST /api/orientation/:parcours/entretien.pdf': { request: () => ({ url: '/api/orientation/separation/entretien.pdf', payload: ORIENTATION }), allowed: ['agent_ces83'] },
 };
 
 describe(`access matrix over every route (${ENGINE})`, () => {

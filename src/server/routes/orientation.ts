@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Database } from '../../db/index.ts';
+import {
+  brancheOfOrganisation, catalogue, catalogueAdmin, checklistPdf, listParcours, orient, orientationPayload, type Failure,
+} from '../../orientation/index.ts';
+import { recordAudit } from '../../privacy/index.ts';
+import { actorOf } from '../access.ts';
+
+/** Answers travel in the body only (never in a URL), and are neither stored, logged nor echoed in the audit trail. */
+const BODY_LIMIT = 16 * 1024;
+const REPONSES_ATTENDUES = 'Envoyez vos réponses dans un objet « reponses » : { "reponses": { "codePostal": "83000", … } }.';
+
+/**
+ * The body is checked by hand rather than by a zod schema: this is the benchmark's hot path, and the only rule is
+ * "an object `reponses`"; each answer is then checked by the orientation context with a message per question.
+ */
+function reponsesOf(body: unknown): Record<string, unknown> | null {
+  const reponses = body && typeof body === 'object' ? (body as { reponses?: unknown }).reponses : undefined;
+  return reponses && typeof reponses === 'object' && !Array.isArray(reponses) ? reponses as Record<string, unknown> : null;
+}
+
+function badBody(reply: FastifyReply) {
+  return reply.code(400).header('cache-control', 'no-store')
+    .send({ erreur: 'Certaines informations sont invalides : corrigez les champs signalés.', champs: { reponses: REPONSES_ATTENDUES } });
+}
+
+type Params = { Params: { parcours: string } };
+
+function fail(reply: FastifyReply, failure: Failure) {
+  return reply.code(failure.status).header('cache-control', 'no-store').send({
+    erreur: failure.erreur,
+    ...(failure.champs ? { champs: failure.champs } : {}),
+    ...(failure.communes ? { communes: failure.communes } : {}),
+  });
+}
+
+function sendPdf(reply: FastifyReply, pdf: Buffer, name: string) {
+  return reply
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .header('cache-control', 'no-store')
+    .send(pdf);
+}
+
+export function orientationRoutes(app: FastifyInstance, database: Database) {
+  catalogue(); // loads and checks data/offres.json now: a broken catalogue stops the server from starting
+
+  /** The pathways and their questions (public, no personal data). */
+  app.get('/api/orientation', { config: { access: 'public' } }, async () => listParcours());
+
+  /** The catalogue for administrators: each offer, the pathways that use it (and when), the dated amounts. */
+  app.get('/api/orientation/catalogue', { config: { access: { roles: ['administrateur'] } } }, async () => catalogueAdmin());
+
+  /** Evaluates a pathway's answers: offers of both branches and local contacts. */
+  app.post<Params>('/api/orientation/:parcours', {
+    bodyLimit: BODY_LIMIT,
+    config: { access: 'public' },
+  }, async (request, reply) => {
+    const reponses = reponsesOf(request.body);
+    if (!reponses) return badBody(reply);
+    const result = await orient(database.db, request.params.parcours, reponses);
+    if (!result.ok) return fail(reply, result);
+    return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(orientationPayload(result));
+  });
+
+  /** The citizen's printable check-list (PDF). */
+  app.post<Params>('/api/orientation/:parcours/checklist.pdf', {
+    bodyLimit: BODY_LIMIT,
+    config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+  }, async (request, reply) => {
+    const reponses = reponsesOf(request.body);
+    if (!reponses) return badBody(reply);
+    const result = await orient(database.db, request.params.parcours, reponses);
+    if (!result.ok) return fail(reply, result);
+    return sendPdf(reply, await checklistPdf(result, { mode: 'citoyen' }), `demarches-${result.parcours.id}.pdf`);
+  });
+
+  /**
+   * Interview mode, for a signed-in agent (Caf social worker, CPAM front office…): the same check-list with the
+   * other branch's offers, boxes for what was discussed, and the orientations. The audit trail records that a
+   * check-list was produced, by whom, for which pathway: never the answers.
+   */
+  app.post<Params>('/api/orientation/:parcours/entretien.pdf', {
+    bodyLimit: BODY_LIMIT,
+    config: { access: { roles: ['agent'] } },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const reponses = reponsesOf(request.body);
+    if (!reponses) return badBody(reply);
+    const result = await orient(database.db, request.params.parcours, reponses);
+    if (!result.ok) return fail(reply, result);
+    const pdf = await checklistPdf(result, {
+      mode: 'entretien', organisation: actor.organisation.nom, brancheAgent: brancheOfOrganisation(actor.organisation.type),
+    });
+    await recordAudit(database.db, {
+      action: 'orientation_checklist_entretien',
+      acteur: { compteId: actor.compteId, organisation: actor.organisation.code },
+      details: { parcours: result.parcours.id, offres: result.offres.length, catalogue: catalogue().version },
+    });
+    return sendPdf(reply, pdf, `entretien-${result.parcours.id}.pdf`);
+  });
+}
