@@ -3,6 +3,7 @@ import { countAccounts, ensureDemoAccounts } from './accounts/index.ts';
 import type { Config } from './config.ts';
 import { migrateToLatest, openDatabase, schemaVersion, type Database } from './db/index.ts';
 import { embeddedBusyMessage, embeddedHolder } from './db/lock.ts';
+import { ensureExchangeSetup } from './exchange/index.ts';
 import { ensureReferenceData } from './territories/index.ts';
 
 export interface PreparationReport {
@@ -30,6 +31,12 @@ export async function openInstance(config: Pick<Config, 'databaseUrl' | 'dataDir
     if (reference.loaded) log(`Référentiel des territoires chargé (${reference.version}) en ${Math.round(reference.durationMs)} ms.`);
     const demoAccountsCreated = config.demo ? await ensureDemoAccounts(database.db) : 0;
     if (demoAccountsCreated) log(`${demoAccountsCreated} compte(s) de démonstration créé(s).`);
+    if (config.demo) {
+      const exchange = await ensureExchangeSetup(database.db);
+      if (exchange.keyrings || exchange.conventions) {
+        log(`Échanges : ${exchange.keyrings} trousseau(x) de clés et ${exchange.conventions} convention(s) de démonstration créés.`);
+      }
+    }
     else if (!config.demo && (await countAccounts(database.db)) === 0) {
       log('Aucun compte : créez le premier administrateur avec « npx passerelle comptes creer ».');
     }

@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { registerAccounts } from './commands/accounts.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerCycle } from './commands/cycle.ts';
+import { registerExchange } from './commands/exchange.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerInit } from './commands/init.ts';
+import { registerPrivacy } from './commands/privacy.ts';
 import { registerTerritories } from './commands/territories.ts';
 import { CliError } from './instance.ts';
 
@@ -16,6 +19,9 @@ registerAudit(program);
 registerTerritories(program);
 registerAccounts(program);
 registerGenerate(program);
+registerCycle(program);
+registerExchange(program);
+registerPrivacy(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -37,4 +37,48 @@ export interface DB {
     hash_precedent: string;
     hash: string;
   };
+  /** An organisation's keyring (src/exchange/keys.ts KeyringSchema), SECRET keys included, in clear for now. */
+  trousseaux: { organisation_code: string; trousseau: ColumnType<unknown, string, string>; cree_le: Generated<Date>; modifie_le: Generated<Date> };
+  /** A local convention: `definition` is validated by parseConvention; `cle_pseudonyme` is the HMAC key (hex), never shown. */
+  conventions: {
+    id: string;
+    expediteur: string;
+    destinataire: string;
+    definition: ColumnType<unknown, string, string>;
+    cle_pseudonyme: string;
+    cree_le: Generated<Date>;
+    modifie_le: Generated<Date>;
+  };
+  /** A package as seen by its holder: the sender (detenteur = expediteur) or the recipient (detenteur = destinataire). */
+  paquets: {
+    id: string;
+    detenteur: string;
+    programme: string;
+    convention: string;
+    expediteur: string;
+    destinataire: string;
+    periode: string;
+    nom: string;
+    statut: 'scelle' | 'envoye' | 'acquitte' | 'refuse' | 'importe' | 'detruit';
+    nombre_enregistrements: number;
+    nombre_importes: number | null;
+    cree_le: Timestamp;
+    envoye_le: Timestamp | null;
+    accuse_le: Timestamp | null;
+    importe_le: Timestamp | null;
+    detruit_le: Timestamp | null;
+  };
+  /** A person received in a package, on the receiving organisation's worklist for that programme. */
+  contacts: {
+    id: Generated<string>;
+    organisation_code: string;
+    programme: string;
+    paquet_id: string;
+    pseudonyme: string;
+    champs: ColumnType<Record<string, string>, string, string>;
+    importe_le: Timestamp;
+    traite_le: Timestamp | null;
+    /** ISO date (YYYY-MM-DD): destroyed on that day at the latest. */
+    echeance: ColumnType<string, string, string>;
+  };
 }

@@ -26,3 +26,7 @@ export {
 } from './ack.ts';
 export type { TrustedKeys } from './signature.ts';
 export { canonicalJson } from './canonical.ts';
+export { ensureExchangeSetup, DEMO_CONVENTIONS, type ExchangeSetupReport } from './setup.ts';
+export { exchangeRepository, type PackageRecord, type PackageStatus, type StoredConvention } from './repository.ts';
+export { runCycle, readExtract, CycleInputError, type CycleOptions, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress } from './cycle.ts';
+export { importPackage, recordAcknowledgementFile, ImportRefused, AcknowledgementRefused, type ImportOptions, type ImportReport, type ImportRefusalCode } from './import.ts';

@@ -13,7 +13,7 @@ import { z } from 'zod';
 
 /** 16 lowercase hexadecimal characters: the first 64 bits of a SHA-256 over the public key. */
 export const KeyIdSchema = z.string().regex(/^[0-9a-f]{16}$/, 'identifiant de clé attendu (16 caractères hexadécimaux)');
-export const OrganisationCodeSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "code d'organisation attendu");
+export const OrganisationCodeSchema = z.string().regex(/^[a-z0-9][a-zA-Z0-9-]{0,62}$/, "code d'organisation attendu");
 
 const IsoDate = z.iso.datetime({ offset: true });
 

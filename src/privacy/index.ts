@@ -1,2 +1,3 @@
 export { recordAudit, verifyAuditChain, recentAudit, type AuditEvent } from './audit.ts';
 export { canonicalJson, entryHash, verifyEntries, GENESIS_HASH, type ChainCheck } from './chain.ts';
+export { destroyExpiredContacts, pseudonymsDigest, type DestructionGroup, type DestructionReport } from './retention.ts';

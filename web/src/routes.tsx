@@ -18,6 +18,15 @@ export const routes: RouteObject[] = [
         path: '/territoires',
         lazy: async () => ({ Component: (await import('./pages/Territoires')).Territoires }),
       },
+      // Citizen orientation: public, loaded only when visited (the first load stays light).
+      {
+        path: '/orientation',
+        lazy: async () => ({ Component: (await import('./orientation/PageChoixParcours')).PageChoixParcours }),
+      },
+      {
+        path: '/orientation/:parcours',
+        lazy: async () => ({ Component: (await import('./orientation/PageParcours')).PageParcours }),
+      },
       {
         path: '/accessibilite',
         lazy: async () => ({ Component: (await import('./pages/Accessibilite')).Accessibilite }),
@@ -29,6 +38,14 @@ export const routes: RouteObject[] = [
           {
             path: '/administration/comptes',
             lazy: async () => ({ Component: (await import('./pages/AdministrationComptes')).AdministrationComptes }),
+          },
+          {
+            path: '/orientation/entretien',
+            lazy: async () => ({ Component: (await import('./orientation/PageEntretien')).PageEntretien }),
+          },
+          {
+            path: '/administration/orientation',
+            lazy: async () => ({ Component: (await import('./orientation/PageCatalogue')).PageCatalogue }),
           },
         ],
       },

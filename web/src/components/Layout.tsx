@@ -32,11 +32,28 @@ export function Layout() {
     linkProps: { to: '/territoires' },
     isActive: chemin.startsWith('/territoires'),
   });
+  navigation.push({
+    text: 'Vos droits selon votre situation',
+    linkProps: { to: '/orientation' },
+    isActive: chemin.startsWith('/orientation') && !chemin.startsWith('/orientation/entretien'),
+  });
+  if (compte?.roles.includes('agent')) {
+    navigation.push({
+      text: "Check-list d'entretien",
+      linkProps: { to: '/orientation/entretien' },
+      isActive: chemin.startsWith('/orientation/entretien'),
+    });
+  }
   if (estAdministrateur(compte)) {
     navigation.push({
       text: 'Gestion des comptes',
       linkProps: { to: '/administration/comptes' },
-      isActive: chemin.startsWith('/administration'),
+      isActive: chemin.startsWith('/administration/comptes'),
+    });
+    navigation.push({
+      text: 'Catalogue des offres',
+      linkProps: { to: '/administration/orientation' },
+      isActive: chemin.startsWith('/administration/orientation'),
     });
   }
 

@@ -2,7 +2,7 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Card } from '@codegouvfr/react-dsfr/Card';
-import { useCompte } from '../session';
+import { estAdministrateur, useCompte } from '../session';
 import { definitionRole, libelleRole } from '../roles';
 import { TitrePage } from '../components/TitrePage';
 
@@ -95,6 +95,38 @@ export function Accueil() {
       </ul>
       {rolesInconnus.length > 0 ? (
         <p className={fr.cx('fr-text--sm')}>Autres rôles attribués à votre compte : {rolesInconnus.join(', ')}.</p>
+      ) : null}
+
+      {compte.roles.includes('agent') || estAdministrateur(compte) ? (
+        <>
+          <h2>Orientation des personnes</h2>
+          <ul className={fr.cx('fr-grid-row', 'fr-grid-row--gutters', 'fr-mb-4w')} style={{ listStyle: 'none', paddingLeft: 0 }}>
+            {compte.roles.includes('agent') ? (
+              <li className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-orientation="entretien">
+                <Card
+                  title="Check-list d'entretien"
+                  titleAs="h3"
+                  desc="Pendant un rendez-vous (séparation, accueil de la CPAM…), passer en revue avec la personne les offres de la Caf et de l'Assurance Maladie, puis imprimer ou lui remettre la fiche (PDF)."
+                  border
+                  enlargeLink
+                  linkProps={{ to: '/orientation/entretien' }}
+                />
+              </li>
+            ) : null}
+            {estAdministrateur(compte) ? (
+              <li className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-orientation="catalogue">
+                <Card
+                  title="Catalogue des offres d'orientation"
+                  titleAs="h3"
+                  desc="Consulter les offres proposées aux personnes, la situation et la condition de chacune, et les montants datés affichés."
+                  border
+                  enlargeLink
+                  linkProps={{ to: '/administration/orientation' }}
+                />
+              </li>
+            ) : null}
+          </ul>
+        </>
       ) : null}
 
       <h2>Pour tous</h2>

@@ -1,0 +1,197 @@
+/**
+ * The recipient's side of an exchange: verify a package against the database (trusted senders'
+ * keys, replay, convention), import it all-or-nothing into the contacts of the receiving
+ * organisation, and write a signed acknowledgement next to it. And the sender's side of the
+ * acknowledgement: verify it and record it on the package.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import type { Kysely } from 'kysely';
+import { allowedFields, conventionStatus } from '../conventions/index.ts';
+import type { DB } from '../db/index.ts';
+import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
+import { recordAudit } from '../privacy/index.ts';
+import { signAcknowledgement, verifyAcknowledgement, type Acknowledgement } from './ack.ts';
+import { currentGeneration, publicKeyring, trustedSigningKeys } from './keys.ts';
+import { openPayloadStream, verifyPackage, type VerificationCode } from './open.ts';
+import { exchangeRepository } from './repository.ts';
+
+export type ImportRefusalCode = VerificationCode | 'organisation_inconnue' | 'programme_inconnu' | 'champs_non_autorises' | 'contenu_invalide' | 'dechiffrement_impossible';
+
+/** A package refused: nothing was imported. */
+export class ImportRefused extends Error {
+  readonly code: ImportRefusalCode;
+  readonly paquet: string | undefined;
+  constructor(code: ImportRefusalCode, message: string, paquet?: string) {
+    super(message);
+    this.code = code;
+    this.paquet = paquet;
+  }
+}
+
+export interface ImportOptions {
+  organisation: string;
+  now?: Date;
+  /** Instance maximum retention after import, in days (the programme's default otherwise). */
+  maxDays?: number | null;
+  programmes?: Programme[];
+  /** Rows inserted per statement. */
+  batchSize?: number;
+  /** Test hook: called after each batch inside the transaction (to simulate a crash half-way). */
+  afterBatch?: (inserted: number) => void | Promise<void>;
+}
+
+export interface ImportReport {
+  paquet: string;
+  programme: string;
+  expediteur: string;
+  recus: number;
+  importes: number;
+  echeance: string;
+  accuse: string;
+}
+
+async function trustedSenders(db: Kysely<DB>, organisation: string) {
+  const ring = await exchangeRepository.keyring(db, organisation);
+  return ring ? trustedSigningKeys(publicKeyring(ring)) : undefined;
+}
+
+/** Verifies and imports a package; throws ImportRefused (nothing imported) with a French message. */
+export async function importPackage(db: Kysely<DB>, manifestPath: string, options: ImportOptions): Promise<ImportReport> {
+  const now = options.now ?? new Date();
+  const self = options.organisation;
+  const ownRing = await exchangeRepository.keyring(db, self);
+  if (!ownRing) throw new ImportRefused('organisation_inconnue', `Organisation « ${self} » inconnue ou sans trousseau de clés : import impossible.`);
+  const refuse = async (code: ImportRefusalCode, message: string, paquet?: string): Promise<never> => {
+    await recordAudit(db, {
+      action: 'echange.import_refuse', acteur: { compteId: null, organisation: self },
+      cible: paquet ? { type: 'paquet', id: paquet } : null, details: { code },
+    });
+    throw new ImportRefused(code, message, paquet);
+  };
+
+  const verification = await verifyPackage(manifestPath, {
+    self,
+    now,
+    trustedSenders: (expediteur) => trustedSenders(db, expediteur),
+    knownPackageIds: async (id) => (await exchangeRepository.packageOf(db, id, self)) !== undefined,
+    conventionActive: async (id, expediteur, destinataire, programme, date) => {
+      const stored = await exchangeRepository.convention(db, id);
+      if (!stored) return false;
+      const c = stored.convention;
+      if (c.parties.expediteur !== expediteur || c.parties.destinataire !== destinataire) return false;
+      const statut = conventionStatus(c, date);
+      return statut.enVigueur && statut.programmes.includes(programme);
+    },
+  });
+  if (!verification.ok) {
+    if (verification.code === 'rejeu' && verification.paquet) {
+      const previous = await exchangeRepository.packageOf(db, verification.paquet, self);
+      const when = previous?.importeLe ? ` le ${previous.importeLe.toISOString().slice(0, 10)}` : '';
+      return refuse('rejeu', `Paquet ${verification.paquet} déjà importé${when} (${previous?.nombreImportes ?? 0} contact(s)) : ce second import ne crée rien.`, verification.paquet);
+    }
+    return refuse(verification.code, `Paquet refusé : ${verification.erreur}`, verification.paquet);
+  }
+  const { manifest, dir, name } = verification;
+  const programmes = options.programmes ?? loadProgrammes();
+  const programme = findProgramme(programmes, manifest.programme);
+  if (!programme) return refuse('programme_inconnu', `Paquet refusé : programme « ${manifest.programme} » inconnu de cette instance.`, manifest.id);
+  const stored = (await exchangeRepository.convention(db, manifest.convention))!;
+  const allowed = new Set(['pseudonyme', ...allowedFields(programme, stored.convention, now)]);
+  const extra = manifest.champs.filter((f) => !allowed.has(f));
+  if (!manifest.champs.includes('pseudonyme') || extra.length > 0) {
+    return refuse('champs_non_autorises', `Paquet refusé : il porte des champs que le programme et la convention ${manifest.convention} n'autorisent pas ensemble (${extra.join(', ') || 'pseudonyme absent'}).`, manifest.id);
+  }
+
+  const echeance = retentionDeadline({ importedAt: now, processedAt: null, maxDays: options.maxDays ?? null }, programme.conservation);
+  const batchSize = options.batchSize ?? 1000;
+  let recus = 0;
+  let importes = 0;
+  try {
+    await db.transaction().execute(async (trx) => {
+      await exchangeRepository.insertPackage(trx, {
+        id: manifest.id, detenteur: self, programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur,
+        destinataire: manifest.destinataire, periode: manifest.periode, nom: name, statut: 'importe',
+        nombreEnregistrements: manifest.nombreEnregistrements, creeLe: new Date(manifest.creeLe), importeLe: now,
+      });
+      const clear = await openPayloadStream(manifest, dir, ownRing);
+      const parser = clear.pipe(parse({ delimiter: ';', bom: true, skip_empty_lines: true, relax_column_count: false }));
+      clear.on('error', (e) => parser.destroy(e));
+      let header = true;
+      let batch: Parameters<typeof exchangeRepository.insertContacts>[1] = [];
+      const flush = async () => {
+        importes += await exchangeRepository.insertContacts(trx, batch);
+        batch = [];
+        await options.afterBatch?.(importes);
+      };
+      for await (const record of parser as AsyncIterable<string[]>) {
+        if (header) {
+          header = false;
+          if (record.join(';') !== manifest.champs.join(';')) throw new ImportRefused('contenu_invalide', 'Paquet refusé : les colonnes du contenu ne sont pas celles du manifeste.', manifest.id);
+          continue;
+        }
+        recus++;
+        const champs: Record<string, string> = {};
+        let pseudonyme = '';
+        manifest.champs.forEach((f, i) => { if (f === 'pseudonyme') pseudonyme = record[i] ?? ''; else champs[f] = record[i] ?? ''; });
+        if (!/^[0-9a-f]{64}$/.test(pseudonyme)) throw new ImportRefused('contenu_invalide', `Paquet refusé : pseudonyme mal formé à l'enregistrement ${recus}.`, manifest.id);
+        batch.push({ organisation: self, programme: manifest.programme, paquet: manifest.id, pseudonyme, champs, importeLe: now, echeance });
+        if (batch.length >= batchSize) await flush();
+      }
+      await flush();
+      if (recus !== manifest.nombreEnregistrements) {
+        throw new ImportRefused('contenu_invalide', `Paquet refusé : ${recus} enregistrement(s) lus au lieu des ${manifest.nombreEnregistrements} annoncés.`, manifest.id);
+      }
+      await trx.updateTable('paquets').set({ nombre_importes: importes }).where('id', '=', manifest.id).where('detenteur', '=', self).execute();
+      await recordAudit(trx, {
+        action: 'echange.import', acteur: { compteId: null, organisation: self }, cible: { type: 'paquet', id: manifest.id },
+        details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, echeance },
+      });
+    });
+  } catch (error) {
+    if (error instanceof ImportRefused) return refuse(error.code, error.message, manifest.id);
+    const code = (error as { code?: string }).code;
+    if (code === 'cle_absente' || code === 'empreinte_incorrecte' || code === 'dechiffrement_impossible') {
+      return refuse(code === 'empreinte_incorrecte' ? 'empreinte_incorrecte' : 'dechiffrement_impossible', `Paquet refusé : ${(error as Error).message}`, manifest.id);
+    }
+    if (typeof code === 'string' && code.startsWith('CSV_')) return refuse('contenu_invalide', `Paquet refusé : contenu CSV mal formé (${code}).`, manifest.id);
+    throw error;
+  }
+
+  const ack = signAcknowledgement({
+    paquet: manifest.id, expediteur: manifest.expediteur, destinataire: self, recus, importes, statut: 'importe', date: now,
+  }, currentGeneration(ownRing).signature);
+  const ackPath = join(dir, `${name}.accuse.json`);
+  await writeFile(ackPath, `${JSON.stringify(ack, null, 2)}\n`, { mode: 0o644 });
+  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, echeance, accuse: ackPath };
+}
+
+export class AcknowledgementRefused extends Error {}
+
+/** Sender's side: verifies a signed acknowledgement file and records it on the package (status acquitte or refuse). */
+export async function recordAcknowledgementFile(db: Kysely<DB>, path: string): Promise<Acknowledgement> {
+  let document: unknown;
+  try { document = JSON.parse(await readFile(path, 'utf8')); } catch {
+    throw new AcknowledgementRefused(`Accusé de réception illisible : ${path} n'est pas un fichier JSON.`);
+  }
+  const claimed = (document as { accuse?: { paquet?: unknown; expediteur?: unknown } } | null)?.accuse;
+  const id = typeof claimed?.paquet === 'string' ? claimed.paquet : '';
+  const expediteur = typeof claimed?.expediteur === 'string' ? claimed.expediteur : '';
+  const sent = /^[0-9a-f-]{36}$/i.test(id) ? await exchangeRepository.packageOf(db, id, expediteur) : undefined;
+  if (!sent) throw new AcknowledgementRefused(`Accusé de réception refusé : aucun paquet ${id || '(sans identifiant)'} envoyé par « ${expediteur} » n'est connu ici.`);
+  const verification = await verifyAcknowledgement(document, {
+    trustedRecipients: (destinataire) => trustedSenders(db, destinataire),
+    expected: { expediteur: sent.expediteur, paquet: sent.id, destinataire: sent.destinataire },
+  });
+  if (!verification.ok) throw new AcknowledgementRefused(`Accusé de réception refusé : ${verification.erreur}`);
+  const accuse = verification.accuse;
+  await db.transaction().execute(async (trx) => {
+    await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date));
+    await recordAudit(trx, {
+      action: 'echange.accuse', acteur: { compteId: null, organisation: sent.expediteur }, cible: { type: 'paquet', id: sent.id },
+      details: { destinataire: sent.destinataire, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, ...(accuse.motif ? { motif: accuse.motif } : {}) },
+    });
+  });
+  return accuse;
+}

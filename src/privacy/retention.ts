@@ -1,0 +1,73 @@
+/**
+ * Retention: destroys the imported contacts whose deadline has come, and writes for each
+ * (organisation, programme, package) a destruction record into the audit trail — counts and a
+ * digest of the pseudonyms destroyed, never the data itself.
+ *
+ * Digest: SHA-256 (hex) of the destroyed pseudonyms sorted in ascending byte order, each followed
+ * by "\n". Whoever holds the package's pseudonyms can recompute it:
+ *   sort pseudonymes.txt | sha256sum        (LC_ALL=C)
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/index.ts';
+import { recordAudit } from './audit.ts';
+
+export interface DestructionGroup {
+  organisation: string;
+  programme: string;
+  paquet: string;
+  nombre: number;
+  /** Latest deadline among the records destroyed. */
+  echeance: string;
+  empreinte: string;
+}
+
+export interface DestructionReport { date: string; dryRun: boolean; groupes: DestructionGroup[]; total: number }
+
+export function pseudonymsDigest(pseudonymes: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const p of [...pseudonymes].sort()) hash.update(`${p}\n`, 'utf8');
+  return hash.digest('hex');
+}
+
+const isoDay = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+
+/** Destroys (or, with dryRun, lists) every contact whose deadline is `today` or past. One transaction per package. */
+export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: Date | string; dryRun?: boolean } = {}): Promise<DestructionReport> {
+  const date = isoDay(options.today ?? new Date());
+  const groups = await db.selectFrom('contacts')
+    .select(['organisation_code', 'programme', 'paquet_id', sql<string>`count(*)`.as('n'), sql<string>`max(echeance)::text`.as('echeance')])
+    .where(sql`echeance`, '<=', sql`${date}::date`)
+    .groupBy(['organisation_code', 'programme', 'paquet_id']).orderBy('organisation_code').orderBy('paquet_id').execute();
+  const report: DestructionReport = { date, dryRun: options.dryRun === true, groupes: [], total: 0 };
+  for (const g of groups) {
+    const work = async (trx: Kysely<DB>) => {
+      const rows = await trx.selectFrom('contacts').select('pseudonyme')
+        .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id)
+        .where(sql`echeance`, '<=', sql`${date}::date`).execute();
+      const group: DestructionGroup = {
+        organisation: g.organisation_code, programme: g.programme, paquet: g.paquet_id, nombre: rows.length,
+        echeance: g.echeance, empreinte: pseudonymsDigest(rows.map((r) => r.pseudonyme)),
+      };
+      if (options.dryRun) return group;
+      await trx.deleteFrom('contacts').where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id)
+        .where(sql`echeance`, '<=', sql`${date}::date`).execute();
+      const remaining = await trx.selectFrom('contacts').select(sql<string>`count(*)`.as('n'))
+        .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id).executeTakeFirstOrThrow();
+      if (Number(remaining.n) === 0) {
+        await trx.updateTable('paquets').set({ statut: 'detruit', detruit_le: new Date() })
+          .where('id', '=', g.paquet_id).where('detenteur', '=', g.organisation_code).execute();
+      }
+      await recordAudit(trx, {
+        action: 'conservation.destruction', acteur: { compteId: null, organisation: g.organisation_code },
+        cible: { type: 'paquet', id: g.paquet_id },
+        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date },
+      });
+      return group;
+    };
+    const group = options.dryRun ? await work(db) : await db.transaction().execute(work);
+    report.groupes.push(group);
+    report.total += group.nombre;
+  }
+  return report;
+}
