@@ -39,6 +39,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     database = await freshDatabase();
     const setup = await ensureExchangeSetup(database.db, NOW);
     expect(setup.conventions).toBe(5);
+    expect(setup.ignorees).toEqual([]); // every organisation, Corsica's caf-2A included, gets a keyring
     work = await mkdtemp(join(tmpdir(), 'passerelle-cycle-'));
     source = join(work, 'extrait');
     await generateExtracts({ departement: '83', month: '2026-11', outDir: source, scale: 0.01, seed: 3, people: { ajpa: 50, ajpp: 10 } });
