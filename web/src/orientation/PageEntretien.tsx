@@ -126,10 +126,16 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
     setResultat(null);
   }
 
+  // Focus moves after React has committed the fields in error (a frame may come before the commit under load).
+  const focaliserErreur = useRef(false);
+  useEffect(() => {
+    if (!focaliserErreur.current) return;
+    focaliserErreur.current = false;
+    formulaireRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .fr-fieldset--error input, .fr-input-group--error input, .fr-select-group--error select')?.focus();
+  }, [erreurs, communes]);
+
   function focaliserPremiereErreur() {
-    requestAnimationFrame(() => {
-      formulaireRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .fr-fieldset--error input, .fr-input-group--error input, .fr-select-group--error select')?.focus();
-    });
+    focaliserErreur.current = true;
   }
 
   async function afficher(event: FormEvent<HTMLFormElement>) {
