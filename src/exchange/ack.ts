@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalBytes } from './canonical.ts';
+import { canonicalBytes } from '../shared/canonical-json.ts';
 import { KeyIdSchema, OrganisationCodeSchema, signingKeyId, type SenderSigningKey } from './keys.ts';
 import { lookupTrustedKey, signBytes, verifyBytes, type TrustedKeys } from './signature.ts';
 

@@ -25,7 +25,7 @@ export {
   type SignedAcknowledgement, type VerifyAcknowledgementOptions,
 } from './ack.ts';
 export type { TrustedKeys } from './signature.ts';
-export { canonicalJson } from './canonical.ts';
+export { canonicalJson } from '../shared/canonical-json.ts';
 export { ensureExchangeSetup, DEMO_CONVENTIONS, type ExchangeSetupReport } from './setup.ts';
 export { exchangeRepository, type PackageRecord, type PackageStatus, type StoredConvention } from './repository.ts';
 export { runCycle, readExtract, CycleInputError, type CycleOptions, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress } from './cycle.ts';

@@ -4,7 +4,7 @@
  * data (field names and counts only).
  */
 import { z } from 'zod';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import { KeyIdSchema, OrganisationCodeSchema } from './keys.ts';
 
 export const MANIFEST_FORMAT = 'passerelle-paquet/1';

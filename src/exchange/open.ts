@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Decrypter, identityToRecipient } from 'age-encryption';
-import { canonicalBytes } from './canonical.ts';
+import { canonicalBytes } from '../shared/canonical-json.ts';
 import { ageKeyId, findAgeIdentity, type Keyring } from './keys.ts';
 import { MANIFEST_FORMAT, ManifestSchema, packageNameFromManifestPath, signatureFileName, type Manifest } from './manifest.ts';
 import { lookupTrustedKey, verifyBytes, type TrustedKeys } from './signature.ts';
@@ -210,19 +210,30 @@ export async function openPayload(manifest: VerifiedManifest, dir: string, ident
  */
 export async function openPayloadStream(manifest: VerifiedManifest, dir: string, identity: string | Keyring): Promise<Readable> {
   const key = await identityFor(manifest, identity);
+  // Hash the encrypted bytes as the decrypter reads them (the file may be swapped after verification).
   const hash = createHash('sha256');
-  const hashing = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) { hash.update(chunk); controller.enqueue(chunk); },
-    flush() { if (hash.digest('hex') !== manifest.payload.sha256) throw digestMismatch(manifest); },
+  const hashing = new Transform({ transform(chunk, _encoding, done) { hash.update(chunk); done(null, chunk); } });
+  const digestChecked = new Promise<void>((resolveDigest, rejectDigest) => {
+    hashing.once('end', () => (hash.digest('hex') === manifest.payload.sha256 ? resolveDigest() : rejectDigest(digestMismatch(manifest))));
+    hashing.once('error', rejectDigest);
   });
-  const file = Readable.toWeb(createReadStream(join(dir, manifest.payload.fichier), { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array>;
+  digestChecked.catch(() => {}); // surfaced to the reader by the guard below
+  const source = createReadStream(join(dir, manifest.payload.fichier), { highWaterMark: 1 << 20 });
+  source.on('error', (error) => hashing.destroy(error));
+  source.pipe(hashing);
   const decrypter = new Decrypter();
   decrypter.addIdentity(key);
   let clear: ReadableStream<Uint8Array>;
   try {
-    clear = await decrypter.decrypt(file.pipeThrough(hashing));
+    clear = await decrypter.decrypt(Readable.toWeb(hashing) as unknown as ReadableStream<Uint8Array>);
   } catch (cause) {
     throw new PackageOpenError('dechiffrement_impossible', `Déchiffrement impossible de ${manifest.payload.fichier}.`, { cause });
   }
-  return Readable.fromWeb(clear as unknown as NodeReadableStream<Uint8Array>);
+  // The reader sees the end of the stream only once the digest of what was decrypted is known to be right.
+  const guard = new Transform({
+    transform(chunk, _encoding, done) { done(null, chunk); },
+    flush(done) { digestChecked.then(() => done(), done); },
+  });
+  pipeline(Readable.fromWeb(clear as unknown as NodeReadableStream<Uint8Array>), guard, () => {});
+  return guard;
 }

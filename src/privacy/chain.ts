@@ -1,5 +1,9 @@
 /** Pure domain: the audit trail's hash chain. Each entry's hash covers its content and the previous hash. */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../shared/canonical-json.ts';
+
+/** Sorted-key JSON, so that jsonb's reordering never changes a hash (the same form that signs packages). */
+export { canonicalJson };
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -11,18 +15,6 @@ export interface AuditContent {
   cibleType: string | null;
   cibleId: string | null;
   details: Record<string, unknown>;
-}
-
-/** JSON with sorted keys, so that jsonb's reordering never changes a hash. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function entryHash(previousHash: string, content: AuditContent): string {

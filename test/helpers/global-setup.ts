@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest, openDatabase, LATEST_SCHEMA_VERSION } from '../../src/db/index.ts';
@@ -14,7 +14,6 @@ export default async function setup() {
     const dump = await database.dump!();
     await database.close();
     writeFileSync(file + '.tmp', Buffer.from(await dump.arrayBuffer()));
-    const { renameSync } = await import('node:fs');
     renameSync(file + '.tmp', file);
   }
   process.env.PASSERELLE_TEST_TEMPLATE = file;
