@@ -73,12 +73,53 @@ export interface DB {
     id: Generated<string>;
     organisation_code: string;
     programme: string;
-    paquet_id: string;
-    pseudonyme: string;
-    champs: ColumnType<Record<string, string>, string, string>;
+    /** Null for a contact from the organisation's own extract (origine 'extrait', e.g. the Caf's separation plan). */
+    paquet_id: string | null;
+    /** Null once destroyed. */
+    pseudonyme: string | null;
+    /** Null once destroyed. */
+    champs: ColumnType<Record<string, string> | null, string, string | null>;
     importe_le: Timestamp;
     traite_le: Timestamp | null;
     /** ISO date (YYYY-MM-DD): destroyed on that day at the latest. */
     echeance: ColumnType<string, string, string>;
+    /** Cohort month (YYYY-MM): the cycle through which the person entered the worklist. */
+    periode: string;
+    origine: ColumnType<'paquet' | 'extrait', 'paquet' | 'extrait' | undefined, 'paquet' | 'extrait'>;
+    detruit_le: Timestamp | null;
+    agent_id: string | null;
+    /** Incremented on every change: two agents editing the same person get a conflict, not a lost update. */
+    version: Generated<number>;
+    /** Cached from the events (recomputed in the same transaction as each event); never set by hand. */
+    statut: Generated<string>;
+    dernier_evenement_le: Timestamp | null;
+    /** Valid phone number and authorisation to phone, decided at import (survives destruction: the funnel's « appelables »). */
+    appelable: Generated<boolean>;
+  };
+  evenements: {
+    id: Generated<string>;
+    contact_id: string;
+    organisation_code: string;
+    programme: string;
+    periode: string;
+    code: string;
+    detail: string | null;
+    survenu_le: Timestamp;
+    enregistre_le: Generated<Timestamp>;
+    auteur_id: string | null;
+    origine: 'agent' | 'import' | 'courriel' | 'courrier' | 'systeme';
+  };
+  orientations: {
+    id: Generated<string>;
+    contact_id: string;
+    evenement_id: string;
+    organisation_code: string;
+    programme: string;
+    partenaire: string;
+    partenaire_organisation: string | null;
+    statut: Generated<'envoyee' | 'acceptee' | 'realisee'>;
+    cree_le: Generated<Timestamp>;
+    modifie_le: Generated<Timestamp>;
+    version: Generated<number>;
   };
 }

@@ -136,7 +136,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
         let pseudonyme = '';
         manifest.champs.forEach((f, i) => { if (f === 'pseudonyme') pseudonyme = record[i] ?? ''; else champs[f] = record[i] ?? ''; });
         if (!/^[0-9a-f]{64}$/.test(pseudonyme)) throw new ImportRefused('contenu_invalide', `Paquet refusé : pseudonyme mal formé à l'enregistrement ${recus}.`, manifest.id);
-        batch.push({ organisation: self, programme: manifest.programme, paquet: manifest.id, pseudonyme, champs, importeLe: now, echeance });
+        batch.push({ organisation: self, programme: manifest.programme, paquet: manifest.id, periode: manifest.periode, pseudonyme, champs, importeLe: now, echeance });
         if (batch.length >= batchSize) await flush();
       }
       await flush();

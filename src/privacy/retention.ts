@@ -1,7 +1,9 @@
 /**
- * Retention: destroys the imported contacts whose deadline has come, and writes for each
- * (organisation, programme, package) a destruction record into the audit trail — counts and a
- * digest of the pseudonyms destroyed, never the data itself.
+ * Retention: destroys the personal data of the contacts whose deadline has come, and writes for
+ * each (organisation, programme, package) a destruction record into the audit trail — counts and
+ * a digest of the pseudonyms destroyed, never the data itself. Destroying a contact wipes its
+ * fields and its pseudonym; the bare row and its events stay as anonymous counting units for the
+ * funnels (migration 0005).
  *
  * Digest: SHA-256 (hex) of the destroyed pseudonyms sorted in ascending byte order, each followed
  * by "\n". Whoever holds the package's pseudonyms can recompute it:
@@ -15,7 +17,8 @@ import { recordAudit } from './audit.ts';
 export interface DestructionGroup {
   organisation: string;
   programme: string;
-  paquet: string;
+  /** Null for contacts from the organisation's own extract (no package). */
+  paquet: string | null;
   nombre: number;
   /** Latest deadline among the records destroyed. */
   echeance: string;
@@ -37,30 +40,31 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
   const date = isoDay(options.today ?? new Date());
   const groups = await db.selectFrom('contacts')
     .select(['organisation_code', 'programme', 'paquet_id', sql<string>`count(*)`.as('n'), sql<string>`max(echeance)::text`.as('echeance')])
-    .where(sql`echeance`, '<=', sql`${date}::date`)
+    .where(sql`echeance`, '<=', sql`${date}::date`).where('detruit_le', 'is', null)
     .groupBy(['organisation_code', 'programme', 'paquet_id']).orderBy('organisation_code').orderBy('paquet_id').execute();
   const report: DestructionReport = { date, dryRun: options.dryRun === true, groupes: [], total: 0 };
   for (const g of groups) {
     const work = async (trx: Kysely<DB>) => {
-      const rows = await trx.selectFrom('contacts').select('pseudonyme')
-        .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id)
-        .where(sql`echeance`, '<=', sql`${date}::date`).execute();
+      const due = (q: any) => q.where('organisation_code', '=', g.organisation_code).where('programme', '=', g.programme)
+        .where(g.paquet_id === null ? sql<boolean>`paquet_id IS NULL` : sql<boolean>`paquet_id = ${g.paquet_id}`)
+        .where(sql`echeance`, '<=', sql`${date}::date`).where('detruit_le', 'is', null);
+      const rows: { pseudonyme: string }[] = await due(trx.selectFrom('contacts').select('pseudonyme')).execute();
       const group: DestructionGroup = {
         organisation: g.organisation_code, programme: g.programme, paquet: g.paquet_id, nombre: rows.length,
         echeance: g.echeance, empreinte: pseudonymsDigest(rows.map((r) => r.pseudonyme)),
       };
       if (options.dryRun) return group;
-      await trx.deleteFrom('contacts').where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id)
-        .where(sql`echeance`, '<=', sql`${date}::date`).execute();
-      const remaining = await trx.selectFrom('contacts').select(sql<string>`count(*)`.as('n'))
-        .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id).executeTakeFirstOrThrow();
-      if (Number(remaining.n) === 0) {
+      await due(trx.updateTable('contacts').set({ champs: null, pseudonyme: null, detruit_le: new Date() })).execute();
+      const remaining = g.paquet_id === null ? { n: '1' } : await trx.selectFrom('contacts').select(sql<string>`count(*)`.as('n'))
+        .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id).where('detruit_le', 'is', null)
+        .executeTakeFirstOrThrow();
+      if (g.paquet_id !== null && Number(remaining.n) === 0) {
         await trx.updateTable('paquets').set({ statut: 'detruit', detruit_le: new Date() })
           .where('id', '=', g.paquet_id).where('detenteur', '=', g.organisation_code).execute();
       }
       await recordAudit(trx, {
         action: 'conservation.destruction', acteur: { compteId: null, organisation: g.organisation_code },
-        cible: { type: 'paquet', id: g.paquet_id },
+        cible: g.paquet_id === null ? { type: 'liste', id: `${g.organisation_code}/${g.programme}` } : { type: 'paquet', id: g.paquet_id },
         details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date },
       });
       return group;

@@ -197,7 +197,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     expect(dry.groupes).toHaveLength(2);
     expect(await exchangeRepository.countContacts(database.db)).toBe(total);
 
-    const pseudos = (await database.db.selectFrom('contacts').select('pseudonyme').where('paquet_id', '=', first.paquets[0]!.id).execute()).map((r) => r.pseudonyme);
+    const pseudos = (await database.db.selectFrom('contacts').select('pseudonyme').where('paquet_id', '=', first.paquets[0]!.id).execute()).map((r) => r.pseudonyme!);
     const done = await destroyExpiredContacts(database.db, { today: '2027-02-28' });
     expect(done.total).toBe(total);
     expect(await exchangeRepository.countContacts(database.db)).toBe(0);
@@ -210,7 +210,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     const detail = records.find((r) => r.cible_id === group.paquet)!.details as Record<string, unknown>;
     expect(detail).toMatchObject({ programme: 'aidants', paquet: group.paquet, nombre: group.nombre, empreinteSha256: group.empreinte });
     expect(JSON.stringify(records)).not.toContain(pseudos[0]!);
-    expect(await exchangeRepository.packageOf(database.db, group.paquet, 'cpam-83')).toMatchObject({ statut: 'detruit' });
+    expect(await exchangeRepository.packageOf(database.db, group.paquet!, 'cpam-83')).toMatchObject({ statut: 'detruit' });
     expect((await verifyAuditChain(database.db)).ok).toBe(true);
     expect(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM paquets`.execute(database.db)).rows[0]!.n)).toBe(4);
   });
