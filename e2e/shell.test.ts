@@ -140,6 +140,11 @@ describe("page d'accueil par rôle", () => {
       if (compte.role === 'administrateur') {
         expect(await tuile.getByRole('link', { name: 'Gérer les comptes' }).count()).toBe(1);
         expect(await entete(page).getByRole('link', { name: 'Gestion des comptes' }).count()).toBeGreaterThan(0);
+      } else if (compte.role === 'charge_echanges' || compte.role === 'dpo') {
+        // Built by issue 3: the exchange officer's pages and the DPO's register.
+        expect(await tuile.textContent()).toContain('Disponible');
+        expect(await tuile.getByRole('link').count()).toBe(1);
+        expect(await page.getByRole('link', { name: 'Gestion des comptes' }).count()).toBe(0);
       } else {
         // Features not built yet are labelled as such, without a dead link.
         expect(await tuile.textContent()).toContain('Bientôt disponible');

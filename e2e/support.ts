@@ -39,12 +39,15 @@ export interface Serveur {
  * Starts `node src/server/main.ts` on a free port and a fresh data folder, and waits for
  * GET /api/health (the first start migrates and loads the communes: up to 120 s).
  */
-export async function demarrerServeur(options: { delaiMs?: number } = {}): Promise<Serveur> {
+export async function demarrerServeur(
+  options: { delaiMs?: number; /** Prepares the fresh data folder before the server starts (e.g. inserts test data). */ preparer?: (dossierDonnees: string) => Promise<void> } = {},
+): Promise<Serveur> {
   if (!existsSync(join(RACINE, 'web', 'dist', 'index.html'))) {
     throw new Error("web/dist/index.html est absent : lancez « npm run build:web » (npm run test:e2e le fait).");
   }
   const port = await portLibre();
   const dossierDonnees = await mkdtemp(join(tmpdir(), 'passerelle-e2e-'));
+  if (options.preparer) await options.preparer(dossierDonnees);
   const url = `http://127.0.0.1:${port}`;
   const sorties: string[] = [];
   const enfant: ChildProcess = spawn(join(RACINE, 'node_modules', '.bin', 'node'), ['src/server/main.ts'], {

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 
 export interface Config {
+  /** E-mail channel (src/channels): SMTP server, sender, public URL of the opposition links, retries. */
+  mail: { smtpUrl: string | null; from: string; publicUrl: string; maxAttempts: number; retryDelaySeconds: number };
   port: number;
   host: string;
   databaseUrl: string | undefined;
@@ -8,6 +10,29 @@ export interface Config {
   demo: boolean;
   cookieSecure: boolean;
   loginRatePerMinute: number;
+  /** Largest file the web app accepts for an upload (exchange extracts, packages), in bytes. */
+  uploadMaxBytes: number;
+  /** PASSERELLE_MASTER_KEY (base64, 32 bytes): encrypts the secret keys kept in the database (src/exchange/protection.ts). */
+  masterKey: string | undefined;
+  /** PASSERELLE_MASTER_KEY_PREVIOUS: previous master keys (base64, comma-separated), read only, during a rotation. */
+  previousMasterKeys: string[];
+  /** Largest package payload the inbox (/api/boite) accepts, in bytes (PASSERELLE_INBOX_MAX_MB). */
+  inboxMaxBytes: number;
+  /** Packages a caller may post to the inbox per minute (PASSERELLE_INBOX_RATE). */
+  inboxRatePerMinute: number;
+  /** Time allowed to post a package to a partner's inbox, in milliseconds (PASSERELLE_SEND_TIMEOUT_S). */
+  sendTimeoutMs: number;
+  /**
+   * Demo data (src/demo: completed caregivers' cycles for the Var and the Nord) on a demo instance:
+   * PASSERELLE_DEMO_DONNEES=1 or 0; by default on, except under NODE_ENV=test (e2e servers start empty).
+   */
+  demoData: boolean;
+  /** Scheduled jobs (src/jobs): run by the server unless PASSERELLE_JOBS=0. */
+  jobs: boolean;
+  /** Drop folder of the monthly cycle: <depotDir>/<sender>/<programme>/<AAAA-MM>/ (PASSERELLE_DEPOT_DIR, default <dataDir>/depot). */
+  depotDir: string;
+  /** Outbox of the monthly cycle: <outboxDir>/<sender>/<programme>/<AAAA-MM>/ (PASSERELLE_SORTIE_DIR, default <dataDir>/sortie). */
+  outboxDir: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -16,10 +41,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
+    mail: {
+      // Unset on a demo instance: the server starts its own SMTP catcher (src/channels/catcher.ts) and fills this in.
+      smtpUrl: env.PASSERELLE_SMTP_URL || null,
+      from: env.PASSERELLE_SMTP_FROM || 'ne-pas-repondre@passerelle.invalid',
+      publicUrl: (env.PASSERELLE_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+      maxAttempts: Math.max(1, Number(env.PASSERELLE_SMTP_TENTATIVES ?? 5)),
+      retryDelaySeconds: Math.max(1, Number(env.PASSERELLE_SMTP_DELAI ?? 30)),
+    },
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.PASSERELLE_DATA_DIR ?? 'var'),
     demo: env.PASSERELLE_DEMO !== '0',
     cookieSecure: env.PASSERELLE_COOKIE_SECURE !== '0',
     loginRatePerMinute: Number(env.PASSERELLE_LOGIN_RATE ?? 30),
+    uploadMaxBytes: Math.round(Number(env.PASSERELLE_UPLOAD_MAX_MB ?? 500) * 1024 * 1024),
+    masterKey: env.PASSERELLE_MASTER_KEY || undefined,
+    previousMasterKeys: (env.PASSERELLE_MASTER_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    inboxMaxBytes: Math.round(Number(env.PASSERELLE_INBOX_MAX_MB ?? 512) * 1024 * 1024),
+    inboxRatePerMinute: Number(env.PASSERELLE_INBOX_RATE ?? 60),
+    sendTimeoutMs: Math.round(Number(env.PASSERELLE_SEND_TIMEOUT_S ?? 120) * 1000),
+    demoData: env.PASSERELLE_DEMO_DONNEES ? env.PASSERELLE_DEMO_DONNEES !== '0' : env.NODE_ENV !== 'test',
+    jobs: env.PASSERELLE_JOBS !== '0',
+    depotDir: resolve(env.PASSERELLE_DEPOT_DIR || resolve(env.PASSERELLE_DATA_DIR ?? 'var', 'depot')),
+    outboxDir: resolve(env.PASSERELLE_SORTIE_DIR || resolve(env.PASSERELLE_DATA_DIR ?? 'var', 'sortie')),
   };
 }

@@ -1,12 +1,16 @@
 import { Command } from 'commander';
 import { registerAccounts } from './commands/accounts.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerCampaign } from './commands/campaign.ts';
 import { registerCycle } from './commands/cycle.ts';
 import { registerExchange } from './commands/exchange.ts';
 import { registerGenerate } from './commands/generate.ts';
+import { registerJobs } from './commands/jobs.ts';
+import { registerIndicators } from './commands/indicators.ts';
 import { registerInit } from './commands/init.ts';
 import { registerPrivacy } from './commands/privacy.ts';
 import { registerTerritories } from './commands/territories.ts';
+import { registerOutreach } from './commands/outreach.ts';
 import { CliError } from './instance.ts';
 
 const program = new Command('passerelle')
@@ -22,6 +26,10 @@ registerGenerate(program);
 registerCycle(program);
 registerExchange(program);
 registerPrivacy(program);
+registerJobs(program);
+registerIndicators(program);
+registerOutreach(program);
+registerCampaign(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,10 @@ export interface Database {
   close(): Promise<void>;
   /** Only for the embedded engine: a tarball of the whole data folder (used to clone test databases). */
   dump?(): Promise<Blob>;
+  /** The embedded engine itself (job queue: pg-boss runs its multi-statement SQL through it, see src/jobs). */
+  pglite?: PGlite;
+  /** The PostgreSQL connection string (job queue: pg-boss opens its own small pool). */
+  url?: string;
 }
 
 export interface DatabaseOptions {
@@ -33,7 +37,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgresql', close: () => db.destroy() };
+    return { db, kind: 'postgresql', url: options.databaseUrl, close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = options.dataDir
@@ -48,6 +52,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       if (!pglite.closed) await pglite.close();
     },
     dump: () => pglite.dumpDataDir('none'),
+    pglite,
   };
 }
 

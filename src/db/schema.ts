@@ -37,9 +37,17 @@ export interface DB {
     hash_precedent: string;
     hash: string;
   };
-  /** An organisation's keyring (src/exchange/keys.ts KeyringSchema), SECRET keys included, in clear for now. */
-  trousseaux: { organisation_code: string; trousseau: ColumnType<unknown, string, string>; cree_le: Generated<Date>; modifie_le: Generated<Date> };
-  /** A local convention: `definition` is validated by parseConvention; `cle_pseudonyme` is the HMAC key (hex), never shown. */
+  /** An organisation's keyring (src/exchange/keys.ts KeyringSchema), SECRET keys included: encrypted by the master key (`pcm1.…`, src/exchange/protection.ts) since migration 0006. */
+  trousseaux: { organisation_code: string; trousseau: string; cree_le: Generated<Date>; modifie_le: Generated<Date> };
+  /** Partner registry (migration 0006): an organisation hosted by another instance, its inbox URL and the public keyring trusted for it. */
+  partenaires: {
+    organisation_code: string;
+    url_boite: string | null;
+    trousseau_public: ColumnType<unknown, string, string>;
+    cree_le: Generated<Date>;
+    modifie_le: Generated<Date>;
+  };
+  /** A local convention: `definition` is validated by parseConvention; `cle_pseudonyme` is the HMAC key (hex, encrypted by the master key since migration 0006), never shown. */
   conventions: {
     id: string;
     expediteur: string;
@@ -67,6 +75,10 @@ export interface DB {
     accuse_le: Timestamp | null;
     importe_le: Timestamp | null;
     detruit_le: Timestamp | null;
+    /** The signed acknowledgement (src/exchange/ack.ts): issued by the recipient, received by the sender (migration 0006). */
+    accuse: ColumnType<unknown, string | null | undefined, string | null>;
+    /** Refusal code of a refused package (migration 0006). */
+    motif: string | null;
   };
   /** A person received in a package, on the receiving organisation's worklist for that programme. */
   contacts: {
@@ -108,6 +120,44 @@ export interface DB {
     enregistre_le: Generated<Timestamp>;
     auteur_id: string | null;
     origine: 'agent' | 'import' | 'courriel' | 'courrier' | 'systeme';
+  };
+  /** Outbox of offer e-mails (migration 0007): the body is wiped when the contact is destroyed; the address is never stored. */
+  courriels: {
+    id: Generated<string>;
+    message_id: string;
+    contact_id: string;
+    organisation_code: string;
+    programme: string;
+    modele: string;
+    objet: string;
+    corps_texte: string | null;
+    corps_html: string | null;
+    statut: ColumnType<'en_attente' | 'envoye' | 'echec' | 'rejete' | 'annule', 'en_attente' | 'envoye' | 'echec' | 'rejete' | 'annule' | undefined, 'en_attente' | 'envoye' | 'echec' | 'rejete' | 'annule'>;
+    tentatives: Generated<number>;
+    derniere_erreur: string | null;
+    demande_par: string | null;
+    evenement_id: string | null;
+    cree_le: ColumnType<Date, Date | string | undefined, Date | string>;
+    modifie_le: ColumnType<Date, Date | string | undefined, Date | string>;
+    envoye_le: Timestamp | null;
+    efface_le: Timestamp | null;
+  };
+  /** Mail caught by the demo SMTP server (raw message wiped with the contact's data). */
+  courriels_demo: { id: Generated<string>; message_id: string; recu_le: ColumnType<Date, Date | string | undefined, Date | string>; taille: number; brut: string | null };
+  /** An organisation's own secret keys (hex), e.g. the pseudonym key of its own extracts; never shown. */
+  cles_organisation: { organisation_code: string; usage: 'pseudonyme'; cle: string; cree_le: ColumnType<Date, Date | string | undefined, Date | string> };
+  /** One run of a Passerelle job (migration 0008): French message without personal data, counts only in `resultat`. */
+  executions_taches: {
+    id: Generated<string>;
+    tache: string;
+    declenchement: 'planifie' | 'manuel';
+    parametres: ColumnType<Record<string, unknown>, string | undefined, string>;
+    statut: ColumnType<'en_cours' | 'reussie' | 'echouee', 'en_cours' | 'reussie' | 'echouee' | undefined, 'en_cours' | 'reussie' | 'echouee'>;
+    debut: ColumnType<Date, Date | string | undefined, Date | string>;
+    fin: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+    message: string | null;
+    resultat: ColumnType<Record<string, unknown>, string | undefined, string>;
+    file_id: string | null;
   };
   orientations: {
     id: Generated<string>;

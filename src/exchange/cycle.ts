@@ -9,26 +9,27 @@
  * people's minimised lines are held in memory — it grows with the number of people retained, not
  * with the size of the extract.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import { allowedFields, coveringConvention } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
-import { checkCell, checkHeader, csvField, EXTRACT_FORMATS, normalizeFrenchPhone, type ColumnDefinition, type ExtractKind } from '../generate/index.ts';
+import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
 import {
-  applyContactRules, findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveRecipient, selectPerson, targetingContext, withMarkers, minimise,
+  findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveRecipient, minimise,
   type Programme, type Row,
 } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { currentGeneration, currentRecipientKey, publicKeyring } from './keys.ts';
+import { currentGeneration, currentRecipientKey } from './keys.ts';
 import { exchangeRepository, type StoredConvention } from './repository.ts';
+import { CycleInputError, readExtract, sniff } from './extract.ts';
+import { readExtractInWorkers } from './extract-parallel.ts';
+import { joinKey, selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';
 import { sealPackage } from './seal.ts';
 
-/** Input refused as a whole (missing file, bad header, unknown programme): exit code 2. */
-export class CycleInputError extends Error {}
+export { CycleInputError, readExtract, type ExtractReading } from './extract.ts';
 
 export interface CycleProgress { octetsLus: number; octetsTotal: number; lignes: number }
 
@@ -44,7 +45,16 @@ export interface CycleOptions {
   now?: Date;
   programmes?: Programme[];
   onProgress?: (progress: CycleProgress) => void;
+  /**
+   * Worker threads reading the main CSV file: by default as many as the machine's processors (at
+   * most 4) from 32 MiB up, none below; 0 reads in process. The row report is the same either way.
+   */
+  workers?: number;
+  /** Size of the blocks handed to the workers (default 4 MiB; tests use small ones). */
+  blockBytes?: number;
 }
+
+const PARALLEL_FROM_BYTES = 32 * 1024 * 1024;
 
 export interface CyclePackage { id: string; nom: string; expediteur: string; destinataire: string; convention: string; nombre: number; champs: string[]; manifeste: string }
 export interface CycleRefusal { expediteur: string; destinataire: string; personnes: number; raison: string }
@@ -71,140 +81,12 @@ export interface CycleReport {
   peakRssBytes: number;
 }
 
-/** A cell a spreadsheet would run as a formula: `=`, `@`, or `+`/`-` not followed by a digit (a phone `+33…` or `-1` is data). */
-/** Longest cell accepted: no column of the extracts needs more (a 10 MB cell is a broken export). */
-const MAX_CELL = 1000;
-
-const FORMULA = /^(?:[=@]|[+-](?![\d\s.]))/;
-
-/** Strips the value that checkCell quotes at the end of its reason: the row report names columns, never personal values. */
-const withoutValue = (reason: string) => reason.replace(/ \(« [\s\S]* »\)$/, '');
-
-/** Sniffs the separator (`;` or `,`) and the encoding (UTF-8, or Windows-1252 when the start is not valid UTF-8). */
-async function sniff(path: string): Promise<{ delimiter: string; encoding: 'utf-8' | 'windows-1252' }> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(1 << 20);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, bytesRead);
-    let encoding: 'utf-8' | 'windows-1252' = 'utf-8';
-    try { new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); } catch { encoding = 'windows-1252'; }
-    const text = new TextDecoder(encoding).decode(head.subarray(0, 65536)).replace(/^\ufeff/, '');
-    const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-    return { delimiter: firstLine.includes(';') ? ';' : firstLine.includes(',') ? ',' : ';', encoding };
-  } finally {
-    await handle.close();
-  }
-}
-
-function decoder(encoding: 'utf-8' | 'windows-1252'): Transform {
-  const d = new TextDecoder(encoding);
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) { cb(null, d.decode(chunk, { stream: true })); },
-    flush(cb) { cb(null, d.decode()); },
-  });
-}
-
-export interface ExtractReading {
-  onRow: (row: Row, line: number) => void;
-  onReject: (line: number, reason: string) => void;
-  onWarning: (line: number, reason: string) => void;
-  onProgress?: (bytes: number, lines: number) => void;
-}
-
-/**
- * Streams one extract file, validating it against EXTRACT_FORMATS[kind]: the header as a whole
- * (a wrong one refuses the file), then every row (a bad row is reported and skipped). Free-input
- * columns (e-mail, phone) that are malformed are emptied with a warning; phones are normalised.
- */
-export async function readExtract(path: string, kind: ExtractKind, reading: ExtractReading): Promise<number> {
-  const format = EXTRACT_FORMATS[kind];
-  const columns: readonly ColumnDefinition[] = format.columns;
-  const { delimiter, encoding } = await sniff(path);
-  const parser = parse({
-    delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, trim: false,
-    // A malformed record (unclosed quote…) is reported and skipped: valid rows are never lost because of a bad one.
-    skip_records_with_error: true,
-    on_skip: (error) => { if (error) reading.onReject(Number(error.lines ?? 0), `CSV mal formé (${error.code})`); },
-  });
-  const input = createReadStream(path, { highWaterMark: 1 << 20 });
-  let bytes = 0;
-  input.on('data', (chunk) => { bytes += chunk.length; });
-  // csv-parse decodes UTF-8 itself; Windows-1252 goes through a decoder first.
-  if (encoding === 'utf-8') input.pipe(parser);
-  else input.pipe(decoder(encoding)).pipe(parser);
-  input.on('error', (e) => parser.destroy(e));
-  let header = true;
-  let rows = 0;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = info.lines;
-      if (header) {
-        header = false;
-        const problem = checkHeader(kind, record.map((h) => h.trim().replace(/^\ufeff/, '')));
-        if (problem) {
-          const hint = record.length === 1 ? ' (séparateur non reconnu : « ; » ou « , » attendu)' : '';
-          throw new CycleInputError(`${format.fileName} refusé : ${problem}${hint}.`);
-        }
-        continue;
-      }
-      rows++;
-      if (rows % 10_000 === 0) reading.onProgress?.(bytes, rows);
-      if (record.length !== columns.length) {
-        reading.onReject(line, `${record.length} colonne(s) au lieu de ${columns.length}`);
-        continue;
-      }
-      const row: Record<string, string> = {};
-      const problems: string[] = [];
-      for (let i = 0; i < columns.length; i++) {
-        const column = columns[i]!;
-        let value = (record[i] ?? '').trim();
-        if (value.length > MAX_CELL) {
-          problems.push(`${column.name} : cellule de ${value.length} caractères (${MAX_CELL} au plus)`);
-          continue;
-        }
-        if (value !== '' && FORMULA.test(value) && column.type === 'text') {
-          problems.push(`${column.name} : la cellule commence par « ${value[0]} » (formule de tableur refusée)`);
-          continue;
-        }
-        if (value.startsWith('=')) {
-          problems.push(`${column.name} : la cellule commence par « = » (formule de tableur refusée)`);
-          continue;
-        }
-        if ((column.type === 'postalCode' || column.type === 'inseeCode') && /^\d{4}$/.test(value)) {
-          // A spreadsheet drops the leading zero of 01000 or 06000: restore it, and say so.
-          value = `0${value}`;
-          reading.onWarning(line, `${column.name} : 4 chiffres, zéro initial rétabli`);
-        }
-        const problem = checkCell(column, value);
-        if (problem) {
-          if (column.raw) {
-            reading.onWarning(line, `${withoutValue(problem)} : valeur non transmise, ligne conservée`);
-            value = '';
-          } else {
-            problems.push(withoutValue(problem));
-            continue;
-          }
-        }
-        if (column.type === 'phone' && value !== '') value = normalizeFrenchPhone(value) ?? '';
-        row[column.name] = value;
-      }
-      if (problems.length > 0) { reading.onReject(line, problems.join(' ; ')); continue; }
-      reading.onRow(row, line);
-    }
-  } catch (error) {
-    input.destroy();
-    if (error instanceof CycleInputError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT') throw new CycleInputError(`Fichier introuvable : ${path}.`);
-    if (typeof code === 'string' && code.startsWith('CSV_')) {
-      throw new CycleInputError(`${format.fileName} illisible : CSV mal formé vers la ligne ${(error as { lines?: number }).lines ?? '?'} (${code}).`);
-    }
-    throw error;
-  }
-  if (header) throw new CycleInputError(`${format.fileName} refusé : fichier vide (pas même la ligne d'en-tête).`);
-  reading.onProgress?.(bytes, rows);
-  return rows;
+/** The file of an extract in a folder: `NAME.csv`, or `NAME.xlsx` when there is no CSV (the CSV path when neither exists). */
+async function extractFile(dir: string, kind: ExtractKind): Promise<string> {
+  const csv = join(dir, EXTRACT_FORMATS[kind].fileName);
+  const xlsx = csv.replace(/\.csv$/, '.xlsx');
+  try { await stat(csv); return csv; } catch { /* try the spreadsheet */ }
+  try { await stat(xlsx); return xlsx; } catch { return csv; }
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -249,7 +131,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
   const mainKind = programme.source.fichier as ExtractKind;
   const source = resolve(options.source);
   const dir = (await isDirectory(source)) ? source : dirname(source);
-  const mainPath = (await isDirectory(source)) ? join(source, EXTRACT_FORMATS[mainKind].fileName) : source;
+  const mainPath = (await isDirectory(source)) ? await extractFile(source, mainKind) : source;
   const mainBytes = await fileSize(mainPath);
   const outDir = resolve(options.outDir);
   const { mkdir } = await import('node:fs/promises');
@@ -267,11 +149,11 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
 
   try {
     // Joined files: read whole (the month's applications), indexed by their join key.
-    const joins: { cle: readonly string[]; obligatoire: boolean; index: Map<string, Row[]>; empty: Row }[] = [];
+    const joins: JoinIndex[] = [];
     for (const j of programme.source.jointures) {
       const kind = j.fichier as ExtractKind;
-      const fileName = EXTRACT_FORMATS[kind].fileName;
-      const path = join(dir, fileName);
+      const path = await extractFile(dir, kind);
+      const fileName = basename(path);
       const index = new Map<string, Row[]>();
       const empty: Record<string, string> = {};
       for (const col of EXTRACT_FORMATS[kind].columns) if (!j.cle.includes(col.name)) empty[col.name] = '';
@@ -282,7 +164,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         writeReport('', `${fileName} absent du dossier : aucune demande du mois n'est prise en compte, seuls les bénéficiaires sont ciblés`);
       } else {
         await readExtract(path, kind, {
-          onRow: (row) => { const k = j.cle.map((c) => row[c] ?? '').join('|'); (index.get(k) ?? index.set(k, []).get(k)!).push(row); },
+          onRow: (row) => { const k = joinKey(row, j.cle); (index.get(k) ?? index.set(k, []).get(k)!).push(row); },
           onReject: (line, reason) => { report.lignesRejetees++; writeReport(`${fileName}:${line}`, reason); },
           onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(`${fileName}:${line}`, reason); },
         });
@@ -293,7 +175,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     const lookup = await exchangeRepository.competenceLookup(db, programme.destinataire.branche);
     const { noms, cafParDepartement } = await exchangeRepository.organisationNames(db);
     const conventions = await exchangeRepository.conventions(db);
-    const context = targetingContext(programme, options.periode);
+    const plan = selectionPlan(programme, options.periode, joins);
     const identifiant = programme.donnees.identifiant?.champ ?? 'nir';
     const groups = new Map<string, Group>();
 
@@ -314,54 +196,62 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     };
 
     let nextProgress = 0.1;
-    report.lignesLues = await readExtract(mainPath, mainKind, {
-      onReject: (line, reason) => { report.lignesRejetees++; writeReport(String(line), reason); },
-      onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(String(line), reason); },
-      onProgress: (bytes, lignes) => {
-        peak = Math.max(peak, process.memoryUsage.rss());
-        if (!options.onProgress) return;
-        if (bytes / Math.max(1, mainBytes) >= nextProgress || bytes >= mainBytes) {
-          options.onProgress({ octetsLus: bytes, octetsTotal: mainBytes, lignes });
-          while (nextProgress <= bytes / Math.max(1, mainBytes)) nextProgress += 0.1;
-        }
-      },
+    const onProgress = (bytes: number, lignes: number) => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      if (!options.onProgress) return;
+      if (bytes / Math.max(1, mainBytes) >= nextProgress || bytes >= mainBytes) {
+        options.onProgress({ octetsLus: bytes, octetsTotal: mainBytes, lignes });
+        while (nextProgress <= bytes / Math.max(1, mainBytes)) nextProgress += 0.1;
+      }
+    };
+    const onReject = (line: number, reason: string) => { report.lignesRejetees++; writeReport(String(line), reason); };
+    const onWarning = (line: number, reason: string) => { report.valeursIgnorees++; writeReport(String(line), reason); };
+
+    /** A person retained by the programme and the contact rules: recipient, sender, convention, pseudonym, minimised line. */
+    const retained = (ligne: Row, line: number) => {
+      const recipient = resolveRecipient(programme, ligne, lookup);
+      if (!recipient.ok) { report.sansDestinataire++; writeReport(String(line), `destinataire introuvable : ${recipient.raison}`); return; }
+      let expediteur = options.expediteur;
+      const cafDuDossier = ligne.departement_caf ? cafParDepartement.get(ligne.departement_caf) : undefined;
+      if (expediteur && cafDuDossier && cafDuDossier !== expediteur) {
+        report.lignesRejetees++;
+        writeReport(String(line), `dossier géré par ${cafDuDossier}, pas par ${expediteur} : ligne non transmise`);
+        return;
+      }
+      expediteur ??= cafDuDossier;
+      if (!expediteur) throw new CycleInputError('Expéditeur inconnu : précisez --expediteur (code de l’organisme qui envoie, ex. caf-83).');
+      report.retenus++;
+      const group = groupFor(expediteur, recipient.organisation);
+      group.personnes++;
+      if (group.refus || !group.convention) return;
+      const nir = ligne[identifiant] ?? '';
+      const pseudo = pseudonym(group.convention.cle, nir);
+      const first = group.vus.get(pseudo);
+      if (first !== undefined) { report.doublons++; writeReport(String(line), `personne déjà retenue à la ligne ${first} (doublon) : transmise une seule fois`); return; }
+      group.vus.set(pseudo, line);
+      const fields = minimise(ligne, group.champs);
+      group.lignes.push([pseudo, ...group.champs.map((f) => fields[f] ?? '')].map(csvField).join(';') + '\n');
+    };
+
+    // Large CSV files are read by worker threads (same checks, results applied in file order);
+    // smaller ones, spreadsheets and special cases in process.
+    const sniffed = await sniff(mainPath);
+    const workers = options.workers ?? (mainBytes >= PARALLEL_FROM_BYTES ? Math.min(availableParallelism(), 4) : 0);
+    let read: number | null = null;
+    if (workers > 0 && !sniffed.xlsx) {
+      read = await readExtractInWorkers(mainPath, mainKind, sniffed, { programme, periode: options.periode, joins }, {
+        onReject, onWarning, onProgress, onRetained: retained,
+        onCounts: (c) => { report.nonCibles += c.nonCibles; report.exclus += c.exclus; report.nonContactables += c.nonContactables; },
+      }, { workers, blockBytes: options.blockBytes });
+    }
+    report.lignesLues = read ?? await readExtract(mainPath, mainKind, {
+      onReject, onWarning, onProgress,
       onRow: (row, line) => {
-        let merged: Row[] = [row];
-        for (const j of joins) {
-          const found = j.index.get(j.cle.map((c) => row[c] ?? '').join('|')) ?? [];
-          if (found.length === 0) {
-            if (j.obligatoire) { merged = []; break; }
-            merged = merged.map((m) => ({ ...j.empty, ...m }));
-          } else merged = merged.flatMap((m) => found.map((f) => ({ ...f, ...m })));
-        }
-        if (merged.length === 0) { report.nonCibles++; return; }
-        const selection = selectPerson(programme, merged, context);
-        if (selection.statut === 'non_cible') { report.nonCibles++; return; }
-        if (selection.statut === 'exclu') { report.exclus++; return; }
-        const contact = applyContactRules(programme, withMarkers(selection.ligne, selection.marqueurs));
-        if (!contact.ok) { report.nonContactables++; return; }
-        const recipient = resolveRecipient(programme, contact.ligne, lookup);
-        if (!recipient.ok) { report.sansDestinataire++; writeReport(String(line), `destinataire introuvable : ${recipient.raison}`); return; }
-        let expediteur = options.expediteur;
-        const cafDuDossier = row.departement_caf ? cafParDepartement.get(row.departement_caf) : undefined;
-        if (expediteur && cafDuDossier && cafDuDossier !== expediteur) {
-          report.lignesRejetees++;
-          writeReport(String(line), `dossier géré par ${cafDuDossier}, pas par ${expediteur} : ligne non transmise`);
-          return;
-        }
-        expediteur ??= cafDuDossier;
-        if (!expediteur) throw new CycleInputError('Expéditeur inconnu : précisez --expediteur (code de l’organisme qui envoie, ex. caf-83).');
-        report.retenus++;
-        const group = groupFor(expediteur, recipient.organisation);
-        group.personnes++;
-        if (group.refus || !group.convention) return;
-        const nir = contact.ligne[identifiant] ?? '';
-        const pseudo = pseudonym(group.convention.cle, nir);
-        const first = group.vus.get(pseudo);
-        if (first !== undefined) { report.doublons++; writeReport(String(line), `personne déjà retenue à la ligne ${first} (doublon) : transmise une seule fois`); return; }
-        group.vus.set(pseudo, line);
-        const fields = minimise(contact.ligne, group.champs);
-        group.lignes.push([pseudo, ...group.champs.map((f) => fields[f] ?? '')].map(csvField).join(';') + '\n');
+        const outcome = selectRow(plan, row);
+        if (outcome.statut === 'retenu') retained(outcome.ligne, line);
+        else if (outcome.statut === 'non_cible') report.nonCibles++;
+        else if (outcome.statut === 'exclu') report.exclus++;
+        else report.nonContactables++;
       },
     });
 
@@ -374,7 +264,8 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         continue;
       }
       if (g.lignes.length === 0) continue;
-      const [senderRing, recipientRing] = [await exchangeRepository.keyring(db, g.expediteur), await exchangeRepository.keyring(db, g.destinataire)];
+      // The recipient's published key: the partner registry's when it is hosted elsewhere, else its local keyring's public half.
+      const [senderRing, recipientRing] = [await exchangeRepository.keyring(db, g.expediteur), await exchangeRepository.trustedPublicKeyring(db, g.destinataire)];
       if (!senderRing || !recipientRing) {
         const raison = `Scellement refusé : ${!senderRing ? g.expediteur : g.destinataire} n'a pas de trousseau de clés.`;
         report.refus.push({ expediteur: g.expediteur, destinataire: g.destinataire, personnes: g.personnes, raison });
@@ -389,7 +280,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
           programme: programme.id, convention: g.convention.convention.id, expediteur: g.expediteur, destinataire: g.destinataire,
           periode: options.periode, versionSchema: '1', champs, nombreEnregistrements: g.lignes.length, creeLe: now,
           payloadCsv: payloadChunks(champs.join(';') + '\n', g.lignes),
-          recipientKey: currentRecipientKey(publicKeyring(recipientRing)),
+          recipientKey: currentRecipientKey(recipientRing),
           senderSigningKey: currentGeneration(senderRing).signature,
           outDir, name: nom,
         });

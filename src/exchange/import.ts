@@ -5,15 +5,17 @@
  * acknowledgement: verify it and record it on the package.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse';
 import type { Kysely } from 'kysely';
 import { allowedFields, conventionStatus } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { signAcknowledgement, verifyAcknowledgement, type Acknowledgement } from './ack.ts';
-import { currentGeneration, publicKeyring, trustedSigningKeys } from './keys.ts';
+import { isCallable } from '../outreach/index.ts';
+import { signAcknowledgement, verifyAcknowledgement, type Acknowledgement, type SignedAcknowledgement } from './ack.ts';
+import { currentGeneration, trustedSigningKeys, type Keyring } from './keys.ts';
+import { ManifestSchema } from './manifest.ts';
 import { openPayloadStream, verifyPackage, type VerificationCode } from './open.ts';
 import { exchangeRepository } from './repository.ts';
 
@@ -23,12 +25,25 @@ export type ImportRefusalCode = VerificationCode | 'organisation_inconnue' | 'pr
 export class ImportRefused extends Error {
   readonly code: ImportRefusalCode;
   readonly paquet: string | undefined;
+  /**
+   * The signed acknowledgement to send back: a rejection (`rejete`, motif = code) when the sender
+   * was authenticated (its signature verified); for a replay, the acknowledgement of the first
+   * import. Absent when the sender could not be authenticated.
+   */
+  accuse?: SignedAcknowledgement;
+  /** Where that acknowledgement was written (NAME.accuse.json next to the package). */
+  accuseFichier?: string;
   constructor(code: ImportRefusalCode, message: string, paquet?: string) {
     super(message);
     this.code = code;
     this.paquet = paquet;
   }
 }
+
+/** Refusals that come after the sender's signature was verified: the recipient signs a rejection acknowledgement for them. */
+const ACKNOWLEDGED_REFUSALS: ReadonlySet<ImportRefusalCode> = new Set([
+  'convention_inactive', 'empreinte_incorrecte', 'programme_inconnu', 'champs_non_autorises', 'contenu_invalide', 'dechiffrement_impossible',
+]);
 
 export interface ImportOptions {
   organisation: string;
@@ -40,6 +55,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Test hook: called after each batch inside the transaction (to simulate a crash half-way). */
   afterBatch?: (inserted: number) => void | Promise<void>;
+  /** Write NAME.accuse.json next to the package (default true; the HTTP inbox answers with it instead). */
+  writeAcknowledgement?: boolean;
 }
 
 export interface ImportReport {
@@ -49,12 +66,31 @@ export interface ImportReport {
   recus: number;
   importes: number;
   echeance: string;
+  /** Path of NAME.accuse.json ('' when not written). */
   accuse: string;
+  /** The signed acknowledgement itself (also kept on the package's row). */
+  document: SignedAcknowledgement;
 }
 
+/** Signing keys trusted for an organisation: its partner registry entry when it is hosted elsewhere, else its local keyring. */
 async function trustedSenders(db: Kysely<DB>, organisation: string) {
-  const ring = await exchangeRepository.keyring(db, organisation);
-  return ring ? trustedSigningKeys(publicKeyring(ring)) : undefined;
+  const ring = await exchangeRepository.trustedPublicKeyring(db, organisation);
+  return ring ? trustedSigningKeys(ring) : undefined;
+}
+
+/** The acknowledgement of an imported package: the one kept on its row, or, for a row imported before they were kept, signed again from the row. */
+export async function importAcknowledgement(db: Kysely<DB>, id: string, self: string, ownRing?: Keyring): Promise<SignedAcknowledgement | undefined> {
+  const row = await exchangeRepository.packageOf(db, id, self);
+  if (!row || row.destinataire !== self || (row.statut !== 'importe' && row.statut !== 'detruit')) return undefined;
+  if (row.accuse) return row.accuse as SignedAcknowledgement;
+  const ring = ownRing ?? await exchangeRepository.keyring(db, self);
+  if (!ring) return undefined;
+  const document = signAcknowledgement({
+    paquet: row.id, expediteur: row.expediteur, destinataire: self, recus: row.nombreEnregistrements, importes: row.nombreImportes ?? 0,
+    statut: 'importe', date: row.importeLe ?? row.creeLe,
+  }, currentGeneration(ring).signature);
+  await exchangeRepository.storeIssuedAcknowledgement(db, row.id, self, document);
+  return document;
 }
 
 /** Verifies and imports a package; throws ImportRefused (nothing imported) with a French message. */
@@ -63,12 +99,32 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   const self = options.organisation;
   const ownRing = await exchangeRepository.keyring(db, self);
   if (!ownRing) throw new ImportRefused('organisation_inconnue', `Organisation « ${self} » inconnue ou sans trousseau de clés : import impossible.`);
+  const writeAck = options.writeAcknowledgement ?? true;
   const refuse = async (code: ImportRefusalCode, message: string, paquet?: string): Promise<never> => {
     await recordAudit(db, {
       action: 'echange.import_refuse', acteur: { compteId: null, organisation: self },
       cible: paquet ? { type: 'paquet', id: paquet } : null, details: { code },
     });
-    throw new ImportRefused(code, message, paquet);
+    const refused = new ImportRefused(code, message, paquet);
+    if (paquet && code === 'rejeu') {
+      const previous = await importAcknowledgement(db, paquet, self, ownRing);
+      if (previous) refused.accuse = previous;
+    } else if (paquet && ACKNOWLEDGED_REFUSALS.has(code)) {
+      // the signature was verified before any of these checks: the claimed sender is the real one
+      let signed;
+      try { signed = ManifestSchema.safeParse(JSON.parse(await readFile(manifestPath, 'utf8'))); } catch { signed = undefined; }
+      if (signed?.success && signed.data.id === paquet && signed.data.destinataire === self) {
+        refused.accuse = signAcknowledgement({
+          paquet, expediteur: signed.data.expediteur, destinataire: self, recus: 0, importes: 0, statut: 'rejete', motif: code, date: now,
+        }, currentGeneration(ownRing).signature);
+        if (writeAck) {
+          const name = signed.data.payload.fichier.replace(/\.payload\.age$/, '');
+          refused.accuseFichier = join(dirname(manifestPath), `${name}.accuse.json`);
+          await writeFile(refused.accuseFichier, `${JSON.stringify(refused.accuse, null, 2)}\n`, { mode: 0o644 });
+        }
+      }
+    }
+    throw refused;
   };
 
   const verification = await verifyPackage(manifestPath, {
@@ -108,6 +164,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   const batchSize = options.batchSize ?? 1000;
   let recus = 0;
   let importes = 0;
+  let ack: SignedAcknowledgement | undefined;
   try {
     await db.transaction().execute(async (trx) => {
       await exchangeRepository.insertPackage(trx, {
@@ -136,7 +193,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
         let pseudonyme = '';
         manifest.champs.forEach((f, i) => { if (f === 'pseudonyme') pseudonyme = record[i] ?? ''; else champs[f] = record[i] ?? ''; });
         if (!/^[0-9a-f]{64}$/.test(pseudonyme)) throw new ImportRefused('contenu_invalide', `Paquet refusé : pseudonyme mal formé à l'enregistrement ${recus}.`, manifest.id);
-        batch.push({ organisation: self, programme: manifest.programme, paquet: manifest.id, periode: manifest.periode, pseudonyme, champs, importeLe: now, echeance });
+        batch.push({ organisation: self, programme: manifest.programme, paquet: manifest.id, periode: manifest.periode, pseudonyme, champs, importeLe: now, echeance, appelable: isCallable(programme, champs) });
         if (batch.length >= batchSize) await flush();
       }
       await flush();
@@ -144,6 +201,10 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
         throw new ImportRefused('contenu_invalide', `Paquet refusé : ${recus} enregistrement(s) lus au lieu des ${manifest.nombreEnregistrements} annoncés.`, manifest.id);
       }
       await trx.updateTable('paquets').set({ nombre_importes: importes }).where('id', '=', manifest.id).where('detenteur', '=', self).execute();
+      ack = signAcknowledgement({
+        paquet: manifest.id, expediteur: manifest.expediteur, destinataire: self, recus, importes, statut: 'importe', date: now,
+      }, currentGeneration(ownRing).signature);
+      await exchangeRepository.storeIssuedAcknowledgement(trx, manifest.id, self, ack);
       await recordAudit(trx, {
         action: 'echange.import', acteur: { compteId: null, organisation: self }, cible: { type: 'paquet', id: manifest.id },
         details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, echeance },
@@ -159,12 +220,10 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
     throw error;
   }
 
-  const ack = signAcknowledgement({
-    paquet: manifest.id, expediteur: manifest.expediteur, destinataire: self, recus, importes, statut: 'importe', date: now,
-  }, currentGeneration(ownRing).signature);
-  const ackPath = join(dir, `${name}.accuse.json`);
-  await writeFile(ackPath, `${JSON.stringify(ack, null, 2)}\n`, { mode: 0o644 });
-  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, echeance, accuse: ackPath };
+  if (!ack) throw new Error('accusé de réception non signé');
+  const ackPath = writeAck ? join(dir, `${name}.accuse.json`) : '';
+  if (writeAck) await writeFile(ackPath, `${JSON.stringify(ack, null, 2)}\n`, { mode: 0o644 });
+  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, echeance, accuse: ackPath, document: ack };
 }
 
 export class AcknowledgementRefused extends Error {}
@@ -175,6 +234,11 @@ export async function recordAcknowledgementFile(db: Kysely<DB>, path: string): P
   try { document = JSON.parse(await readFile(path, 'utf8')); } catch {
     throw new AcknowledgementRefused(`Accusé de réception illisible : ${path} n'est pas un fichier JSON.`);
   }
+  return recordAcknowledgement(db, document);
+}
+
+/** Sender's side: verifies a signed acknowledgement (parsed JSON) and records it, with the document, on the package (status acquitte or refuse). */
+export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): Promise<Acknowledgement> {
   const claimed = (document as { accuse?: { paquet?: unknown; expediteur?: unknown } } | null)?.accuse;
   const id = typeof claimed?.paquet === 'string' ? claimed.paquet : '';
   const expediteur = typeof claimed?.expediteur === 'string' ? claimed.expediteur : '';
@@ -187,7 +251,8 @@ export async function recordAcknowledgementFile(db: Kysely<DB>, path: string): P
   if (!verification.ok) throw new AcknowledgementRefused(`Accusé de réception refusé : ${verification.erreur}`);
   const accuse = verification.accuse;
   await db.transaction().execute(async (trx) => {
-    await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date));
+    await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date),
+      { document, motif: accuse.motif ?? null });
     await recordAudit(trx, {
       action: 'echange.accuse', acteur: { compteId: null, organisation: sent.expediteur }, cible: { type: 'paquet', id: sent.id },
       details: { destinataire: sent.destinataire, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, ...(accuse.motif ? { motif: accuse.motif } : {}) },

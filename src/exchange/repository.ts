@@ -6,11 +6,42 @@ import { sql, type Kysely } from 'kysely';
 import { parseConvention, type Convention } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import type { CompetenceLookup } from '../programmes/index.ts';
-import { KeyringSchema, type Keyring } from './keys.ts';
+import { KeyringSchema, publicKeyring, PublicKeyringSchema, type Keyring, type PublicKeyring } from './keys.ts';
+import { activeMasterKeys, isProtected, protectedKeyId, protectSecret, readSecret, type MasterKeys } from './protection.ts';
 
 export type PackageStatus = DB['paquets']['statut'];
 
 export interface StoredConvention { convention: Convention; cle: Buffer }
+
+/** A partner organisation hosted by another instance (migration 0006). */
+export interface Partner { organisation: string; url: string | null; keyring: PublicKeyring; creeLe: Date; modifieLe: Date }
+
+/** One line of an organisation's package list: its life, seen by the sender or by the recipient. */
+export interface PackageLifecycle {
+  id: string;
+  nom: string;
+  /** `envoi`: this organisation sent it; `reception`: it received it. */
+  sens: 'envoi' | 'reception';
+  programme: string;
+  convention: string;
+  expediteur: string;
+  destinataire: string;
+  periode: string;
+  statut: PackageStatus;
+  /** Refusal code, when the recipient refused it. */
+  motif: string | null;
+  nombreEnregistrements: number;
+  nombreImportes: number | null;
+  creeLe: Date;
+  envoyeLe: Date | null;
+  accuseLe: Date | null;
+  importeLe: Date | null;
+  detruitLe: Date | null;
+}
+
+const keyringContext = (organisation: string) => `trousseau:${organisation}`;
+const conventionContext = (id: string) => `convention:${id}`;
+const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
 
 export interface PackageRecord {
   id: string;
@@ -32,13 +63,89 @@ const asJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.pa
 function readConvention(row: { id: string; definition: unknown; cle_pseudonyme: string }): StoredConvention {
   const parsed = parseConvention(asJson(row.definition), `convention ${row.id}`);
   if (!parsed.ok) throw new Error(`Convention ${row.id} invalide en base : ${parsed.erreurs.join(' ; ')}`);
-  return { convention: parsed.convention, cle: Buffer.from(row.cle_pseudonyme, 'hex') };
+  return { convention: parsed.convention, cle: Buffer.from(readSecret(row.cle_pseudonyme, conventionContext(row.id)), 'hex') };
+}
+
+function readKeyring(organisation: string, stored: string): Keyring {
+  return KeyringSchema.parse(JSON.parse(readSecret(stored, keyringContext(organisation))));
+}
+
+function protectKeyring(keyring: Keyring): string {
+  return protectSecret(JSON.stringify(KeyringSchema.parse(keyring)), keyringContext(keyring.organisation));
+}
+
+function readPartner(r: { organisation_code: string; url_boite: string | null; trousseau_public: unknown; cree_le: Date; modifie_le: Date }): Partner {
+  return { organisation: r.organisation_code, url: r.url_boite, keyring: PublicKeyringSchema.parse(asJson(r.trousseau_public)), creeLe: new Date(r.cree_le), modifieLe: new Date(r.modifie_le) };
 }
 
 export const exchangeRepository = {
   async keyring(db: Kysely<DB>, organisation: string): Promise<Keyring | undefined> {
     const row = await db.selectFrom('trousseaux').select('trousseau').where('organisation_code', '=', organisation).executeTakeFirst();
-    return row ? KeyringSchema.parse(asJson(row.trousseau)) : undefined;
+    return row ? readKeyring(organisation, row.trousseau) : undefined;
+  },
+
+  /**
+   * The public keyring this instance trusts for an organisation: the partner registry's entry when
+   * the organisation is hosted elsewhere, else the public half of its local keyring.
+   */
+  async trustedPublicKeyring(db: Kysely<DB>, organisation: string): Promise<PublicKeyring | undefined> {
+    const partner = await exchangeRepository.partner(db, organisation);
+    if (partner) return partner.keyring;
+    const ring = await exchangeRepository.keyring(db, organisation);
+    return ring ? publicKeyring(ring) : undefined;
+  },
+
+  /** Whether this instance hosts the organisation: it holds its secret keyring and does not list it as a remote partner. */
+  async hostsOrganisation(db: Kysely<DB>, organisation: string): Promise<boolean> {
+    const row = await db.selectFrom('trousseaux as t').leftJoin('partenaires as p', 'p.organisation_code', 't.organisation_code')
+      .select('p.organisation_code as partenaire').where('t.organisation_code', '=', organisation).executeTakeFirst();
+    return row !== undefined && row.partenaire === null;
+  },
+
+  async partner(db: Kysely<DB>, organisation: string): Promise<Partner | undefined> {
+    const r = await db.selectFrom('partenaires').selectAll().where('organisation_code', '=', organisation).executeTakeFirst();
+    return r ? readPartner(r) : undefined;
+  },
+
+  async partners(db: Kysely<DB>): Promise<Partner[]> {
+    return (await db.selectFrom('partenaires').selectAll().orderBy('organisation_code').execute()).map(readPartner);
+  },
+
+  /** Adds or replaces a partner (a rotation replaces the keyring: the partner publishes every generation it keeps). */
+  async savePartner(db: Kysely<DB>, partner: { organisation: string; url: string | null; keyring: PublicKeyring }): Promise<void> {
+    const keyring = JSON.stringify(PublicKeyringSchema.parse(partner.keyring));
+    await db.insertInto('partenaires').values({ organisation_code: partner.organisation, url_boite: partner.url, trousseau_public: keyring })
+      .onConflict((oc) => oc.column('organisation_code').doUpdateSet({ url_boite: partner.url, trousseau_public: keyring, modifie_le: sql`now()` })).execute();
+  },
+
+  async removePartner(db: Kysely<DB>, organisation: string): Promise<boolean> {
+    const r = await db.deleteFrom('partenaires').where('organisation_code', '=', organisation).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+
+  /**
+   * Encrypts with the current master key every secret still in clear or under a previous master
+   * key (first start after migration 0006, master key rotation). One transaction; returns counts.
+   */
+  async protectStoredSecrets(db: Kysely<DB>, keys: MasterKeys = activeMasterKeys()): Promise<{ trousseaux: number; conventions: number }> {
+    return db.transaction().execute(async (trx) => {
+      let trousseaux = 0;
+      let conventions = 0;
+      for (const r of await trx.selectFrom('trousseaux').select(['organisation_code', 'trousseau']).forUpdate().execute()) {
+        if (isProtected(r.trousseau) && protectedKeyId(r.trousseau) === keys.current.id) continue;
+        const clear = readSecret(r.trousseau, keyringContext(r.organisation_code), keys);
+        const value = protectSecret(JSON.stringify(KeyringSchema.parse(JSON.parse(clear))), keyringContext(r.organisation_code), keys);
+        await trx.updateTable('trousseaux').set({ trousseau: value, modifie_le: sql`now()` }).where('organisation_code', '=', r.organisation_code).execute();
+        trousseaux++;
+      }
+      for (const r of await trx.selectFrom('conventions').select(['id', 'cle_pseudonyme']).forUpdate().execute()) {
+        if (isProtected(r.cle_pseudonyme) && protectedKeyId(r.cle_pseudonyme) === keys.current.id) continue;
+        const clear = readSecret(r.cle_pseudonyme, conventionContext(r.id), keys);
+        await trx.updateTable('conventions').set({ cle_pseudonyme: protectSecret(clear, conventionContext(r.id), keys), modifie_le: sql`now()` }).where('id', '=', r.id).execute();
+        conventions++;
+      }
+      return { trousseaux, conventions };
+    });
   },
 
   async organisationsWithoutKeyring(db: Kysely<DB>): Promise<string[]> {
@@ -49,14 +156,14 @@ export const exchangeRepository = {
   },
 
   async saveKeyring(db: Kysely<DB>, keyring: Keyring): Promise<void> {
-    const value = JSON.stringify(KeyringSchema.parse(keyring));
+    const value = protectKeyring(keyring);
     await db.insertInto('trousseaux').values({ organisation_code: keyring.organisation, trousseau: value })
       .onConflict((oc) => oc.column('organisation_code').doUpdateSet({ trousseau: value, modifie_le: sql`now()` })).execute();
   },
 
   /** Inserts a keyring unless the organisation already has one; true when inserted. */
   async insertKeyringIfMissing(db: Kysely<DB>, keyring: Keyring): Promise<boolean> {
-    const result = await db.insertInto('trousseaux').values({ organisation_code: keyring.organisation, trousseau: JSON.stringify(KeyringSchema.parse(keyring)) })
+    const result = await db.insertInto('trousseaux').values({ organisation_code: keyring.organisation, trousseau: protectKeyring(keyring) })
       .onConflict((oc) => oc.column('organisation_code').doNothing()).executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   },
@@ -79,7 +186,7 @@ export const exchangeRepository = {
     const c = parsed.convention;
     const result = await db.insertInto('conventions').values({
       id: c.id, expediteur: c.parties.expediteur, destinataire: c.parties.destinataire,
-      definition: JSON.stringify(c), cle_pseudonyme: cle.toString('hex'),
+      definition: JSON.stringify(c), cle_pseudonyme: protectSecret(cle.toString('hex'), conventionContext(c.id)),
     }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   },
@@ -97,31 +204,66 @@ export const exchangeRepository = {
     }).execute();
   },
 
-  async packageOf(db: Kysely<DB>, id: string, detenteur: string): Promise<(PackageRecord & { importeLe: Date | null }) | undefined> {
+  async packageOf(db: Kysely<DB>, id: string, detenteur: string): Promise<(PackageRecord & {
+    importeLe: Date | null; envoyeLe: Date | null; accuseLe: Date | null; motif: string | null; accuse: unknown;
+  }) | undefined> {
     const r = await db.selectFrom('paquets').selectAll().where('id', '=', id).where('detenteur', '=', detenteur).executeTakeFirst();
     if (!r) return undefined;
     return {
       id: r.id, detenteur: r.detenteur, programme: r.programme, convention: r.convention, expediteur: r.expediteur,
       destinataire: r.destinataire, periode: r.periode, nom: r.nom, statut: r.statut,
       nombreEnregistrements: r.nombre_enregistrements, nombreImportes: r.nombre_importes, creeLe: new Date(r.cree_le),
-      importeLe: r.importe_le ? new Date(r.importe_le) : null,
+      importeLe: date(r.importe_le), envoyeLe: date(r.envoye_le), accuseLe: date(r.accuse_le), motif: r.motif,
+      accuse: r.accuse === null ? null : asJson(r.accuse),
     };
+  },
+
+  /** An organisation's packages, newest first, with their life (sealed, sent, acknowledged or refused, imported, destroyed). */
+  async listPackages(db: Kysely<DB>, organisation: string, page: { limit?: number; offset?: number } = {}): Promise<{ total: number; paquets: PackageLifecycle[] }> {
+    const limit = Math.max(1, Math.min(page.limit ?? 50, 500));
+    const offset = Math.max(0, page.offset ?? 0);
+    const total = Number((await db.selectFrom('paquets').select(sql<string>`count(*)`.as('n')).where('detenteur', '=', organisation).executeTakeFirstOrThrow()).n);
+    const rows = await db.selectFrom('paquets').selectAll().where('detenteur', '=', organisation)
+      .orderBy('cree_le', 'desc').orderBy('id').limit(limit).offset(offset).execute();
+    return {
+      total,
+      paquets: rows.map((r) => ({
+        id: r.id, nom: r.nom, sens: r.expediteur === organisation ? 'envoi' : 'reception', programme: r.programme, convention: r.convention,
+        expediteur: r.expediteur, destinataire: r.destinataire, periode: r.periode, statut: r.statut, motif: r.motif,
+        nombreEnregistrements: r.nombre_enregistrements, nombreImportes: r.nombre_importes, creeLe: new Date(r.cree_le),
+        envoyeLe: date(r.envoye_le), accuseLe: date(r.accuse_le), importeLe: date(r.importe_le), detruitLe: date(r.detruit_le),
+      })),
+    };
+  },
+
+  /** Sender's side: the recipient's inbox took the package (status envoye). */
+  async markSent(db: Kysely<DB>, id: string, expediteur: string, date: Date): Promise<void> {
+    await db.updateTable('paquets').set({ statut: 'envoye', envoye_le: date })
+      .where('id', '=', id).where('detenteur', '=', expediteur).where('statut', 'in', ['scelle', 'envoye', 'refuse', 'acquitte']).execute();
+  },
+
+  /** Recipient's side: keeps the signed acknowledgement of an imported package (answered again, identical, to a re-sent package). */
+  async storeIssuedAcknowledgement(db: Kysely<DB>, id: string, destinataire: string, document: unknown): Promise<void> {
+    await db.updateTable('paquets').set({ accuse: JSON.stringify(document) }).where('id', '=', id).where('detenteur', '=', destinataire).execute();
   },
 
   async packages(db: Kysely<DB>, detenteur: string) {
     return db.selectFrom('paquets').selectAll().where('detenteur', '=', detenteur).orderBy('cree_le').execute();
   },
 
-  async recordAcknowledgement(db: Kysely<DB>, id: string, expediteur: string, statut: 'acquitte' | 'refuse', importes: number, date: Date): Promise<void> {
-    await db.updateTable('paquets').set({ statut, nombre_importes: importes, accuse_le: date })
-      .where('id', '=', id).where('detenteur', '=', expediteur).execute();
+  async recordAcknowledgement(db: Kysely<DB>, id: string, expediteur: string, statut: 'acquitte' | 'refuse', importes: number, date: Date,
+    received: { document?: unknown; motif?: string | null } = {}): Promise<void> {
+    await db.updateTable('paquets').set({
+      statut, nombre_importes: importes, accuse_le: date, motif: received.motif ?? null,
+      ...(received.document === undefined ? {} : { accuse: JSON.stringify(received.document) }),
+    }).where('id', '=', id).where('detenteur', '=', expediteur).execute();
   },
 
-  async insertContacts(db: Kysely<DB>, rows: { organisation: string; programme: string; paquet: string; periode: string; pseudonyme: string; champs: Record<string, string>; importeLe: Date; echeance: string }[]): Promise<number> {
+  async insertContacts(db: Kysely<DB>, rows: { organisation: string; programme: string; paquet: string; periode: string; pseudonyme: string; champs: Record<string, string>; importeLe: Date; echeance: string; appelable?: boolean }[]): Promise<number> {
     if (rows.length === 0) return 0;
     const result = await db.insertInto('contacts').values(rows.map((r) => ({
       organisation_code: r.organisation, programme: r.programme, paquet_id: r.paquet, periode: r.periode, pseudonyme: r.pseudonyme,
-      champs: JSON.stringify(r.champs), importe_le: r.importeLe, echeance: r.echeance,
+      champs: JSON.stringify(r.champs), importe_le: r.importeLe, echeance: r.echeance, appelable: r.appelable ?? false,
     }))).onConflict((oc) => oc.columns(['organisation_code', 'paquet_id', 'pseudonyme']).doNothing()).executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n);
   },

@@ -11,8 +11,14 @@ import type { Database } from '../db/index.ts';
 import { installAccessControl, type RegisteredRoute } from './access.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { exchangeRoutes } from './routes/exchange.ts';
+import { registerRoutes } from './routes/register.ts';
 import { healthRoutes } from './routes/health.ts';
+import { inboxRoutes } from './routes/inbox.ts';
+import { indicatorRoutes } from './routes/indicators.ts';
+import { mailRoutes } from './routes/mail.ts';
 import { orientationRoutes } from './routes/orientation.ts';
+import { outreachRoutes } from './routes/outreach.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { territoryRoutes } from './routes/territories.ts';
 
@@ -64,6 +70,12 @@ export async function buildServer(database: Database, config: Config, options: {
   territoryRoutes(app, database);
   auditRoutes(app, database);
   orientationRoutes(app, database);
+  indicatorRoutes(app, database);
+  inboxRoutes(app, database, config);
+  outreachRoutes(app, database);
+  mailRoutes(app, database, config);
+  exchangeRoutes(app, database, config);
+  registerRoutes(app, database);
 
   const hasWeb = existsSync(WEB_DIST + 'index.html');
   if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });

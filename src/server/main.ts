@@ -2,6 +2,8 @@ import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../accounts/index.ts';
 import { readConfig } from '../config.ts';
 import { holdEmbedded } from '../db/lock.ts';
 import { EmbeddedDatabaseBusy, openInstance } from '../instance.ts';
+import { mailSettings, seedDemoMail, startDemoCatcher, startMailWorker } from '../channels/index.ts';
+import { startScheduledJobs } from '../jobs/index.ts';
 import { buildServer } from './app.ts';
 
 const config = readConfig();
@@ -11,9 +13,23 @@ try {
   say(config.databaseUrl ? 'Passerelle démarre sur PostgreSQL (DATABASE_URL)…' : `Passerelle démarre sur la base embarquée (PGlite) dans ${config.dataDir}…`);
   const { database, report } = await openInstance(config, say);
   const release = database.kind === 'pglite' ? holdEmbedded(config.dataDir, config.port) : () => {};
+  // Demo without PASSERELLE_SMTP_URL: an in-process SMTP server on 127.0.0.1 catches the offer e-mails (src/channels/catcher.ts).
+  const catcher = config.demo && !config.mail.smtpUrl ? await startDemoCatcher(database.db, { log: say }) : null;
+  if (catcher) config.mail.smtpUrl = catcher.url;
+  // Job queue (pg-boss) with the scheduled jobs: daily destruction, monthly cycle (src/jobs; PASSERELLE_JOBS=0 to disable).
+  const jobs = config.jobs ? await startScheduledJobs(database, config, { log: say }) : null;
+  if (jobs) say('Tâches planifiées : destruction quotidienne (02:30) et cycle mensuel (le 5 à 06:00), heure de Paris.');
+  // Offer e-mails: the worker of `courriel.envoi` (retries with back-off); messages left waiting are queued again.
+  if (jobs) await startMailWorker(database, jobs.queue, mailSettings(config));
+  if (jobs && catcher) {
+    const demoMail = await seedDemoMail(database.db, mailSettings(config));
+    if (demoMail) say(`Démonstration : ${demoMail} offre(s) envoyée(s) par courriel au serveur de messagerie interne (page « Courriels envoyés »).`);
+  }
   const { app } = await buildServer(database, config, { logger: process.env.NODE_ENV !== 'test' });
   const shutdown = async () => {
     await app.close();
+    await catcher?.close();
+    await jobs?.stop();
     await database.close();
     release();
     process.exit(0);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ensureDemoAccounts, openSession, DEMO_ACCOUNTS } from '../../src/accounts/index.ts';
 import { readConfig } from '../../src/config.ts';
@@ -11,9 +14,18 @@ export interface TestServer extends Server { database: Database; close(): Promis
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const database = await freshDatabase();
   await ensureDemoAccounts(database.db);
-  const server = await buildServer(database, readConfig({ PASSERELLE_LOGIN_RATE: '1000', ...env }));
+  // Files the server writes (uploads, packages) go to a throwaway folder, never to the repository's var/.
+  const dataDir = env.PASSERELLE_DATA_DIR ? undefined : await mkdtemp(join(tmpdir(), 'passerelle-test-data-'));
+  const server = await buildServer(database, readConfig({ PASSERELLE_LOGIN_RATE: '1000', ...(dataDir ? { PASSERELLE_DATA_DIR: dataDir } : {}), ...env }));
   await server.app.ready();
-  return { ...server, database, close: async () => { await server.app.close(); await database.drop(); } };
+  return {
+    ...server, database,
+    close: async () => {
+      await server.app.close();
+      await database.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface Credentials { cookie: string; csrf: string; headers: Record<string, string> }

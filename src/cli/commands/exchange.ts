@@ -1,7 +1,13 @@
-/** `passerelle import`, `passerelle ack`, `passerelle exchange setup`, `passerelle keys export-identity`. */
+/**
+ * `passerelle import`, `passerelle ack`, `passerelle exchange setup|send|paquets|partenaire …`,
+ * `passerelle keys export-identity`.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { readConfig } from '../../config.ts';
 import {
-  AcknowledgementRefused, ageIdentityFile, currentGeneration, ensureExchangeSetup, exchangeRepository, importPackage, ImportRefused, recordAcknowledgementFile,
+  AcknowledgementRefused, ageIdentityFile, currentGeneration, ensureExchangeSetup, exchangeRepository, exportPublicKeyring, importPackage, ImportRefused,
+  OrganisationCodeSchema, parsePublicKeyringExport, recordAcknowledgementFile, sendPackage, TransportError, type PackageLifecycle,
 } from '../../exchange/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
@@ -18,7 +24,10 @@ export function registerExchange(program: Command) {
         out(`Accusé de réception signé : ${r.accuse} (à renvoyer à ${r.expediteur}).`);
         return 0;
       } catch (error) {
-        if (error instanceof ImportRefused) return fail(error.message, 2);
+        if (error instanceof ImportRefused) {
+          if (error.accuseFichier) process.stderr.write(`Accusé de rejet signé : ${error.accuseFichier} (à renvoyer à l'expéditeur).\n`);
+          return fail(error.message, 2);
+        }
         throw error;
       }
     }));
@@ -37,13 +46,120 @@ export function registerExchange(program: Command) {
       }
     }));
 
-  program.command('exchange').description('Échanges scellés')
-    .command('setup')
+  const exchange = program.command('exchange').description('Échanges scellés');
+  exchange.command('setup')
     .description('Crée les trousseaux de clés manquants et les conventions de démonstration du programme aidants')
     .action(() => withInstance(async (database) => {
       const r = await ensureExchangeSetup(database.db);
       out(`${r.keyrings} trousseau(x) de clés et ${r.conventions} convention(s) créé(s).`);
       if (r.ignorees.length) out(`Sans trousseau (code refusé par le format des paquets) : ${r.ignorees.join(', ')}.`);
+    }));
+
+  exchange.command('send')
+    .description("Envoie un paquet scellé à la boîte aux lettres de l'organisme destinataire (HTTPS) et enregistre son accusé de réception signé")
+    .argument('<manifeste>', 'fichier NOM.manifest.json (NOM.payload.age et NOM.sig à côté)')
+    .option('--to <url>', "adresse de la boîte aux lettres (par défaut : celle du partenaire enregistré), ex. https://passerelle.cpam83.example/api/boite/cpam-83/paquets")
+    .option('--delai <secondes>', "délai maximal d'envoi", (v) => Number(v))
+    .action((manifest: string, options: { to?: string; delai?: number }) => withInstance(async (database) => {
+      if (options.delai !== undefined && !(options.delai > 0)) return fail('--delai : nombre de secondes positif attendu.', 2);
+      try {
+        const r = await sendPackage(database.db, manifest, { url: options.to, timeoutMs: options.delai ? options.delai * 1000 : readConfig().sendTimeoutMs });
+        const a = r.accuse;
+        if (r.statut === 'acquitte') {
+          out(`Paquet ${r.paquet} ${r.rejeu ? 'déjà importé' : 'importé'} par ${r.destinataire} : ${a.importes} enregistrement(s) sur ${a.recus}. Accusé de réception signé enregistré (statut acquitté).`);
+          return 0;
+        }
+        out(`Paquet ${r.paquet} refusé par ${r.destinataire} (motif ${a.motif}) : accusé de rejet signé enregistré (statut refusé). Corrigez la cause puis renvoyez-le.`);
+        return 2;
+      } catch (error) {
+        if (error instanceof TransportError) return fail(error.message, error.code === 'paquet_invalide' || error.code === 'paquet_inconnu' || error.code.startsWith('adresse') ? 2 : 1);
+        throw error;
+      }
+    }));
+
+  exchange.command('paquets')
+    .description("Liste les paquets d'un organisme et leur vie : scellé, envoyé, acquitté ou refusé, importé, détruit")
+    .requiredOption('--organisation <code>', 'organisme (expéditeur ou destinataire)')
+    .option('--limite <n>', 'nombre de lignes', (v) => Number(v), 50)
+    .option('--page <n>', 'page (à partir de 1)', (v) => Number(v), 1)
+    .action((options: { organisation: string; limite: number; page: number }) => withInstance(async (database) => {
+      if (!Number.isInteger(options.limite) || options.limite < 1 || !Number.isInteger(options.page) || options.page < 1) {
+        return fail('--limite et --page : entiers positifs attendus.', 2);
+      }
+      const { total, paquets } = await exchangeRepository.listPackages(database.db, options.organisation, { limit: options.limite, offset: (options.page - 1) * options.limite });
+      out(packagesTable(paquets));
+      out(`${paquets.length} paquet(s) affiché(s) sur ${total} pour ${options.organisation}.`);
+      return 0;
+    }));
+
+  const partner = exchange.command('partenaire').description("Partenaires : organismes hébergés par une autre instance (adresse de leur boîte aux lettres, clés publiques de confiance)");
+  partner.command('exporter')
+    .description("Exporte le trousseau PUBLIC d'un organisme hébergé ici, à remettre au partenaire (sans aucune clé secrète)")
+    .requiredOption('--organisation <code>', 'organisme hébergé par cette instance')
+    .option('--boite <url>', 'adresse publique de sa boîte aux lettres, ex. https://passerelle.caf83.example/api/boite/caf-83/paquets')
+    .option('--out <fichier>', 'fichier à écrire (sinon la sortie standard)')
+    .action((options: { organisation: string; boite?: string; out?: string }) => withInstance(async (database) => {
+      const ring = await exchangeRepository.keyring(database.db, options.organisation);
+      if (!ring || !(await exchangeRepository.hostsOrganisation(database.db, options.organisation))) return fail(`« ${options.organisation} » n'est pas hébergé par cette instance (aucun trousseau secret).`, 2);
+      let document;
+      try { document = exportPublicKeyring(ring, options.boite); } catch (error) {
+        if (error instanceof TransportError) return fail(error.message, 2);
+        throw error;
+      }
+      const text = `${JSON.stringify(document, null, 2)}\n`;
+      if (options.out) await writeFile(options.out, text, { mode: 0o644 }); else process.stdout.write(text);
+      process.stderr.write(`Empreintes à confirmer avec le partenaire par un autre canal (téléphone) : ${keyIds(document.trousseau)}\n`);
+      return 0;
+    }));
+  partner.command('ajouter')
+    .description("Enregistre (ou met à jour après une rotation) un partenaire à partir de son trousseau public exporté")
+    .argument('<fichier>', 'trousseau public exporté par le partenaire (passerelle exchange partenaire exporter)')
+    .option('--url <url>', "adresse de sa boîte aux lettres (par défaut : celle du fichier)")
+    .action((file: string, options: { url?: string }) => withInstance(async (database) => {
+      let document;
+      try {
+        document = parsePublicKeyringExport(JSON.parse(await readFile(file, 'utf8')));
+      } catch (error) {
+        if (error instanceof TransportError) return fail(error.message, 2);
+        return fail(`Trousseau public illisible : ${file} n'est pas un fichier JSON.`, 2);
+      }
+      const organisation = document.trousseau.organisation;
+      const url = options.url ?? document.boite ?? null;
+      if (url !== null && !/^https?:\/\/[^\s]+$/.test(url)) return fail(`--url : adresse https://… attendue.`, 2);
+      const known = await database.db.selectFrom('organisations').select('code').where('code', '=', organisation).executeTakeFirst();
+      if (!known) return fail(`Organisme « ${organisation} » inconnu du référentiel de cette instance.`, 2);
+      if (await exchangeRepository.hostsOrganisation(database.db, organisation) && (await exchangeRepository.packages(database.db, organisation)).length > 0) {
+        return fail(`« ${organisation} » est hébergé par cette instance et y a déjà des paquets : il ne peut pas devenir un partenaire distant.`, 2);
+      }
+      await exchangeRepository.savePartner(database.db, { organisation, url, keyring: document.trousseau });
+      await recordAudit(database.db, {
+        action: 'echange.partenaire', acteur: { compteId: null, organisation: null }, cible: { type: 'organisation', id: organisation },
+        details: { boite: url ? new URL(url).origin : null, cles: [...document.trousseau.signature, ...document.trousseau.chiffrement].map((k) => k.keyId) },
+      });
+      out(`Partenaire ${organisation} enregistré${url ? ` (boîte aux lettres ${url})` : ' (sans adresse de boîte aux lettres)'}.`);
+      out(`Clés de confiance : ${keyIds(document.trousseau)}. Vérifiez ces empreintes avec le partenaire.`);
+      return 0;
+    }));
+  partner.command('liste')
+    .description('Liste les partenaires enregistrés')
+    .action(() => withInstance(async (database) => {
+      const list = await exchangeRepository.partners(database.db);
+      if (list.length === 0) out('Aucun partenaire enregistré.');
+      for (const p of list) out(`${p.organisation.padEnd(28)} ${(p.url ?? '(sans adresse)').padEnd(60)} ${keyIds(p.keyring)}`);
+      return 0;
+    }));
+  partner.command('retirer')
+    .description("Retire un partenaire : ses paquets ne sont plus acceptés, on ne lui envoie plus rien")
+    .requiredOption('--organisation <code>', 'organisme partenaire')
+    .action((options: { organisation: string }) => withInstance(async (database) => {
+      if (!OrganisationCodeSchema.safeParse(options.organisation).success || !(await exchangeRepository.removePartner(database.db, options.organisation))) {
+        return fail(`Aucun partenaire « ${options.organisation} ».`, 2);
+      }
+      await recordAudit(database.db, {
+        action: 'echange.partenaire_retire', acteur: { compteId: null, organisation: null }, cible: { type: 'organisation', id: options.organisation }, details: {},
+      });
+      out(`Partenaire ${options.organisation} retiré.`);
+      return 0;
     }));
 
   program.command('keys').description("Clés des organismes")
@@ -61,4 +177,26 @@ export function registerExchange(program: Command) {
       process.stdout.write(ageIdentityFile(key));
       return 0;
     }));
+}
+
+function keyIds(ring: { signature: { keyId: string }[]; chiffrement: { keyId: string }[] }): string {
+  return `signature ${ring.signature.map((k) => k.keyId).join(', ')} ; chiffrement ${ring.chiffrement.map((k) => k.keyId).join(', ')}`;
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  scelle: 'scellé', envoye: 'envoyé', acquitte: 'acquitté', refuse: 'refusé', importe: 'importé', detruit: 'détruit',
+};
+
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '');
+
+/** The package list as a fixed-width table (no personal data: codes, counts and dates). */
+export function packagesTable(paquets: PackageLifecycle[]): string {
+  const header = ['paquet', 'sens', 'partenaire', 'programme', 'période', 'statut', 'enreg.', 'importés', 'scellé/reçu', 'envoyé', 'accusé', 'importé', 'détruit'];
+  const rows = paquets.map((p) => [
+    p.nom, p.sens === 'envoi' ? '→' : '←', p.sens === 'envoi' ? p.destinataire : p.expediteur, p.programme, p.periode,
+    `${STATUS_LABELS[p.statut] ?? p.statut}${p.motif ? ` (${p.motif})` : ''}`, String(p.nombreEnregistrements), p.nombreImportes === null ? '' : String(p.nombreImportes),
+    day(p.creeLe), day(p.envoyeLe), day(p.accuseLe), day(p.importeLe), day(p.detruitLe),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

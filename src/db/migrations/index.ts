@@ -4,6 +4,11 @@ import * as accounts from './20261124_0002_accounts.ts';
 import * as audit from './20261124_0003_audit.ts';
 import * as exchange from './20261124_0004_exchange.ts';
 import * as outreach from './20261124_0005_outreach.ts';
+import * as transport from './20261124_0006_transport.ts';
+import * as mail from './20261124_0007_mail.ts';
+import * as jobs from './20261124_0008_jobs.ts';
+import * as outreachWorklists from './20261124_0009_outreach_worklists.ts';
+import * as indicators from './20261124_0010_indicators.ts';
 
 /** Every migration, in order. Names are timestamped; the last applied name is the schema version. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +17,9 @@ export const migrations: Record<string, Migration> = {
   '20261124_0003_audit': audit,
   '20261124_0004_exchange': exchange,
   '20261124_0005_outreach': outreach,
+  '20261124_0006_transport': transport,
+  '20261124_0007_mail': mail,
+  '20261124_0008_jobs': jobs,
+  '20261124_0009_outreach_worklists': outreachWorklists,
+  '20261124_0010_indicators': indicators,
 };

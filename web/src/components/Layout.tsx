@@ -44,6 +44,15 @@ export function Layout() {
       isActive: chemin.startsWith('/orientation/entretien'),
     });
   }
+  if (compte?.roles.includes('charge_echanges')) {
+    navigation.push({ text: 'Échanges sécurisés', linkProps: { to: '/echanges' }, isActive: chemin.startsWith('/echanges') });
+  }
+  if (compte?.roles.includes('pilote_local') || compte?.roles.includes('pilote_national')) {
+    navigation.push({ text: 'Indicateurs', linkProps: { to: '/indicateurs' }, isActive: chemin.startsWith('/indicateurs') });
+  }
+  if (compte?.roles.includes('dpo')) {
+    navigation.push({ text: 'Registre des traitements', linkProps: { to: '/registre' }, isActive: chemin.startsWith('/registre') });
+  }
   if (estAdministrateur(compte)) {
     navigation.push({
       text: 'Gestion des comptes',

@@ -6,6 +6,16 @@ import { estAdministrateur, useCompte } from '../session';
 import { definitionRole, libelleRole } from '../roles';
 import { TitrePage } from '../components/TitrePage';
 
+/** Roles whose part of Passerelle is built: the tile links to it. */
+const LIENS_ROLE: Partial<Record<string, { to: string; texte: string }>> = {
+  administrateur: { to: '/administration/comptes', texte: 'Gérer les comptes' },
+  charge_echanges: { to: '/echanges', texte: 'Ouvrir les échanges sécurisés' },
+  dpo: { to: '/registre', texte: 'Consulter le registre des traitements' },
+  agent: { to: '/listes', texte: 'Ouvrir les listes de travail' },
+  pilote_local: { to: '/indicateurs', texte: 'Voir les indicateurs' },
+  pilote_national: { to: '/indicateurs', texte: 'Voir les indicateurs' },
+};
+
 export function Accueil() {
   const compte = useCompte();
   if (!compte) return null;
@@ -42,7 +52,8 @@ export function Accueil() {
       <ul className={fr.cx('fr-grid-row', 'fr-grid-row--gutters', 'fr-mb-4w')} style={{ listStyle: 'none', paddingLeft: 0 }}>
         {roles.map((code) => {
           const role = definitionRole(code)!;
-          const disponible = code === 'administrateur';
+          const lien = LIENS_ROLE[code];
+          const disponible = lien !== undefined;
           const description =
             code === 'administrateur'
               ? national
@@ -78,9 +89,9 @@ export function Accueil() {
                   )
                 }
                 footer={
-                  disponible ? (
-                    <Button linkProps={{ to: '/administration/comptes' }} size="small">
-                      Gérer les comptes
+                  lien ? (
+                    <Button linkProps={{ to: lien.to }} size="small">
+                      {lien.texte}
                     </Button>
                   ) : (
                     <p className={fr.cx('fr-text--sm', 'fr-mb-0')}>
@@ -123,6 +134,32 @@ export function Accueil() {
                   enlargeLink
                   linkProps={{ to: '/administration/orientation' }}
                 />
+              </li>
+            ) : null}
+          </ul>
+        </>
+      ) : null}
+
+      {compte.roles.includes('agent') || estAdministrateur(compte) || (compte.roles.includes('charge_echanges') && compte.organisation.type === 'caf') ? (
+        <>
+          <h2>Courriels et courriers</h2>
+          <ul className={fr.cx('fr-grid-row', 'fr-grid-row--gutters', 'fr-mb-4w')} style={{ listStyle: 'none', paddingLeft: 0 }}>
+            {compte.roles.includes('agent') ? (
+              <li className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-canaux="publipostage">
+                <Card title="Publipostage du mois" titleAs="h3" border enlargeLink linkProps={{ to: '/courriers/publipostage' }}
+                  desc="Produire en un seul PDF les courriers des personnes de la liste du mois qui n'ont pas encore reçu l'offre." />
+              </li>
+            ) : null}
+            {compte.roles.includes('charge_echanges') && compte.organisation.type === 'caf' ? (
+              <li className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-canaux="campagne-separation">
+                <Card title="Plan de contacts « séparation »" titleAs="h3" border enlargeLink linkProps={{ to: '/campagnes/separation' }}
+                  desc="Chaque mois, présenter l'offre conjointe Caf–Assurance Maladie aux allocataires qui déclarent une séparation avec enfant." />
+              </li>
+            ) : null}
+            {estAdministrateur(compte) ? (
+              <li className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-canaux="courriels">
+                <Card title="Courriels envoyés" titleAs="h3" border enlargeLink linkProps={{ to: '/administration/courriels' }}
+                  desc="Voir les offres envoyées par courriel : quand, à qui (numéro sur la liste), avec quel objet et quel résultat." />
               </li>
             ) : null}
           </ul>

@@ -1,0 +1,232 @@
+/**
+ * What an offer message says (pure, no I/O): the offer items of a programme for a person (the
+ * programme's `offre` list, filtered by the person's markers, each resolved in the offer catalogue
+ * when it names a catalogue entry), the sending organisation's contact block, and the e-mail
+ * (subject, plain text, simple HTML) of a programme for an organisation.
+ *
+ * Messages carry no personal data: no name, no address, no identifier — "Bonjour," and the offer.
+ * Only the opposition link is specific to the person, and it is an opaque signed token.
+ */
+import type { Catalogue } from '../orientation/index.ts';
+import { offerFor, type Programme } from '../programmes/index.ts';
+
+export type OfferBranch = 'caf' | 'assurance_maladie' | 'carsat';
+
+export interface OfferItem {
+  code: string;
+  branche: OfferBranch;
+  titre: string;
+  /** One or two sentences, from the catalogue when the item names one. */
+  resume: string | null;
+  lien: { libelle: string; url: string } | null;
+}
+
+export const BRANCH_TITLES: Record<OfferBranch, string> = {
+  assurance_maladie: "Avec l'Assurance Maladie",
+  caf: 'Avec la Caf',
+  carsat: 'Avec la Carsat',
+};
+
+/** The first sentence or two of a catalogue description, at most ~240 characters. */
+export function shortDescription(text: string): string {
+  const sentences = text.match(/[^.!?]+[.!?]+(\s|$)/g) ?? [text];
+  let out = '';
+  for (const s of sentences) {
+    if (out && (out + s).length > 240) break;
+    out += s;
+    if (out.length > 120) break;
+  }
+  return out.trim();
+}
+
+/** The offer for a person: the programme's items for their markers, resolved in the catalogue when possible. */
+export function offerItems(programme: Programme, catalogue: Catalogue, markers: readonly string[] = []): OfferItem[] {
+  return offerFor(programme, markers).map((o) => {
+    const entry = o.catalogue ? catalogue.offres.find((c) => c.id === o.catalogue) : undefined;
+    return {
+      code: o.code,
+      branche: o.branche as OfferBranch,
+      titre: o.libelle,
+      resume: entry ? shortDescription(entry.description) : null,
+      lien: entry ? entry.lien : null,
+    };
+  });
+}
+
+/** Groups items by branch, in a stable order: the sender's branch first. */
+export function groupByBranch(items: readonly OfferItem[], first: OfferBranch | null): { branche: OfferBranch; titre: string; items: OfferItem[] }[] {
+  const order: OfferBranch[] = ['assurance_maladie', 'caf', 'carsat'];
+  if (first) order.sort((a, b) => (a === first ? -1 : b === first ? 1 : 0));
+  return order
+    .map((b) => ({ branche: b, titre: BRANCH_TITLES[b], items: items.filter((i) => i.branche === b) }))
+    .filter((g) => g.items.length > 0);
+}
+
+export interface SenderOrganisation {
+  code: string;
+  nom: string;
+  /** Organisation type from the network (caf, cpam, cgss, css, carsat, ces…). */
+  type: string;
+}
+
+export interface SenderContact {
+  /** The service that follows up (from the programme's channels), e.g. "Centre d'examens de santé (CES)". */
+  service: string | null;
+  telephone: string | null;
+  site: { libelle: string; url: string };
+}
+
+/** Branch of an organisation type, for the letterhead and the order of the offer. */
+export function branchOfType(type: string): OfferBranch | null {
+  if (type === 'caf') return 'caf';
+  if (type === 'cpam' || type === 'cgss' || type === 'css' || type === 'ccss' || type === 'ces') return 'assurance_maladie';
+  if (type === 'carsat') return 'carsat';
+  return null;
+}
+
+/** The national contact numbers and sites of each branch (the same as the citizen orientation's). */
+export function senderContact(organisation: SenderOrganisation, programme: Programme): SenderContact {
+  const branch = branchOfType(organisation.type);
+  const followUp = programme.canaux.find((c) => c.canal === 'telephone') ?? programme.canaux.find((c) => c.canal === 'rendez_vous');
+  const outreMer = /^(cgss|css)-/.test(organisation.code);
+  if (branch === 'caf') {
+    return { service: followUp?.service ?? null, telephone: outreMer ? null : '32 30 (service gratuit + prix d’un appel)', site: { libelle: 'caf.fr', url: 'https://www.caf.fr' } };
+  }
+  if (branch === 'carsat') {
+    return { service: followUp?.service ?? null, telephone: outreMer ? null : '36 46 (service gratuit + prix d’un appel)', site: { libelle: 'lassuranceretraite.fr', url: 'https://www.lassuranceretraite.fr' } };
+  }
+  return { service: followUp?.service ?? null, telephone: outreMer ? null : '36 46 (service gratuit + prix d’un appel)', site: { libelle: 'ameli.fr', url: 'https://www.ameli.fr' } };
+}
+
+/** The words of a programme's message; a programme without its own wording gets the generic one. */
+interface Wording { template: string; subject: string; intro: string[]; close: string }
+
+const WORDINGS: Record<string, Wording> = {
+  aidants: {
+    template: 'offre-aidants-v1',
+    subject: 'Proche aidant : vos droits, votre santé et des solutions de répit',
+    intro: [
+      'Vous avez demandé ou vous recevez l’allocation journalière du proche aidant ou de présence parentale. Votre Caf nous a transmis vos coordonnées, comme le prévoit la loi, pour que vous ne passiez à côté d’aucun droit.',
+      'Être aidant prend du temps et de l’énergie. Nous vous proposons un bilan complet, « à 360° » : vos droits, votre couverture santé, votre suivi médical et votre prévention, et des aides concrètes pour souffler.',
+    ],
+    close: 'Un conseiller peut vous appeler pour en parler et, si vous le souhaitez, vous proposer un rendez-vous d’examen de prévention en santé, pris en charge à 100 %, sans avance de frais.',
+  },
+  separation: {
+    template: 'offre-separation-v1',
+    subject: 'Votre séparation : les aides et services de la Caf et de l’Assurance Maladie',
+    intro: [
+      'Vous nous avez déclaré votre séparation. C’est une période où beaucoup de démarches se présentent en même temps.',
+      'La Caf et l’Assurance Maladie ont réuni dans ce message ce que chacune peut faire pour vous et vos enfants. Aucune information vous concernant n’a été transmise à l’Assurance Maladie : c’est votre Caf qui vous écrit pour les deux.',
+    ],
+    close: 'Un travailleur social de la Caf peut vous recevoir pour faire le point avec vous : appelez-nous ou prenez rendez-vous sur caf.fr.',
+  },
+};
+
+export function wordingFor(programme: Programme): Wording {
+  return WORDINGS[programme.id] ?? {
+    template: `offre-${programme.id}-v1`,
+    subject: programme.titre.length <= 120 ? `${programme.titre} : ce que nous pouvons vous proposer` : 'Ce que nous pouvons vous proposer',
+    intro: [programme.description],
+    close: 'Contactez-nous pour en parler.',
+  };
+}
+
+export interface OfferMessageInput {
+  programme: Programme;
+  organisation: SenderOrganisation;
+  items: readonly OfferItem[];
+  /** Absolute URL of the opposition page for this person (opaque token, no personal data). */
+  oppositionUrl: string;
+}
+
+export interface OfferMessage { template: string; subject: string; text: string; html: string }
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The opposition sentence, the same in e-mails and letters. */
+export function oppositionText(programme: Programme): string {
+  return `Vous ne souhaitez plus être contacté(e) dans le cadre de cette démarche (« ${programme.titre} ») ? ` +
+    'Indiquez-le en suivant le lien ci-dessous : nous ne vous enverrons plus de courriel ni de courrier et ne vous appellerons plus pour cette démarche. ' +
+    'Cela ne change rien à vos droits ni à vos prestations.';
+}
+
+export function privacyText(programme: Programme, organisation: SenderOrganisation): string {
+  return `Vos données : ${organisation.nom} les utilise uniquement pour vous informer de vos droits (${programme.finalite.replace(/\.$/, '')}). ` +
+    `${programme.conservation.description}`;
+}
+
+/** The offer e-mail of a programme from an organisation: subject, plain text and simple HTML. */
+export function offerEmail(input: OfferMessageInput): OfferMessage {
+  const { programme, organisation } = input;
+  const w = wordingFor(programme);
+  const contact = senderContact(organisation, programme);
+  const groups = groupByBranch(input.items, branchOfType(organisation.type));
+  const contactLines = [
+    contact.service ? `${contact.service}, ${organisation.nom}` : organisation.nom,
+    ...(contact.telephone ? [`Téléphone : ${contact.telephone}`] : []),
+    `Site : ${contact.site.url}`,
+  ];
+
+  const text = [
+    'Bonjour,',
+    '',
+    ...w.intro.flatMap((p) => [p, '']),
+    'Ce que nous pouvons vous proposer :',
+    '',
+    ...groups.flatMap((g) => [
+      `${g.titre} :`,
+      ...g.items.flatMap((i) => [
+        `- ${i.titre}${i.resume ? ` : ${i.resume}` : ''}`,
+        ...(i.lien ? [`  En savoir plus : ${i.lien.url}`] : []),
+      ]),
+      '',
+    ]),
+    w.close,
+    '',
+    'Nous contacter :',
+    ...contactLines.map((l) => `  ${l}`),
+    '',
+    'Bien cordialement,',
+    organisation.nom,
+    '',
+    '---',
+    oppositionText(programme),
+    `Ne plus être contacté(e) : ${input.oppositionUrl}`,
+    '',
+    privacyText(programme, organisation),
+    'Ce message vous est envoyé automatiquement : merci de ne pas y répondre.',
+    '',
+  ].join('\n');
+
+  const p = (s: string) => `<p style="margin:0 0 12px 0">${escapeHtml(s)}</p>`;
+  const html = [
+    '<!DOCTYPE html>',
+    `<html lang="fr"><head><meta charset="utf-8"><title>${escapeHtml(w.subject)}</title></head>`,
+    '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#161616;max-width:640px;margin:0 auto;padding:16px">',
+    `<p style="margin:0 0 16px 0;font-weight:bold;color:#000091">${escapeHtml(organisation.nom)}</p>`,
+    p('Bonjour,'),
+    ...w.intro.map(p),
+    `<h1 style="font-size:18px;margin:20px 0 8px 0">Ce que nous pouvons vous proposer</h1>`,
+    ...groups.flatMap((g) => [
+      `<h2 style="font-size:16px;margin:16px 0 6px 0">${escapeHtml(g.titre)}</h2>`,
+      '<ul style="margin:0 0 12px 0;padding-left:20px">',
+      ...g.items.map((i) => `<li style="margin-bottom:8px"><strong>${escapeHtml(i.titre)}</strong>` +
+        `${i.resume ? ` : ${escapeHtml(i.resume)}` : ''}` +
+        `${i.lien ? `<br><a href="${escapeHtml(i.lien.url)}">${escapeHtml(i.lien.libelle)}</a>` : ''}</li>`),
+      '</ul>',
+    ]),
+    p(w.close),
+    `<h2 style="font-size:16px;margin:16px 0 6px 0">Nous contacter</h2>`,
+    `<p style="margin:0 0 12px 0">${contactLines.map((l) => escapeHtml(l)).join('<br>')}</p>`,
+    p('Bien cordialement,'),
+    p(organisation.nom),
+    '<hr style="border:none;border-top:1px solid #ddd;margin:24px 0 12px 0">',
+    `<p style="margin:0 0 8px 0;font-size:13px">${escapeHtml(oppositionText(programme))}</p>`,
+    `<p style="margin:0 0 12px 0;font-size:13px"><a href="${escapeHtml(input.oppositionUrl)}">Je ne souhaite plus être contacté(e)</a></p>`,
+    `<p style="margin:0 0 8px 0;font-size:12px;color:#555">${escapeHtml(privacyText(programme, organisation))}</p>`,
+    '<p style="margin:0;font-size:12px;color:#555">Ce message vous est envoyé automatiquement : merci de ne pas y répondre.</p>',
+    '</body></html>',
+  ].join('\n');
+
+  return { template: w.template, subject: w.subject, text, html };
+}

@@ -1,0 +1,49 @@
+/** `passerelle jobs`: the scheduled jobs, their recent runs, and `jobs run NAME` to run one now. */
+import type { Command } from 'commander';
+import { readConfig } from '../../config.ts';
+import { JOBS, findJob, jobsRepository, runJob } from '../../jobs/index.ts';
+import { fail, out, withInstance } from '../instance.ts';
+
+const STATUS_LABELS = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée' } as const;
+const TRIGGER_LABELS = { planifie: 'planifiée', manuel: 'manuelle' } as const;
+const when = (d: Date) => new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'medium' }).format(d);
+
+export function registerJobs(program: Command) {
+  const jobs = program.command('jobs')
+    .description('Tâches planifiées (destruction quotidienne, cycle mensuel) : dernières exécutions et leur état')
+    .option('--tache <nom>', 'seulement cette tâche')
+    .option('--limit <n>', "nombre d'exécutions affichées", '20')
+    .action((options: { tache?: string; limit: string }) => withInstance(async (database) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) return fail(`--limit invalide : « ${options.limit} » ; un entier positif est attendu.`, 2);
+      if (options.tache && !findJob(options.tache)) return fail(`Tâche inconnue : « ${options.tache} » ; tâches : ${JOBS.map((j) => j.name).join(', ')}.`, 2);
+      out('Tâches planifiées (heure de Paris) :');
+      for (const j of JOBS) out(`  ${j.name.padEnd(24)} ${j.when} — ${j.title}`);
+      const runs = await jobsRepository.recentRuns(database.db, { tache: options.tache, limit });
+      out(runs.length ? `\nDernières exécutions (${runs.length}) :` : '\nAucune exécution enregistrée.');
+      for (const r of runs) {
+        const duration = r.fin ? `${((r.fin.getTime() - r.debut.getTime()) / 1000).toFixed(1)} s` : '…';
+        const params = Object.entries(r.parametres).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        out(`  ${when(r.debut)}  ${r.tache.padEnd(24)} ${TRIGGER_LABELS[r.declenchement].padEnd(10)} ${STATUS_LABELS[r.statut].padEnd(9)} ${duration.padStart(8)}${params ? `  (${params})` : ''}`);
+        if (r.message) out(`      ${r.message}`);
+      }
+      return 0;
+    }));
+
+  jobs.command('run')
+    .description('Exécute une tâche maintenant (elle est enregistrée comme exécution manuelle)')
+    .argument('<nom>', `tâche : ${JOBS.map((j) => j.name).join(', ')}`)
+    .option('--month <AAAA-MM>', 'cycle mensuel : mois des extraits (par défaut le mois précédent)')
+    .option('--date <AAAA-MM-JJ>', "destruction : date de référence (par défaut aujourd'hui)")
+    .action((name: string, options: { month?: string; date?: string }) => withInstance(async (database) => {
+      const job = findJob(name);
+      if (!job) return fail(`Tâche inconnue : « ${name} » ; tâches : ${JOBS.map((j) => j.name).join(', ')}.`, 2);
+      let params: Record<string, unknown>;
+      try { params = job.params(options); } catch (error) { return fail((error as Error).message, 2); }
+      const config = readConfig();
+      const outcome = await runJob(database.db, config, name, { trigger: 'manuel', params });
+      out(outcome.message);
+      if (!outcome.ok) return fail(`La tâche ${name} a échoué (exécution ${outcome.runId}) : voir le message ci-dessus.`, 3);
+      return 0;
+    }));
+}

@@ -1,0 +1,62 @@
+/**
+ * The per-row part of the cycle that needs nothing but the programme and the joined files (pure,
+ * no I/O): join the row with the month's applications, select it with the programme's rule, apply
+ * the contact rules. Shared by the cycle (in process) and the reading workers (extract-parallel.ts).
+ */
+import {
+  applyContactRules, selectPerson, targetingContext, withMarkers, type Programme, type Row, type RuleContext,
+} from '../programmes/index.ts';
+
+export interface JoinIndex {
+  cle: readonly string[];
+  obligatoire: boolean;
+  /** Rows of the joined file by join key (key columns joined with "|"). */
+  index: Map<string, Row[]>;
+  /** The joined file's columns (but the key), empty: what an optional join without a match adds. */
+  empty: Row;
+}
+
+export interface SelectionPlan {
+  programme: Programme;
+  context: RuleContext;
+  joins: readonly JoinIndex[];
+}
+
+export type RowOutcome =
+  | { statut: 'non_cible' }
+  | { statut: 'exclu' }
+  | { statut: 'non_contactable' }
+  | { statut: 'retenu'; ligne: Row };
+
+/** The join key of a row: its key columns joined with "|" (as the index of the joined file). */
+export function joinKey(row: Row, columns: readonly string[]): string {
+  let key = row[columns[0]!] ?? '';
+  for (let i = 1; i < columns.length; i++) key += `|${row[columns[i]!] ?? ''}`;
+  return key;
+}
+
+export function selectionPlan(programme: Programme, periode: string, joins: readonly JoinIndex[]): SelectionPlan {
+  return { programme, context: targetingContext(programme, periode), joins };
+}
+
+/** Join, selection and contact rules for one valid row of the main file. */
+export function selectRow(plan: SelectionPlan, row: Row): RowOutcome {
+  let merged: Row[] = [row];
+  // The joined columns of an optional join without a match are empty: rules read a missing column
+  // as '', so they are added only to the row that is kept (no copy of the others).
+  let fill: Row | undefined;
+  for (const j of plan.joins) {
+    const found = j.index.size === 0 ? undefined : j.index.get(joinKey(row, j.cle));
+    if (!found || found.length === 0) {
+      if (j.obligatoire) return { statut: 'non_cible' };
+      fill = fill === undefined ? j.empty : { ...(fill as Record<string, string>), ...j.empty };
+    } else merged = merged.flatMap((m) => found.map((f) => ({ ...f, ...m })));
+  }
+  const selection = selectPerson(plan.programme, merged, plan.context);
+  if (selection.statut === 'non_cible') return { statut: 'non_cible' };
+  if (selection.statut === 'exclu') return { statut: 'exclu' };
+  const ligne = fill === undefined ? selection.ligne : { ...(fill as Record<string, string>), ...selection.ligne };
+  const contact = applyContactRules(plan.programme, withMarkers(ligne, selection.marqueurs));
+  if (!contact.ok) return { statut: 'non_contactable' };
+  return { statut: 'retenu', ligne: contact.ligne };
+}

@@ -1,0 +1,15 @@
+/**
+ * Jobs context, front door: the job queue (pg-boss on PGlite or PostgreSQL), Passerelle's scheduled
+ * jobs (daily destruction, monthly cycle) and the record of their runs. See docs/jobs.md.
+ */
+export {
+  startJobQueue, JOB_TIMEZONE,
+  type JobQueue, type JobQueueOptions, type QueuePolicy, type JobHandler, type JobInfo, type SendOptions,
+} from './queue.ts';
+export {
+  JOBS, DESTRUCTION_JOB, MONTHLY_CYCLE_JOB, JobFailed, findJob, parisDay, runJob,
+  type JobConfig, type JobContext, type JobDefinition, type JobOutcome,
+} from './definitions.ts';
+export { runMonthlyCycle, cycleSenders, type MonthlyCycleOptions, type MonthlyCycleReport, type SenderReport, type DeliveryReport } from './monthly-cycle.ts';
+export { startScheduledJobs, type RunningJobs } from './scheduled.ts';
+export { jobsRepository, type JobRun, type RunStatus, type RunTrigger } from './repository.ts';

@@ -1,0 +1,52 @@
+/**
+ * Which of a person's fields an agent sees, and who may work which worklist. Pure.
+ */
+import type { Programme } from '../programmes/index.ts';
+import { riskProfile } from './rules.ts';
+
+/** Fields an organisation's own extract may show on its worklist (e.g. the Caf's separation plan). */
+export const EXTRACT_DISPLAY_FIELDS = [
+  'nom', 'prenom', 'email', 'telephone', 'adresse', 'code_postal', 'commune', 'prestation', 'marqueurs',
+  'autorisation_contact_email', 'autorisation_contact_telephone', 'risque_violence',
+] as const;
+
+export const FIELD_LABELS: Record<string, string> = {
+  nom: 'Nom', prenom: 'Prénom', email: 'Adresse électronique', telephone: 'Téléphone', adresse: 'Adresse', code_postal: 'Code postal',
+  commune: 'Commune', prestation: 'Prestation demandée', marqueurs: 'Situations repérées', autorisation_contact_email: 'Accepte les courriels',
+  autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences',
+};
+
+/** The fields a worklist row shows (the rest only on the person page). */
+export const LIST_FIELDS = ['nom', 'prenom', 'code_postal'] as const;
+
+/**
+ * The fields shown for a person: those the programme lets cross (a package is already minimised
+ * to programme ∩ convention; this filter is a second lock), or the display list for the
+ * organisation's own extract. For a person at risk of violence, the household's shared channels
+ * are hidden and only the safe channel is shown.
+ */
+export function visibleFields(programme: Pick<Programme, 'donnees' | 'canaux' | 'personnesARisque'>, origine: 'paquet' | 'extrait', champs: Readonly<Record<string, string>>): Record<string, string> {
+  const allowed: readonly string[] = origine === 'paquet' ? programme.donnees.champsMaximum : EXTRACT_DISPLAY_FIELDS;
+  const out: Record<string, string> = {};
+  for (const f of allowed) if (champs[f] !== undefined) out[f] = champs[f];
+  const risk = riskProfile(programme, champs);
+  if (risk.atRisk) {
+    out.risque_violence = 'oui';
+    delete out.adresse;
+    for (const [channel, column] of Object.entries(programme.personnesARisque?.canaux ?? {})) {
+      if (channel === risk.safeChannel && risk.safeValue) out[column] = risk.safeValue;
+      else delete out[column];
+    }
+  }
+  return out;
+}
+
+/**
+ * The worklists (holding organisations) an actor may work: agents only, of their own organisation
+ * and of the organisation it is attached to (ces-83 works cpam-83's list). Pilots, exchange
+ * officers, DPOs and administrators never read people's data here (pilots follow the funnels).
+ */
+export function workableOrganisations(actor: { roles: readonly string[]; organisation: { code: string } }, rattachement: string | null): string[] {
+  if (!actor.roles.includes('agent')) return [];
+  return rattachement ? [rattachement, actor.organisation.code] : [actor.organisation.code];
+}

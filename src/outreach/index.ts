@@ -1,0 +1,28 @@
+/**
+ * Front door of the `outreach` context (issue 4): worklists, events, derived statuses, contact
+ * rules, orientations, bulk outcomes. Documentation: docs/outreach.md.
+ *
+ * - EVENT_CODES / EventCode / EVENT_LABELS: the event vocabulary (same in web app, API, CSV).
+ * - recordEvent(db, { contactId, code, detail?, occurredAt, authorId, origin, expectedVersion? })
+ *   → { eventId, status, version }; throws OutreachRuleError (French message) or VersionConflict.
+ * - isCallable(programme, champs): valid phone + authorisation (contacts.appelable, at import).
+ * - seedDemoOutreach(db, { today }): realistic, deterministic, idempotent demo events.
+ */
+export {
+  EVENT_CODES, EVENT_LABELS, ORIGINS, ORIENTATION_PARTNERS, ACCOMPANIMENT_PARTNERS, PARTNER_LABELS, PARTNER_BRANCH,
+  ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, CALL_CODES, channelOf, checkDetail, isEventCode, isAppointmentDate,
+  type EventCode, type EventOrigin, type OrientationPartner, type OrientationStatus,
+} from './vocabulary.ts';
+export { STATUSES, STATUS_LABELS, TERMINAL_STATUSES, deriveStatus, nextStatus, nextActions, isTerminal, isStatus, type Status } from './status.ts';
+export {
+  OutreachRuleError, VersionConflict, isCallable, callRefusal, riskProfile, riskRefusal, checkEvent, isValidFrenchPhone, type RiskProfile,
+} from './rules.ts';
+export { recordEvent, applyEvent, programmes as outreachProgrammes, type RecordEventInput, type RecordedEvent } from './events.ts';
+export { seedDemoOutreach, type DemoOutreachReport } from './demo.ts';
+export { visibleFields, workableOrganisations, FIELD_LABELS, EXTRACT_DISPLAY_FIELDS, LIST_FIELDS } from './fields.ts';
+export { CALL_SCRIPTS, callScript, type CallScript } from './scripts.ts';
+export {
+  listWorklist, personPage, recordEventAs, assignContacts, assignableAgents, updateOrientation, closeWorklist, actorWorklists,
+  type WorklistQuery, type Failure as OutreachFailure,
+} from './worklist.ts';
+export { importOutcomes, parseOutcomes, parseOutcomeDate, decodeText, reportCsv, exportWorklist, type OutcomesReport, type RowReport } from './outcomes.ts';

@@ -1,0 +1,182 @@
+/**
+ * Bulk outcomes: a CSV `pseudonyme;date;evenement;detail` (also with `,`, a BOM, in UTF-8 or
+ * Windows-1252), e.g. exported by a call-centre tool. Each row is checked and recorded on its
+ * own (a savepoint per row inside batches of 500): a rejected row is reported with its line and
+ * a French reason and never loses the valid ones. The report never repeats the pseudonym.
+ * And the worklist export (with the `pseudonyme` column), audited.
+ */
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/index.ts';
+import { recordAudit } from '../privacy/index.ts';
+import { findProgramme } from '../programmes/index.ts';
+import { applyEvent, programmes } from './events.ts';
+import { visibleFields } from './fields.ts';
+import { OutreachRuleError, VersionConflict } from './rules.ts';
+import { STATUS_LABELS, type Status } from './status.ts';
+import { EVENT_CODES, isEventCode } from './vocabulary.ts';
+import { worklistRepository } from './worklist-repository.ts';
+
+/** UTF-8 when the bytes are valid UTF-8, Windows-1252 otherwise; the BOM is dropped. */
+export function decodeText(bytes: Uint8Array): string {
+  let text: string;
+  try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { text = new TextDecoder('windows-1252').decode(bytes); }
+  return text.replace(/^\uFEFF/, '');
+}
+
+export interface OutcomeRow { ligne: number; pseudonyme: string; date: Date; evenement: string; detail: string | null }
+export interface RowReport { ligne: number; resultat: 'enregistree' | 'rejetee'; motif: string }
+export interface OutcomesReport { lignes: number; enregistrees: number; rejetees: number; rapport: RowReport[] }
+
+const FR_DATE = /^(\d{2})\/(\d{2})\/(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A date of the file: AAAA-MM-JJ[ HH:MM[:SS]] or JJ/MM/AAAA[ HH:MM[:SS]] (French local time when no offset), or null. */
+export function parseOutcomeDate(value: string): Date | null {
+  const v = value.trim();
+  let y: number, mo: number, d: number, h = 12, mi = 0, s = 0, zone: string | undefined;
+  const fr = FR_DATE.exec(v);
+  const iso = ISO.exec(v);
+  if (fr) { [d, mo, y] = [Number(fr[1]), Number(fr[2]), Number(fr[3])]; if (fr[4]) { h = Number(fr[4]); mi = Number(fr[5]); s = Number(fr[6] ?? 0); } }
+  else if (iso) { [y, mo, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])]; if (iso[4]) { h = Number(iso[4]); mi = Number(iso[5]); s = Number(iso[6] ?? 0); } zone = iso[7]; }
+  else return null;
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  const pad = (n: number, l = 2) => String(n).padStart(l, '0');
+  const local = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}`;
+  if (zone) return new Date(`${local}${zone === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`);
+  // Paris time: +01:00 in winter, +02:00 in summer (last Sunday of March to last Sunday of October).
+  const lastSunday = (month: number) => { const e = new Date(Date.UTC(y, month, 0)); return e.getUTCDate() - e.getUTCDay(); };
+  const summer = (mo > 3 && mo < 10) || (mo === 3 && d >= lastSunday(3)) || (mo === 10 && d < lastSunday(10));
+  return new Date(`${local}${summer ? '+02:00' : '+01:00'}`);
+}
+
+export type ParsedOutcomes = { ok: true; rows: OutcomeRow[]; rejets: RowReport[]; lignes: number } | { ok: false; erreur: string };
+
+/** Parses the file; a bad header refuses the whole file, a bad row only itself. */
+export function parseOutcomes(bytes: Uint8Array): ParsedOutcomes {
+  const text = decodeText(bytes);
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const delimiter = firstLine.includes(';') ? ';' : ',';
+  let records: string[][];
+  try {
+    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true }) as string[][];
+  } catch (error) {
+    return { ok: false, erreur: `Fichier CSV illisible : ${(error as Error).message.slice(0, 200)}` };
+  }
+  const header = (records[0] ?? []).map((h) => h.toLowerCase().replace(/^"|"$/g, ''));
+  const expected = ['pseudonyme', 'date', 'evenement'];
+  if (header.length < 3 || expected.some((h, i) => header[i] !== h) || (header.length > 3 && header[3] !== 'detail')) {
+    return { ok: false, erreur: `En-tête invalide à la ligne 1 : attendu « pseudonyme;date;evenement;detail » (séparateur ; ou ,), reçu « ${header.join(delimiter).slice(0, 120)} ».` };
+  }
+  const rows: OutcomeRow[] = [];
+  const rejets: RowReport[] = [];
+  records.slice(1).forEach((r, i) => {
+    const ligne = i + 2;
+    const reject = (motif: string) => rejets.push({ ligne, resultat: 'rejetee', motif });
+    if (r.length > 4) return reject(`${r.length} colonnes au lieu de 4 au plus`);
+    const [pseudonyme = '', date = '', evenement = '', detail = ''] = r;
+    if (!/^[0-9a-f]{64}$/i.test(pseudonyme)) return reject('pseudonyme mal formé (64 caractères hexadécimaux attendus)');
+    const when = parseOutcomeDate(date);
+    if (!when) return reject(`date invalide « ${date.slice(0, 25)} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement)`);
+    const code = evenement.toLowerCase();
+    if (!isEventCode(code)) return reject(`événement inconnu « ${evenement.slice(0, 40)} » (attendu l'un de : ${EVENT_CODES.join(', ')})`);
+    rows.push({ ligne, pseudonyme: pseudonyme.toLowerCase(), date: when, evenement: code, detail: detail === '' ? null : detail });
+  });
+  return { ok: true, rows, rejets, lignes: records.length - 1 };
+}
+
+/**
+ * Imports the outcomes for an organisation's worklists (optionally one programme). A pseudonym
+ * is looked up among the organisation's live contacts (its most recent cohort when it appears in
+ * several months); a pseudonym found in two programmes needs `programme`.
+ */
+export async function importOutcomes(db: Kysely<DB>, input: {
+  organisation: string; programme?: string | null; bytes: Uint8Array; actor?: { compteId: string; organisation: string } | null; now?: Date; batchSize?: number;
+}): Promise<{ ok: true; report: OutcomesReport } | { ok: false; erreur: string }> {
+  const now = input.now ?? new Date();
+  const parsed = parseOutcomes(input.bytes);
+  if (!parsed.ok) return parsed;
+  const rapport: RowReport[] = [...parsed.rejets];
+  const batchSize = input.batchSize ?? 500;
+  for (let start = 0; start < parsed.rows.length; start += batchSize) {
+    const batch = parsed.rows.slice(start, start + batchSize);
+    await db.transaction().execute(async (trx) => {
+      const found = await worklistRepository.byPseudonyms(trx, input.organisation, input.programme ?? null, [...new Set(batch.map((r) => r.pseudonyme))]);
+      const byPseudonym = new Map<string, typeof found>();
+      for (const c of found) (byPseudonym.get(c.pseudonyme!) ?? byPseudonym.set(c.pseudonyme!, []).get(c.pseudonyme!)!).push(c);
+      for (const row of batch) {
+        const candidates = byPseudonym.get(row.pseudonyme) ?? [];
+        const inProgrammes = new Set(candidates.map((c) => c.programme));
+        if (candidates.length === 0) { rapport.push({ ligne: row.ligne, resultat: 'rejetee', motif: `personne absente des listes de travail de ${input.organisation}${input.programme ? ` pour le programme ${input.programme}` : ''} (ou données déjà détruites)` }); continue; }
+        if (inProgrammes.size > 1) { rapport.push({ ligne: row.ligne, resultat: 'rejetee', motif: `personne présente dans plusieurs programmes (${[...inProgrammes].join(', ')}) : précisez le programme` }); continue; }
+        await sql`SAVEPOINT resultat`.execute(trx);
+        try {
+          const r = await applyEvent(trx, { contactId: candidates[0]!.id, code: row.evenement, detail: row.detail, occurredAt: row.date, authorId: input.actor?.compteId ?? null, origin: 'import', now });
+          await sql`RELEASE SAVEPOINT resultat`.execute(trx);
+          rapport.push({ ligne: row.ligne, resultat: 'enregistree', motif: `statut : ${STATUS_LABELS[r.status]}` });
+        } catch (error) {
+          await sql`ROLLBACK TO SAVEPOINT resultat`.execute(trx);
+          if (!(error instanceof OutreachRuleError) && !(error instanceof VersionConflict)) throw error;
+          rapport.push({ ligne: row.ligne, resultat: 'rejetee', motif: error.message.replace(/\.$/, '') });
+        }
+      }
+    });
+  }
+  rapport.sort((a, b) => a.ligne - b.ligne);
+  const enregistrees = rapport.filter((r) => r.resultat === 'enregistree').length;
+  const report = { lignes: parsed.lignes, enregistrees, rejetees: rapport.length - enregistrees, rapport };
+  await recordAudit(db, {
+    action: 'resultats.import', acteur: input.actor ?? { compteId: null, organisation: input.organisation },
+    cible: { type: 'organisation', id: input.organisation }, details: { programme: input.programme ?? null, lignes: report.lignes, enregistrees, rejetees: report.rejetees },
+  });
+  return { ok: true, report };
+}
+
+/** The row report as CSV (ligne;resultat;motif), UTF-8 with BOM for spreadsheet tools. */
+export function reportCsv(report: OutcomesReport): string {
+  return `\uFEFF${stringify([['ligne', 'resultat', 'motif'], ...report.rapport.map((r) => [r.ligne, r.resultat, r.motif])], { delimiter: ';' })}`;
+}
+
+/**
+ * Writes a cohort's worklist as CSV rows (pseudonyme, statut, appelable, then the fields the
+ * programme allows), page by page; audited once with the count (no personal data in the trail).
+ */
+export async function exportWorklist(db: Kysely<DB>, input: {
+  organisation: string; programme: string; mois: string; write: (chunk: string) => void | Promise<void>; actor?: { compteId: string | null; organisation: string } | null;
+}): Promise<{ ok: true; lignes: number; colonnes: string[] } | { ok: false; erreur: string }> {
+  const programme = findProgramme(programmes(), input.programme);
+  if (!programme) return { ok: false, erreur: `Programme « ${input.programme} » inconnu.` };
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(input.mois)) return { ok: false, erreur: `Mois invalide « ${input.mois} » : attendu AAAA-MM.` };
+  const f = { organisation: input.organisation, programme: input.programme, periode: input.mois };
+  // Columns: the union of the visible fields over the cohort, in a stable order.
+  const columns: string[] = [];
+  let after = '0';
+  for (;;) {
+    const rows = await worklistRepository.exportRows(db, f, after, 2000);
+    if (rows.length === 0) break;
+    for (const r of rows) for (const k of Object.keys(visibleFields(programme, r.origine, r.champs ?? {}))) if (!columns.includes(k)) columns.push(k);
+    after = String(rows[rows.length - 1]!.id);
+  }
+  const header = ['pseudonyme', 'statut', 'appelable', ...columns];
+  await input.write(`\uFEFF${stringify([header], { delimiter: ';' })}`);
+  let lignes = 0;
+  after = '0';
+  for (;;) {
+    const rows = await worklistRepository.exportRows(db, f, after, 2000);
+    if (rows.length === 0) break;
+    const out = rows.map((r) => {
+      const v = visibleFields(programme, r.origine, r.champs ?? {});
+      return [r.pseudonyme ?? '', STATUS_LABELS[r.statut as Status] ?? r.statut, r.appelable ? 'oui' : 'non', ...columns.map((c) => v[c] ?? '')];
+    });
+    await input.write(stringify(out, { delimiter: ';' }));
+    lignes += rows.length;
+    after = String(rows[rows.length - 1]!.id);
+  }
+  await recordAudit(db, {
+    action: 'liste.export', acteur: input.actor ?? { compteId: null, organisation: input.organisation },
+    cible: { type: 'liste', id: `${input.organisation}/${input.programme}/${input.mois}` }, details: { lignes, colonnes: header.length },
+  });
+  return { ok: true, lignes, colonnes: header };
+}

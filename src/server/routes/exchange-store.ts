@@ -1,0 +1,242 @@
+/**
+ * Files of the exchange officer's web pages, per organisation, under `<dataDir>/echanges/<organisation>/`:
+ *
+ *   televersements/<id>.fichier + <id>.json   files uploaded and not yet used (deleted after a day)
+ *   cycles/<id>/source/                       the extract of a running cycle (deleted when it ends)
+ *   cycles/<id>/sortie/                       sealed packages and the row report
+ *   cycles/<id>/cycle.json                    the cycle's state and result (counts only)
+ *   recus/<id>/                               a received package (manifest, signature, acknowledgement;
+ *                                              the payload is deleted once imported or refused)
+ *   recus/<id>/import.json                    the import's result or refusal
+ *
+ * And the in-process runner of the monthly cycle: one cycle at a time for the whole server, the
+ * others wait; live progress is kept in memory and the state written to cycle.json at each phase.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export type UploadUsage = 'extrait' | 'paquet';
+export type UploadFormat = 'csv' | 'xlsx' | 'manifeste' | 'contenu' | 'signature' | 'accuse';
+
+export interface UploadMeta {
+  id: string;
+  nom: string;
+  taille: number;
+  usage: UploadUsage;
+  format: UploadFormat;
+  compteId: string;
+  televerseLe: string;
+}
+
+export type CyclePhase = 'en_attente' | 'conversion' | 'lecture' | 'scellement' | 'termine' | 'echec';
+
+export interface CycleResult {
+  lignesLues: number;
+  lignesRejetees: number;
+  valeursIgnorees: number;
+  nonCibles: number;
+  exclus: number;
+  nonContactables: number;
+  sansDestinataire: number;
+  doublons: number;
+  retenus: number;
+  transmis: number;
+  paquets: { id: string; nom: string; destinataire: string; destinataireNom: string; convention: string; nombre: number; champs: string[] }[];
+  refus: { destinataire: string; destinataireNom: string; personnes: number; raison: string }[];
+  dureeMs: number;
+  lignesParSeconde: number;
+  rapport: string | null;
+}
+
+export interface CycleState {
+  id: string;
+  organisation: string;
+  compteId: string;
+  programme: string;
+  programmeTitre: string;
+  periode: string;
+  formats: UploadFormat[];
+  statut: CyclePhase;
+  creeLe: string;
+  debuteLe: string | null;
+  termineLe: string | null;
+  octetsLus: number;
+  octetsTotal: number;
+  lignes: number;
+  paquetsScelles: number;
+  erreur: string | null;
+  resultat: CycleResult | null;
+}
+
+export interface ImportRecord {
+  id: string;
+  organisation: string;
+  compteId: string;
+  nom: string;
+  date: string;
+  statut: 'importe' | 'refuse';
+  paquet: string | null;
+  programme: string | null;
+  expediteur: string | null;
+  recus: number | null;
+  importes: number | null;
+  echeance: string | null;
+  accuseEnregistre: boolean;
+  erreur: string | null;
+  code: string | null;
+}
+
+/** Thrown when the upload is larger than the configured limit. */
+export class UploadTooLarge extends Error {}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export class ExchangeStore {
+  readonly root: string;
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 'echanges');
+  }
+
+  base(organisation: string): string {
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(organisation)) throw new Error('code organisme invalide');
+    return join(this.root, organisation);
+  }
+  uploadsDir(org: string) { return join(this.base(org), 'televersements'); }
+  cycleDir(org: string, id: string) { return join(this.base(org), 'cycles', id); }
+  receivedDir(org: string, id: string) { return join(this.base(org), 'recus', id); }
+
+  /** Streams a request body to a private file, counting bytes; throws UploadTooLarge past `max` (the file is removed). */
+  async saveUpload(org: string, body: Readable, meta: Omit<UploadMeta, 'id' | 'taille'>, max: number): Promise<UploadMeta> {
+    const dir = this.uploadsDir(org);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await this.purgeOldUploads(org);
+    const id = randomUUID();
+    const path = join(dir, `${id}.fichier`);
+    let size = 0;
+    let tooLarge = false;
+    const out = createWriteStream(path, { mode: 0o600 });
+    const closed = new Promise<void>((ok, ko) => { out.on('close', ok); out.on('error', ko); });
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (tooLarge) {
+          // Keep reading (and dropping) so that the client gets the answer; give up on an abusive sender.
+          if (size > 2 * max + (1 << 20)) break;
+          continue;
+        }
+        if (size > max) { tooLarge = true; out.destroy(); continue; }
+        if (!out.write(chunk)) await new Promise<void>((ok) => out.once('drain', () => ok()));
+      }
+      if (!tooLarge) out.end();
+      await closed.catch(() => {});
+    } catch (error) {
+      out.destroy();
+      await rm(path, { force: true });
+      throw error;
+    }
+    if (tooLarge) {
+      await rm(path, { force: true });
+      throw new UploadTooLarge();
+    }
+    const full: UploadMeta = { ...meta, id, taille: size };
+    await writeFile(join(dir, `${id}.json`), JSON.stringify(full), { mode: 0o600 });
+    return full;
+  }
+
+  uploadPath(org: string, id: string) { return join(this.uploadsDir(org), `${id}.fichier`); }
+
+  async upload(org: string, id: string): Promise<UploadMeta | undefined> {
+    if (!UUID.test(id)) return undefined;
+    try { return JSON.parse(await readFile(join(this.uploadsDir(org), `${id}.json`), 'utf8')) as UploadMeta; } catch { return undefined; }
+  }
+
+  /** Moves an upload's file to `target` and forgets the upload. */
+  async consumeUpload(org: string, id: string, target: string): Promise<void> {
+    await rename(this.uploadPath(org, id), target);
+    await rm(join(this.uploadsDir(org), `${id}.json`), { force: true });
+  }
+
+  async removeUpload(org: string, id: string): Promise<void> {
+    await rm(this.uploadPath(org, id), { force: true });
+    await rm(join(this.uploadsDir(org), `${id}.json`), { force: true });
+  }
+
+  /** Uploads never used are personal data lying around: removed after a day. */
+  async purgeOldUploads(org: string, now = Date.now()): Promise<void> {
+    const dir = this.uploadsDir(org);
+    let names: string[];
+    try { names = await readdir(dir); } catch { return; }
+    for (const name of names) {
+      try { if (now - (await stat(join(dir, name))).mtimeMs > DAY_MS) await rm(join(dir, name), { force: true }); } catch { /* gone */ }
+    }
+  }
+
+  async saveCycle(state: CycleState): Promise<void> {
+    const dir = this.cycleDir(state.organisation, state.id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'cycle.json.tmp'), JSON.stringify(state), { mode: 0o600 });
+    await rename(join(dir, 'cycle.json.tmp'), join(dir, 'cycle.json'));
+  }
+
+  async readCycle(org: string, id: string): Promise<CycleState | undefined> {
+    if (!UUID.test(id)) return undefined;
+    try { return JSON.parse(await readFile(join(this.cycleDir(org, id), 'cycle.json'), 'utf8')) as CycleState; } catch { return undefined; }
+  }
+
+  async listCycles(org: string): Promise<CycleState[]> {
+    let ids: string[];
+    try { ids = await readdir(join(this.base(org), 'cycles')); } catch { return []; }
+    const states = (await Promise.all(ids.map((id) => this.readCycle(org, id)))).filter((s): s is CycleState => s !== undefined);
+    return states.sort((a, b) => b.creeLe.localeCompare(a.creeLe));
+  }
+
+  async countSealed(org: string, id: string): Promise<number> {
+    try { return (await readdir(join(this.cycleDir(org, id), 'sortie'))).filter((n) => n.endsWith('.sig')).length; } catch { return 0; }
+  }
+
+  async saveImport(record: ImportRecord): Promise<void> {
+    const dir = this.receivedDir(record.organisation, record.id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'import.json'), JSON.stringify(record), { mode: 0o600 });
+  }
+
+  async listImports(org: string): Promise<ImportRecord[]> {
+    let ids: string[];
+    try { ids = await readdir(join(this.base(org), 'recus')); } catch { return []; }
+    const out: ImportRecord[] = [];
+    for (const id of ids) {
+      try { out.push(JSON.parse(await readFile(join(this.receivedDir(org, id), 'import.json'), 'utf8')) as ImportRecord); } catch { /* in progress */ }
+    }
+    return out.sort((a, b) => b.date.localeCompare(a.date));
+  }
+
+  /**
+   * Where the files of a package held by `org` are: the output folder of the cycle that sealed it
+   * (sender) or the folder it was imported from (recipient).
+   */
+  async packageDir(org: string, id: string): Promise<string | undefined> {
+    for (const cycle of await this.listCycles(org)) {
+      if (cycle.resultat?.paquets.some((p) => p.id === id)) return join(this.cycleDir(org, cycle.id), 'sortie');
+    }
+    for (const record of await this.listImports(org)) {
+      if (record.paquet === id && record.statut === 'importe') return this.receivedDir(org, record.id);
+    }
+    return undefined;
+  }
+}
+
+/** Runs one job at a time, in order; `close()` waits for the queue to drain. */
+export class SerialRunner {
+  private tail: Promise<void> = Promise.resolve();
+  run(work: () => Promise<void>): void {
+    this.tail = this.tail.then(work).catch(() => {});
+  }
+  close(): Promise<void> { return this.tail; }
+}
+
+export const newId = () => randomUUID();

@@ -1,0 +1,562 @@
+/**
+ * The exchange officer's API (`/api/echanges/...`): upload a source extract (CSV or XLSX, streamed
+ * to a private file, never buffered), run the monthly cycle for the caller's organisation in the
+ * background with progress, download the row report and the package files; list the
+ * organisation's packages with their life; import a received package; record an acknowledgement.
+ *
+ * Everything is scoped to the caller's organisation: an officer of caf-83 never sees cpam-83's
+ * packages, cycles or imports. Every action is audited with counts and identifiers only.
+ * Documentation: docs/exchange.md, section "Web app".
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import { z } from 'zod';
+import type { Actor } from '../../accounts/index.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../db/index.ts';
+import {
+  CycleInputError, exchangeRepository, importPackage, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused, runCycle,
+  PackageNameSchema,
+} from '../../exchange/index.ts';
+import { looksLikeZip, SpreadsheetError, xlsxToCsv } from '../../exchange/spreadsheet.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../../generate/index.ts';
+import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../../programmes/index.ts';
+import { recordAudit } from '../../privacy/index.ts';
+import { listOrganisations } from '../../territories/index.ts';
+import { actorOf } from '../access.ts';
+import {
+  ExchangeStore, newId, SerialRunner, UploadTooLarge, UUID,
+  type CycleState, type ImportRecord, type UploadFormat, type UploadMeta, type UploadUsage,
+} from './exchange-store.ts';
+
+const OFFICER = { access: { roles: ['charge_echanges' as const] } };
+const READER = { access: { roles: ['charge_echanges' as const, 'administrateur' as const] } };
+
+/** Branches an organisation can act for, by its type (CGSS, CSS and CCSS are several branches at once). */
+export function branchesOfOrganisationType(type: string): string[] {
+  switch (type) {
+    case 'caf': return ['caf'];
+    case 'cpam': case 'ces': return ['cpam'];
+    case 'carsat': return ['carsat'];
+    case 'cgss': case 'css': case 'ccss': return ['caf', 'cpam', 'carsat'];
+    case 'national': return ['caf', 'cpam', 'carsat'];
+    default: return [];
+  }
+}
+
+const PACKAGE_FILE = /^(.+)\.(manifest\.json|payload\.age|sig|accuse\.json)$/;
+const FORMAT_OF_SUFFIX: Record<string, UploadFormat> = { 'manifest.json': 'manifeste', 'payload.age': 'contenu', sig: 'signature', 'accuse.json': 'accuse' };
+const SUFFIX_OF_FILE: Record<string, string> = { manifeste: 'manifest.json', contenu: 'payload.age', signature: 'sig', accuse: 'accuse.json' };
+
+const MOIS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+const monthFr = (periode: string) => `${MOIS[Number(periode.slice(5, 7)) - 1]} ${periode.slice(0, 4)}`;
+
+function megabytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return `${mb >= 10 ? Math.round(mb) : mb.toFixed(1).replace('.', ',')} Mo`;
+}
+
+/** What the first bytes say about an extract: CSV text, XLSX, or a French refusal. */
+async function sniffExtract(path: string, size: number, name: string): Promise<{ format: 'csv' | 'xlsx' } | { erreur: string }> {
+  if (size === 0) return { erreur: 'Le fichier est vide (0 octet) : déposez l’extrait complet, avec sa ligne d’en-tête.' };
+  if (await looksLikeZip(path)) return { format: 'xlsx' };
+  const handle = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buffer = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head.subarray(0, 4).toString('latin1') === '%PDF') {
+    return { erreur: 'Ce fichier est un document PDF : déposez l’extrait au format CSV (séparateur « ; » ou « , ») ou XLSX.' };
+  }
+  if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) {
+    return { erreur: 'Ce fichier est au format Excel 97-2003 (.xls), non pris en charge : enregistrez-le au format XLSX ou CSV puis déposez-le à nouveau.' };
+  }
+  if (head.includes(0)) {
+    return { erreur: `Ce fichier n’est ni un CSV ni un classeur XLSX (contenu binaire${/\.\w+$/.test(name) ? `, extension « ${name.split('.').at(-1)!.slice(0, 10)} »` : ''}) : déposez l’extrait au format CSV ou XLSX.` };
+  }
+  if (head.toString('utf8').trim() === '') return { erreur: 'Le fichier ne contient que des espaces ou des lignes vides : déposez l’extrait complet, avec sa ligne d’en-tête.' };
+  return { format: 'csv' };
+}
+
+function decodeName(raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') return '';
+  try { return decodeURIComponent(raw).slice(0, 200); } catch { return ''; }
+}
+
+const isBodyStream = (body: unknown): body is Readable => !!body && typeof (body as Readable).pipe === 'function' && typeof (body as Readable).on === 'function';
+
+function sendFile(reply: FastifyReply, path: string, name: string, type: string) {
+  return reply
+    .header('content-type', type)
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .header('cache-control', 'no-store')
+    .send(createReadStream(path));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { await stat(path); return true; } catch { return false; }
+}
+
+const auditActor = (actor: Actor) => ({ compteId: actor.compteId, organisation: actor.organisation.code });
+
+export function exchangeRoutes(app: FastifyInstance, database: Database, config: Config) {
+  const db = database.db;
+  const store = new ExchangeStore(config.dataDir);
+  const runner = new SerialRunner();
+  /** Cycles of this process, with their live progress. */
+  const live = new Map<string, CycleState>();
+  const programmes = loadProgrammes();
+  app.addHook('onClose', async () => { await runner.close(); });
+
+  let names: Record<string, string> | null = null;
+  const organisationNames = async () => {
+    if (!names) {
+      names = {};
+      for (const o of await listOrganisations(db)) names[o.code] = o.nom;
+    }
+    return names;
+  };
+
+  /** Programmes whose packages this organisation sends (it holds the source and seals). */
+  const sendable = (actor: Actor): Programme[] => {
+    const branches = branchesOfOrganisationType(actor.organisation.type);
+    return programmes.filter((p) => p.donnees.transmission === 'nominative' && p.destinataire && branches.includes(p.expediteur.branche)
+      && actor.organisation.type !== 'national');
+  };
+
+  /** The state of a cycle: live when it runs here; a cycle left unfinished by a restart is reported as interrupted. */
+  const cycleState = async (org: string, id: string): Promise<CycleState | undefined> => {
+    const running = live.get(id);
+    if (running && running.organisation === org) {
+      if (running.statut === 'scellement') running.paquetsScelles = await store.countSealed(org, id);
+      return running;
+    }
+    const saved = await store.readCycle(org, id);
+    if (saved && !['termine', 'echec'].includes(saved.statut)) {
+      return { ...saved, statut: 'echec', erreur: 'Le cycle a été interrompu par un redémarrage du serveur : relancez-le avec le même extrait.' };
+    }
+    return saved;
+  };
+
+  const runCycleInBackground = (state: CycleState, sourceDir: string, files: { kind: ExtractKind; format: UploadFormat }[]) => {
+    live.set(state.id, state);
+    const org = state.organisation;
+    const outDir = join(store.cycleDir(org, state.id), 'sortie');
+    runner.run(async () => {
+      const noms = await organisationNames();
+      state.debuteLe = new Date().toISOString();
+      try {
+        if (files.some((f) => f.format === 'xlsx')) {
+          state.statut = 'conversion';
+          await store.saveCycle(state);
+          for (const f of files.filter((x) => x.format === 'xlsx')) {
+            const xlsx = join(sourceDir, `${EXTRACT_FORMATS[f.kind].fileName}.xlsx`);
+            await xlsxToCsv(xlsx, join(sourceDir, EXTRACT_FORMATS[f.kind].fileName), (rows) => { state.lignes = rows; });
+            await rm(xlsx, { force: true });
+          }
+        }
+        const programme = findProgramme(programmes, state.programme)!;
+        const mainPath = join(sourceDir, EXTRACT_FORMATS[programme.source.fichier as ExtractKind].fileName);
+        state.octetsTotal = (await stat(mainPath)).size;
+        state.lignes = 0;
+        state.statut = 'lecture';
+        await store.saveCycle(state);
+        const report = await runCycle(db, {
+          programme: state.programme, periode: state.periode, source: mainPath, outDir, expediteur: org, programmes,
+          onProgress: (p) => {
+            state.octetsLus = p.octetsLus;
+            state.octetsTotal = p.octetsTotal;
+            state.lignes = p.lignes;
+            if (p.octetsLus >= p.octetsTotal) state.statut = 'scellement';
+          },
+        });
+        state.octetsLus = state.octetsTotal;
+        state.lignes = report.lignesLues;
+        state.paquetsScelles = report.paquets.length;
+        state.resultat = {
+          lignesLues: report.lignesLues, lignesRejetees: report.lignesRejetees, valeursIgnorees: report.valeursIgnorees, nonCibles: report.nonCibles,
+          exclus: report.exclus, nonContactables: report.nonContactables, sansDestinataire: report.sansDestinataire, doublons: report.doublons,
+          retenus: report.retenus, transmis: report.transmis,
+          paquets: report.paquets.map((p) => ({
+            id: p.id, nom: p.nom, destinataire: p.destinataire, destinataireNom: noms[p.destinataire] ?? p.destinataire, convention: p.convention, nombre: p.nombre, champs: p.champs,
+          })),
+          refus: report.refus.map((r) => ({ destinataire: r.destinataire, destinataireNom: noms[r.destinataire] ?? r.destinataire, personnes: r.personnes, raison: r.raison })),
+          dureeMs: Math.round(report.durationMs), lignesParSeconde: Math.round(report.lignesParSeconde),
+          rapport: report.rapport.split(/[\\/]/).at(-1) ?? null,
+        };
+        state.statut = 'termine';
+      } catch (error) {
+        state.statut = 'echec';
+        if (error instanceof CycleInputError || error instanceof SpreadsheetError) {
+          // Input messages name files and columns, never values; the server's own paths are not shown.
+          state.erreur = error.message.replaceAll(sourceDir + '/', '').replaceAll(sourceDir, 'le dossier de l’extrait');
+        } else {
+          app.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'cycle en échec');
+          state.erreur = 'Le cycle a échoué sur une erreur interne : aucun paquet n’a été envoyé à la suite de cette erreur. Réessayez ; si l’erreur persiste, signalez-la à l’administrateur.';
+        }
+      } finally {
+        // The extract holds every allocataire's data: it does not outlive the cycle.
+        await rm(sourceDir, { recursive: true, force: true });
+        state.termineLe = new Date().toISOString();
+        await store.saveCycle(state);
+        live.delete(state.id);
+        await recordAudit(db, {
+          action: state.statut === 'termine' ? 'echange.cycle_termine' : 'echange.cycle_echec',
+          acteur: { compteId: state.compteId, organisation: org }, cible: { type: 'cycle', id: state.id },
+          details: {
+            programme: state.programme, periode: state.periode,
+            ...(state.resultat ? { lignesLues: state.resultat.lignesLues, lignesRejetees: state.resultat.lignesRejetees, paquets: state.resultat.paquets.length, transmis: state.resultat.transmis, refus: state.resultat.refus.length } : {}),
+          },
+        }).catch(() => {});
+      }
+    });
+  };
+
+  app.register(async (scope) => {
+    // Uploads arrive as the raw body (application/octet-stream) and are streamed to disk by the route:
+    // no body limit applies here, the route enforces config.uploadMaxBytes while it writes.
+    scope.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    const r = scope.withTypeProvider<ZodTypeProvider>();
+
+    /** Programmes the organisation sends, the source files each needs, and the upload limit. */
+    r.get('/api/echanges/programmes', { config: READER }, async (request) => {
+      const actor = actorOf(request);
+      return {
+        organisation: { code: actor.organisation.code, nom: actor.organisation.nom },
+        tailleMaximale: config.uploadMaxBytes,
+        programmes: sendable(actor).map((p) => ({
+          id: p.id, titre: p.titre,
+          fichiers: [
+            { cle: p.source.fichier, nom: EXTRACT_FORMATS[p.source.fichier as ExtractKind].fileName, titre: EXTRACT_FORMATS[p.source.fichier as ExtractKind].title, obligatoire: true },
+            ...p.source.jointures.map((j) => ({
+              cle: j.fichier, nom: EXTRACT_FORMATS[j.fichier as ExtractKind].fileName, titre: EXTRACT_FORMATS[j.fichier as ExtractKind].title, obligatoire: j.obligatoire,
+            })),
+          ],
+        })),
+      };
+    });
+
+    /** Upload one file (raw body). `usage=extrait`: a CSV or XLSX extract; `usage=paquet`: a package file or an acknowledgement. */
+    r.post('/api/echanges/televersements', {
+      schema: { querystring: z.object({ usage: z.enum(['extrait', 'paquet'], { error: 'usage attendu : « extrait » ou « paquet »' }) }) },
+      config: OFFICER,
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      const org = actor.organisation.code;
+      const usage = request.query.usage as UploadUsage;
+      const max = config.uploadMaxBytes;
+      const tooBig = `Fichier trop volumineux : ${megabytes(max)} au plus. Pour un extrait plus gros, découpez-le ou lancez le cycle en ligne de commande (npx passerelle cycle).`;
+      if (!isBodyStream(request.body)) {
+        return reply.code(415).send({ erreur: 'Envoyez le fichier tel quel, avec le type « application/octet-stream ».' });
+      }
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared > max) {
+        request.body.resume();
+        return reply.code(413).header('connection', 'close').send({ erreur: tooBig });
+      }
+      const nom = decodeName(request.headers['x-nom-fichier']);
+      let format: UploadFormat = 'csv';
+      if (usage === 'paquet') {
+        const m = PACKAGE_FILE.exec(nom);
+        if (!m || !PackageNameSchema.safeParse(m[1]).success) {
+          request.body.resume();
+          return reply.code(400).send({
+            erreur: `Fichier « ${nom.replace(/[^\w.-]/g, '_') || 'sans nom'} » : un paquet se compose de trois fichiers NOM.manifest.json, NOM.payload.age et NOM.sig (et un accusé de réception s’appelle NOM.accuse.json). Déposez-les sans les renommer.`,
+            champs: { fichier: 'nom de fichier de paquet attendu' },
+          });
+        }
+        format = FORMAT_OF_SUFFIX[m[2]!]!;
+      }
+      let meta: UploadMeta;
+      try {
+        meta = await store.saveUpload(org, request.body, { nom: nom || 'extrait', usage, format, compteId: actor.compteId, televerseLe: new Date().toISOString() }, max);
+      } catch (error) {
+        if (error instanceof UploadTooLarge) return reply.code(413).header('connection', 'close').send({ erreur: tooBig });
+        throw error;
+      }
+      if (usage === 'extrait') {
+        const sniffed = await sniffExtract(store.uploadPath(org, meta.id), meta.taille, nom);
+        if ('erreur' in sniffed) {
+          await store.removeUpload(org, meta.id);
+          return reply.code(400).send({ erreur: sniffed.erreur, champs: { fichier: sniffed.erreur } });
+        }
+        meta.format = sniffed.format;
+        await writeFile(join(store.uploadsDir(org), `${meta.id}.json`), JSON.stringify(meta), { mode: 0o600 });
+      } else if (meta.taille === 0) {
+        await store.removeUpload(org, meta.id);
+        return reply.code(400).send({ erreur: `Le fichier ${nom} est vide (0 octet).`, champs: { fichier: 'fichier vide' } });
+      }
+      await recordAudit(db, {
+        action: 'echange.televersement', acteur: auditActor(actor), cible: { type: 'televersement', id: meta.id },
+        details: { usage, format: meta.format, octets: meta.taille },
+      });
+      return reply.code(201).send({ televersement: { id: meta.id, nom: meta.nom, taille: meta.taille, format: meta.format } });
+    });
+
+    /** Starts the monthly cycle of a programme for the caller's organisation, on uploaded extracts. */
+    r.post('/api/echanges/cycles', {
+      schema: {
+        body: z.object({
+          programme: z.string({ error: 'programme attendu' }).min(1, 'choisissez un programme'),
+          mois: z.string({ error: 'mois attendu' }).regex(/^\d{4}-\d{2}$/, 'mois AAAA-MM attendu (ex. 2026-11)'),
+          fichiers: z.record(z.string(), z.string()),
+        }),
+      },
+      config: OFFICER,
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      const org = actor.organisation.code;
+      const { mois, fichiers } = request.body;
+      const programme = sendable(actor).find((p) => p.id === request.body.programme);
+      const champs: Record<string, string> = {};
+      if (!programme) {
+        const known = findProgramme(programmes, request.body.programme);
+        champs.programme = known
+          ? `votre organisme (${actor.organisation.nom}) n’envoie pas les paquets du programme « ${known.titre} »`
+          : `programme inconnu : « ${request.body.programme.slice(0, 40)} »`;
+      }
+      if (!isIsoMonth(mois)) champs.mois = 'mois AAAA-MM attendu (ex. 2026-11)';
+      const uploads: { kind: ExtractKind; meta: UploadMeta }[] = [];
+      if (programme) {
+        const expected = [
+          { kind: programme.source.fichier as ExtractKind, obligatoire: true },
+          ...programme.source.jointures.map((j) => ({ kind: j.fichier as ExtractKind, obligatoire: j.obligatoire })),
+        ];
+        for (const key of Object.keys(fichiers)) {
+          if (!expected.some((e) => e.kind === key)) champs[`fichiers.${key}`] = `ce programme n’utilise pas de fichier « ${key.slice(0, 40)} »`;
+        }
+        for (const e of expected) {
+          const id = fichiers[e.kind];
+          const label = EXTRACT_FORMATS[e.kind].title;
+          if (!id) {
+            if (e.obligatoire) champs[`fichiers.${e.kind}`] = `déposez le fichier « ${label} » (${EXTRACT_FORMATS[e.kind].fileName})`;
+            continue;
+          }
+          const meta = await store.upload(org, id);
+          if (!meta || meta.usage !== 'extrait') champs[`fichiers.${e.kind}`] = `fichier « ${label} » introuvable : déposez-le à nouveau`;
+          else uploads.push({ kind: e.kind, meta });
+        }
+      }
+      if (Object.keys(champs).length > 0) {
+        return reply.code(400).send({ erreur: 'Le cycle ne peut pas être lancé : corrigez les points signalés.', champs });
+      }
+      const p = programme!;
+      for (const running of live.values()) {
+        if (running.organisation === org) {
+          return reply.code(409).send({ erreur: `Un cycle est déjà en cours pour ${actor.organisation.nom} (${running.programmeTitre}, ${monthFr(running.periode)}) : attendez qu’il se termine avant d’en lancer un autre.` });
+        }
+      }
+      const already = (await exchangeRepository.packages(db, org)).filter((x) => x.expediteur === org && x.programme === p.id && x.periode === mois);
+      if (already.length > 0) {
+        const people = already.reduce((n, x) => n + x.nombre_enregistrements, 0);
+        return reply.code(409).send({
+          erreur: `Le cycle « ${p.titre} » de ${monthFr(mois)} a déjà produit ${already.length} paquet(s) (${people} personne(s)) : le relancer enverrait les mêmes personnes une seconde fois. Vérifiez le mois choisi.`,
+          champs: { mois: `cycle de ${monthFr(mois)} déjà réalisé` },
+        });
+      }
+      const id = newId();
+      const sourceDir = join(store.cycleDir(org, id), 'source');
+      await mkdir(sourceDir, { recursive: true, mode: 0o700 });
+      for (const u of uploads) {
+        const fileName = EXTRACT_FORMATS[u.kind].fileName;
+        await store.consumeUpload(org, u.meta.id, join(sourceDir, u.meta.format === 'xlsx' ? `${fileName}.xlsx` : fileName));
+      }
+      const state: CycleState = {
+        id, organisation: org, compteId: actor.compteId, programme: p.id, programmeTitre: p.titre, periode: mois,
+        formats: uploads.map((u) => u.meta.format), statut: 'en_attente', creeLe: new Date().toISOString(), debuteLe: null, termineLe: null,
+        octetsLus: 0, octetsTotal: 0, lignes: 0, paquetsScelles: 0, erreur: null, resultat: null,
+      };
+      await store.saveCycle(state);
+      await recordAudit(db, {
+        action: 'echange.cycle_lance', acteur: auditActor(actor), cible: { type: 'cycle', id },
+        details: { programme: p.id, periode: mois, fichiers: uploads.map((u) => ({ fichier: u.kind, format: u.meta.format, octets: u.meta.taille })) },
+      });
+      runCycleInBackground(state, sourceDir, uploads.map((u) => ({ kind: u.kind, format: u.meta.format })));
+      return reply.code(202).send({ cycle: state });
+    });
+
+    r.get('/api/echanges/cycles', { config: READER }, async (request) => {
+      const org = actorOf(request).organisation.code;
+      const saved = await store.listCycles(org);
+      return { cycles: await Promise.all(saved.map(async (s) => (await cycleState(org, s.id)) ?? s)) };
+    });
+
+    r.get('/api/echanges/cycles/:id', {
+      schema: { params: z.object({ id: z.string() }) },
+      config: READER,
+    }, async (request, reply) => {
+      const state = await cycleState(actorOf(request).organisation.code, request.params.id);
+      if (!state) return reply.code(404).send({ erreur: 'Ce cycle est introuvable pour votre organisme.' });
+      return reply.header('cache-control', 'no-store').send({ cycle: state });
+    });
+
+    r.get('/api/echanges/cycles/:id/rapport.csv', {
+      schema: { params: z.object({ id: z.string() }) },
+      config: READER,
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      const org = actor.organisation.code;
+      const state = await cycleState(org, request.params.id);
+      if (!state) return reply.code(404).send({ erreur: 'Ce cycle est introuvable pour votre organisme.' });
+      const name = state.resultat?.rapport;
+      const path = name ? join(store.cycleDir(org, state.id), 'sortie', name) : '';
+      if (state.statut !== 'termine' || !name || !(await exists(path))) {
+        return reply.code(404).send({ erreur: 'Le rapport de lignes n’est disponible qu’une fois le cycle terminé.' });
+      }
+      await recordAudit(db, { action: 'echange.rapport_telecharge', acteur: auditActor(actor), cible: { type: 'cycle', id: state.id }, details: { programme: state.programme, periode: state.periode } });
+      return sendFile(reply, path, name, 'text/csv; charset=utf-8');
+    });
+
+    /** The organisation's packages (sent and received) and their life. */
+    r.get('/api/echanges/paquets', { config: READER }, async (request) => {
+      const org = actorOf(request).organisation.code;
+      const noms = await organisationNames();
+      const rows = await exchangeRepository.packages(db, org);
+      const cycles = await store.listCycles(org);
+      const imports = await store.listImports(org);
+      const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+      const paquets = await Promise.all(rows.map(async (p) => {
+        const sent = p.expediteur === org;
+        const cycle = sent ? cycles.find((c) => c.resultat?.paquets.some((x) => x.id === p.id)) : undefined;
+        const received = sent ? undefined : imports.find((i) => i.paquet === p.id && i.statut === 'importe');
+        const dir = cycle ? join(store.cycleDir(org, cycle.id), 'sortie') : received ? store.receivedDir(org, received.id) : null;
+        const fichiers: string[] = [];
+        if (dir) for (const [f, suffix] of Object.entries(SUFFIX_OF_FILE)) if (await exists(join(dir, `${p.nom}.${suffix}`))) fichiers.push(f);
+        return {
+          id: p.id, nom: p.nom, sens: sent ? 'envoi' : 'reception', programme: p.programme,
+          programmeTitre: findProgramme(programmes, p.programme)?.titre ?? p.programme, convention: p.convention,
+          expediteur: p.expediteur, expediteurNom: noms[p.expediteur] ?? p.expediteur,
+          destinataire: p.destinataire, destinataireNom: noms[p.destinataire] ?? p.destinataire,
+          periode: p.periode, statut: p.statut, nombreEnregistrements: p.nombre_enregistrements, nombreImportes: p.nombre_importes,
+          creeLe: iso(p.cree_le), envoyeLe: iso(p.envoye_le), accuseLe: iso(p.accuse_le), importeLe: iso(p.importe_le), detruitLe: iso(p.detruit_le),
+          cycle: cycle?.id ?? null, fichiers,
+        };
+      }));
+      paquets.sort((a, b) => (b.importeLe ?? b.creeLe ?? '').localeCompare(a.importeLe ?? a.creeLe ?? ''));
+      return { organisation: org, paquets, imports: imports.slice(0, 20) };
+    });
+
+    r.get('/api/echanges/paquets/:id/fichiers/:fichier', {
+      schema: { params: z.object({ id: z.string(), fichier: z.enum(['manifeste', 'contenu', 'signature', 'accuse'], { error: 'fichier attendu : manifeste, contenu, signature ou accuse' }) }) },
+      config: READER,
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      const org = actor.organisation.code;
+      const { id, fichier } = request.params;
+      const p = UUID.test(id) ? await exchangeRepository.packageOf(db, id, org) : undefined;
+      if (!p) return reply.code(404).send({ erreur: 'Ce paquet est introuvable pour votre organisme.' });
+      const dir = await store.packageDir(org, id);
+      const name = `${p.nom}.${SUFFIX_OF_FILE[fichier]}`;
+      if (!dir || !(await exists(join(dir, name)))) {
+        const why = fichier === 'contenu' && p.expediteur !== org
+          ? 'Le contenu chiffré d’un paquet reçu est effacé dès son import : les personnes sont dans la liste de travail.'
+          : 'Ce fichier n’est pas conservé sur ce serveur (paquet produit en ligne de commande, ou fichier effacé).';
+        return reply.code(404).send({ erreur: why });
+      }
+      await recordAudit(db, { action: 'echange.paquet_telecharge', acteur: auditActor(actor), cible: { type: 'paquet', id }, details: { fichier } });
+      return sendFile(reply, join(dir, name), name, fichier === 'manifeste' || fichier === 'accuse' ? 'application/json; charset=utf-8' : 'application/octet-stream');
+    });
+
+    /** Imports a received package from its three uploaded files (recipient side). */
+    r.post('/api/echanges/imports', {
+      schema: { body: z.object({ televersements: z.array(z.string()).min(1, 'déposez les trois fichiers du paquet').max(4, 'trois fichiers attendus') }) },
+      config: OFFICER,
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      const org = actor.organisation.code;
+      const metas: UploadMeta[] = [];
+      for (const id of request.body.televersements) {
+        const meta = await store.upload(org, id);
+        if (!meta || meta.usage !== 'paquet') {
+          return reply.code(400).send({ erreur: 'Un des fichiers déposés est introuvable (déposé il y a plus d’un jour, ou déjà utilisé) : déposez à nouveau les trois fichiers du paquet.', champs: { televersements: 'fichier introuvable' } });
+        }
+        metas.push(meta);
+      }
+      const byFormat = new Map(metas.map((m) => [m.format, m]));
+      const manifest = byFormat.get('manifeste');
+      const missing = (['manifeste', 'contenu', 'signature'] as const).filter((f) => !byFormat.has(f));
+      const names = new Set(metas.filter((m) => m.format !== 'accuse').map((m) => PACKAGE_FILE.exec(m.nom)?.[1]));
+      if (missing.length > 0 || metas.length !== byFormat.size || names.size !== 1) {
+        const labels: Record<string, string> = { manifeste: 'NOM.manifest.json', contenu: 'NOM.payload.age', signature: 'NOM.sig' };
+        const erreur = missing.length > 0
+          ? `Paquet incomplet : il manque ${missing.map((f) => labels[f]).join(', ')}. Déposez ensemble les trois fichiers du paquet.`
+          : 'Les fichiers déposés ne forment pas un seul paquet : déposez les trois fichiers d’un même paquet (même NOM), une seule fois chacun.';
+        return reply.code(400).send({ erreur, champs: { televersements: erreur } });
+      }
+      const id = newId();
+      const dir = store.receivedDir(org, id);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      for (const m of metas) await store.consumeUpload(org, m.id, join(dir, m.nom));
+      const packageName = PACKAGE_FILE.exec(manifest!.nom)![1]!;
+      const record: ImportRecord = {
+        id, organisation: org, compteId: actor.compteId, nom: packageName, date: new Date().toISOString(), statut: 'refuse', paquet: null,
+        programme: null, expediteur: null, recus: null, importes: null, echeance: null, accuseEnregistre: false, erreur: null, code: null,
+      };
+      try {
+        const report = await importPackage(db, join(dir, manifest!.nom), { organisation: org, programmes });
+        Object.assign(record, {
+          statut: 'importe', paquet: report.paquet, programme: report.programme, expediteur: report.expediteur,
+          recus: report.recus, importes: report.importes, echeance: report.echeance,
+        });
+        // When the sender's record is in this same instance, the acknowledgement is recorded at once.
+        if (await exchangeRepository.packageOf(db, report.paquet, report.expediteur)) {
+          try { await recordAcknowledgementFile(db, report.accuse); record.accuseEnregistre = true; } catch { /* the sender records it later */ }
+        }
+      } catch (error) {
+        if (!(error instanceof ImportRefused)) {
+          await rm(dir, { recursive: true, force: true });
+          throw error;
+        }
+        record.erreur = error.message;
+        record.code = error.code;
+        record.paquet = error.paquet ?? null;
+      }
+      // The payload is personal data: once imported (or refused) it is not kept.
+      await rm(join(dir, `${packageName}.payload.age`), { force: true });
+      await store.saveImport(record);
+      await recordAudit(db, {
+        action: 'echange.import_web', acteur: auditActor(actor), cible: record.paquet ? { type: 'paquet', id: record.paquet } : null,
+        details: { statut: record.statut, ...(record.code ? { code: record.code } : {}), ...(record.importes !== null ? { importes: record.importes } : {}) },
+      });
+      if (record.statut === 'refuse') return reply.code(422).send({ erreur: record.erreur, code: record.code, import: record });
+      return reply.code(201).send({ import: record });
+    });
+
+    /** Records a signed acknowledgement received for one of the organisation's sent packages. */
+    r.post('/api/echanges/accuses', {
+      schema: { body: z.object({ televersement: z.string({ error: 'accusé de réception attendu' }) }) },
+      config: OFFICER,
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      const org = actor.organisation.code;
+      const meta = await store.upload(org, request.body.televersement);
+      if (!meta || meta.format !== 'accuse') {
+        return reply.code(400).send({ erreur: 'Déposez le fichier d’accusé de réception (NOM.accuse.json) renvoyé par le destinataire.', champs: { televersement: 'accusé de réception attendu' } });
+      }
+      const path = store.uploadPath(org, meta.id);
+      try {
+        let claimed: unknown;
+        try { claimed = (JSON.parse(await readFile(path, 'utf8')) as { accuse?: { expediteur?: unknown } })?.accuse?.expediteur; } catch { claimed = undefined; }
+        if (claimed !== org) {
+          return reply.code(422).send({ erreur: `Accusé de réception refusé : il ne concerne pas un paquet envoyé par ${actor.organisation.nom}.` });
+        }
+        const accuse = await recordAcknowledgementFile(db, path);
+        return reply.code(201).send({ accuse: { paquet: accuse.paquet, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, date: accuse.date } });
+      } catch (error) {
+        if (error instanceof AcknowledgementRefused) return reply.code(422).send({ erreur: error.message });
+        throw error;
+      } finally {
+        await store.removeUpload(org, meta.id);
+      }
+    });
+  });
+}
+

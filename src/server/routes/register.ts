@@ -1,0 +1,88 @@
+/**
+ * The DPO's pages: the processing register of the caller's organisation (one entry per programme
+ * and convention, generated from the definitions: src/privacy/register.ts), as JSON and CSV, and
+ * the destruction records of the audit trail (what was destroyed, when, the digest of the
+ * pseudonyms), as JSON and CSV. A national organisation's DPO or administrator sees every entry.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../../accounts/index.ts';
+import type { Database } from '../../db/index.ts';
+import { exchangeRepository } from '../../exchange/index.ts';
+import { loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
+import { destructionRecords, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
+import { listOrganisations } from '../../territories/index.ts';
+import { actorOf } from '../access.ts';
+import { branchesOfOrganisationType } from './exchange.ts';
+
+const DPO = { access: { roles: ['dpo' as const, 'administrateur' as const] } };
+
+const csvCell = (value: string) => (/[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+function destructionsCsv(records: readonly DestructionRecord[]): string {
+  const lines = ['Date de destruction;Organisme;Programme;Paquet;Nombre de personnes;Échéance la plus tardive;Empreinte SHA-256 des pseudonymes;Entrée du journal;Empreinte de l’entrée'];
+  for (const r of records) {
+    lines.push([r.horodatage, r.organisation ?? '', r.programme ?? '', r.paquet ?? 'liste propre (sans paquet)', String(r.nombre), r.echeance ?? '', r.empreinteSha256 ?? '', r.entree, r.hash].map(csvCell).join(';'));
+  }
+  return `\ufeff${lines.join('\r\n')}\r\n`;
+}
+
+export function registerRoutes(app: FastifyInstance, database: Database) {
+  const db = database.db;
+  const programmes: Programme[] = loadProgrammes();
+
+  /** The register entries concerning the caller's organisation on today's date. */
+  async function entriesFor(actor: Actor): Promise<{ date: string; entrees: RegisterEntry[] }> {
+    const date = toIsoDate(new Date());
+    const noms: Record<string, string> = {};
+    for (const o of await listOrganisations(db)) noms[o.code] = o.nom;
+    const national = actor.organisation.type === 'national';
+    const org = actor.organisation.code;
+    const conventions = (await exchangeRepository.conventions(db)).map((c) => c.convention)
+      .filter((c) => national || c.parties.expediteur === org || c.parties.destinataire === org);
+    const branches = branchesOfOrganisationType(actor.organisation.type);
+    const concerned = (p: Programme) => national || branches.includes(p.expediteur.branche) || (p.destinataire !== null && branches.includes(p.destinataire.branche));
+    const entrees = registerEntries(programmes.filter(concerned), conventions, { date, noms });
+    return { date, entrees };
+  }
+
+  const audit = (request: FastifyRequest, action: string, details: Record<string, unknown>) => {
+    const actor = actorOf(request);
+    return recordAudit(db, { action, acteur: { compteId: actor.compteId, organisation: actor.organisation.code }, details });
+  };
+
+  app.get('/api/registre', { config: DPO }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { date, entrees } = await entriesFor(actor);
+    await audit(request, 'registre.consultation', { entrees: entrees.length });
+    return reply.header('cache-control', 'no-store').send({ organisation: { code: actor.organisation.code, nom: actor.organisation.nom }, date, entrees });
+  });
+
+  app.get('/api/registre.csv', { config: DPO }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { date, entrees } = await entriesFor(actor);
+    await audit(request, 'registre.telechargement', { entrees: entrees.length, format: 'csv' });
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="registre-traitements_${actor.organisation.code}_${date}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(registerCsv(entrees, { bom: true }));
+  });
+
+  app.get('/api/registre/destructions', { config: DPO }, async (request, reply) => {
+    const actor = actorOf(request);
+    const destructions = await destructionRecords(db, { organisation: actor.organisation.type === 'national' ? null : actor.organisation.code });
+    await audit(request, 'registre.destructions_consultees', { enregistrements: destructions.length });
+    return reply.header('cache-control', 'no-store').send({ destructions });
+  });
+
+  app.get('/api/registre/destructions.csv', { config: DPO }, async (request, reply) => {
+    const actor = actorOf(request);
+    const destructions = await destructionRecords(db, { organisation: actor.organisation.type === 'national' ? null : actor.organisation.code });
+    await audit(request, 'registre.destructions_telechargees', { enregistrements: destructions.length, format: 'csv' });
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="destructions_${actor.organisation.code}_${toIsoDate(new Date())}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(destructionsCsv(destructions));
+  });
+}

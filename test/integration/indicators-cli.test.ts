@@ -1,0 +1,77 @@
+/** `npx passerelle funnel` on the embedded database: the exact JSON of the issue, the French table, bad input. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/index.ts';
+import { POSTGRES_URL } from '../helpers/database.ts';
+import { FLANDRES, insertCohort, VAR_2023 } from './indicators-fixtures.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-funnel-cli-'));
+
+function cli(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], {
+      env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.skipIf(POSTGRES_URL)('npx passerelle funnel', () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints the empty funnel of a new instance, then the published Var 2023 and Flandres funnels', async () => {
+    const empty = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2023-06', '--json']);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(JSON.parse(empty.stdout).stages[0]).toEqual({ code: 'cibles', count: 0 });
+
+    const database = await openDatabase({ dataDir });
+    await insertCohort(database.db, VAR_2023);
+    await insertCohort(database.db, FLANDRES);
+    await database.close();
+
+    const result = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2023-06', '--to', '2023-12', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(Object.keys(json)).toEqual(['stages', 'rates']);
+    expect(json.stages).toEqual([
+      { code: 'cibles', count: 111 }, { code: 'offre_envoyee', count: 111 }, { code: 'appelables', count: 79 }, { code: 'appeles', count: 79 },
+      { code: 'joints', count: 46 }, { code: 'acceptants', count: 18 }, { code: 'rdv_pris', count: 18 }, { code: 'rdv_honores', count: 15 },
+      { code: 'orientations', count: 0 }, { code: 'accompagnements', count: 0 },
+    ]);
+    expect(json.rates[0]).toEqual({ numerator: 'rdv_honores', denominator: 'appeles', value: 0.189873 });
+    expect(json.rates[1]).toEqual({ numerator: 'rdv_honores', denominator: 'joints', value: 0.326087 });
+    for (const r of json.rates) expect(Object.keys(r)).toEqual(['numerator', 'denominator', 'value']);
+
+    const flandres = await cli(['funnel', '--organisation', 'cpam-59-flandres', '--programme', 'aidants', '--month', '2024-03', '--to', '2024-10', '--json']);
+    const f = JSON.parse(flandres.stdout);
+    expect(f.rates.find((r: { denominator: string }) => r.denominator === 'joints').value).toBe(0.459016);
+
+    const table = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2023-06', '--to', '2023-12']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/CPAM du Var — cohorte 2023-06 à 2023-12/);
+    expect(table.stdout).toMatch(/Aidants identifiés\s+111/);
+    expect(table.stdout).toMatch(/19 %\s+Taux de transformation \(rendez-vous honorés \/ personnes appelées\) \[rdv_honores \/ appeles\]/);
+  }, 300_000);
+
+  it('says in French what is wrong with its options', async () => {
+    const month = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2023-13']);
+    expect(month.code, month.stderr).toBe(2);
+    expect(month.stderr).toMatch(/Mois « 2023-13 » invalide/);
+    const programme = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'inconnu', '--month', '2023-06']);
+    expect(programme.code).toBe(2);
+    expect(programme.stderr).toMatch(/Programme inconnu « inconnu »/);
+    const scope = await cli(['funnel', '--programme', 'aidants', '--month', '2023-06']);
+    expect(scope.code).toBe(2);
+    expect(scope.stderr).toMatch(/un et un seul périmètre/);
+    const org = await cli(['funnel', '--organisation', 'nulle-part', '--programme', 'aidants', '--month', '2023-06']);
+    expect(org.code).toBe(2);
+    expect(org.stderr).toMatch(/Organisme inconnu « nulle-part »/);
+  }, 120_000);
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { findProgramme, loadProgrammes } from '../../src/programmes/index.ts';
+import {
+  callRefusal, checkDetail, deriveStatus, EVENT_CODES, EVENT_LABELS, isCallable, nextActions, riskRefusal, STATUSES, STATUS_LABELS, TERMINAL_STATUSES, type EventCode,
+} from '../../src/outreach/index.ts';
+
+const programmes = loadProgrammes();
+const aidants = findProgramme(programmes, 'aidants')!;
+const separation = findProgramme(programmes, 'separation')!;
+const events = (...codes: EventCode[]) => codes.map((code) => ({ code }));
+
+describe('outreach vocabulary and statuses', () => {
+  it('has the 15 codes of issue 4, each with a French label', () => {
+    expect(EVENT_CODES).toHaveLength(15);
+    for (const c of EVENT_CODES) expect(EVENT_LABELS[c]).toMatch(/\S/);
+    for (const s of STATUSES) expect(STATUS_LABELS[s]).toMatch(/\S/);
+    expect(TERMINAL_STATUSES).toEqual(expect.arrayContaining(['opposition', 'refus', 'rdv_honore', 'faux_numero']));
+  });
+
+  it('derives the status from the events in order', () => {
+    expect(deriveStatus([])).toBe('a_contacter');
+    expect(deriveStatus(events('offre_email_envoyee'))).toBe('offre_envoyee');
+    expect(deriveStatus(events('offre_email_echec'))).toBe('envoi_echoue');
+    expect(deriveStatus(events('offre_email_envoyee', 'appel_non_joint'))).toBe('a_rappeler');
+    expect(deriveStatus(events('appel_non_joint', 'appel_joint'))).toBe('joint');
+    expect(deriveStatus(events('appel_joint', 'offre_acceptee', 'rdv_pris', 'rdv_honore'))).toBe('rdv_honore');
+    expect(deriveStatus(events('appel_joint', 'offre_acceptee', 'appel_non_joint'))).toBe('accepte');
+    expect(deriveStatus(events('appel_joint', 'offre_email_envoyee'))).toBe('joint');
+    expect(deriveStatus(events('rdv_pris', 'rdv_annule'))).toBe('rdv_annule');
+    expect(deriveStatus(events('rdv_pris', 'rdv_non_honore', 'rdv_pris'))).toBe('rdv_pris');
+    expect(deriveStatus(events('rdv_honore', 'orientation', 'accompagnement_debute', 'orientation'))).toBe('accompagne');
+    expect(deriveStatus(events('appel_joint', 'opposition', 'offre_acceptee'))).toBe('opposition');
+    expect(deriveStatus(events('appel_faux_numero'))).toBe('faux_numero');
+  });
+
+  it('proposes next actions; none after an opposition; calls only when callable', () => {
+    expect(nextActions('opposition', { callable: true })).toEqual([]);
+    expect(nextActions('a_contacter', { callable: true })[0]).toBe('appel_joint');
+    expect(nextActions('a_contacter', { callable: false })).not.toContain('appel_joint');
+    expect(nextActions('joint', { callable: true })).toEqual(expect.arrayContaining(['offre_acceptee', 'rdv_pris']));
+    expect(nextActions('rdv_pris', { callable: true })).toEqual(expect.arrayContaining(['rdv_honore', 'rdv_non_honore', 'rdv_annule']));
+  });
+
+  it('checks details', () => {
+    expect(checkDetail('rdv_pris', '2026-12-01')).toEqual({ ok: true, detail: '2026-12-01' });
+    expect(checkDetail('rdv_pris', '2026-12-01 14:30')).toEqual({ ok: true, detail: '2026-12-01T14:30' });
+    expect(checkDetail('rdv_pris', '01/12/2026').ok).toBe(false);
+    expect(checkDetail('orientation', 'aripa')).toEqual({ ok: true, detail: 'aripa' });
+    expect(checkDetail('accompagnement_debute', 'aripa').ok).toBe(false);
+    expect(checkDetail('appel_joint', '')).toEqual({ ok: true, detail: null });
+    expect(checkDetail('appel_joint', 'x'.repeat(201)).ok).toBe(false);
+  });
+});
+
+describe('contact rules', () => {
+  it('callable: valid French number and authorisation', () => {
+    expect(isCallable(aidants, { telephone: '06 12 34 56 78' })).toBe(true);
+    expect(isCallable(aidants, { telephone: '+33 4 94 00 00 00' })).toBe(true);
+    expect(isCallable(aidants, { telephone: '' })).toBe(false);
+    expect(isCallable(aidants, { telephone: '12345' })).toBe(false);
+    expect(isCallable(separation, { telephone: '0612345678', autorisation_contact_telephone: 'non' })).toBe(false);
+    expect(isCallable(separation, { telephone: '0612345678', autorisation_contact_telephone: 'oui' })).toBe(true);
+    expect(callRefusal(separation, { telephone: '0612345678', autorisation_contact_telephone: 'non' })).toMatch(/pas autorisé/);
+  });
+
+  it('a person at risk: only the safe channel, never a letter', () => {
+    const atRisk = { email: 'foyer@example.org', telephone: '0612345678', autorisation_contact_telephone: 'oui', risque_violence: 'oui', canal_sur: 'email', canal_sur_valeur: 'sur@example.org' };
+    expect(isCallable(separation, atRisk)).toBe(false);
+    expect(riskRefusal(separation, atRisk, 'offre_email_envoyee')).toBeNull();
+    expect(riskRefusal(separation, atRisk, 'offre_courrier_envoyee')).toMatch(/aucun courrier/);
+    expect(riskRefusal(separation, atRisk, 'appel_joint')).toMatch(/canal sûr/);
+    // As received in a package: the sender put the safe value in its column and emptied the others.
+    expect(isCallable(aidants, { email: '', telephone: '0698765432', risque_violence: 'oui' })).toBe(true);
+    expect(riskRefusal(aidants, { email: '', telephone: '0698765432', risque_violence: 'oui' }, 'offre_email_envoyee')).toMatch(/canal sûr \(téléphone\)/);
+    expect(riskRefusal(aidants, { telephone: '0612345678', risque_violence: 'non' }, 'offre_courrier_envoyee')).toBeNull();
+  });
+});

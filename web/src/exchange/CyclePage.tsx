@@ -1,0 +1,209 @@
+import { useParams } from 'react-router';
+import { fr } from '@codegouvfr/react-dsfr';
+import { Alert } from '@codegouvfr/react-dsfr/Alert';
+import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
+import { Button } from '@codegouvfr/react-dsfr/Button';
+import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
+import { Stepper } from '@codegouvfr/react-dsfr/Stepper';
+import { Table } from '@codegouvfr/react-dsfr/Table';
+import { messageErreur } from '../api';
+import { useCompte } from '../session';
+import { TitrePage } from '../components/TitrePage';
+import { Chargement } from '../components/Chargement';
+import { isRunning, packageFileUrl, reportUrl, useCycle, type Cycle, type CycleResult } from './api';
+import { count, dateTime, DownloadLink, fileSize, monthLabel } from './display';
+import { AccessDenied, canRead, isOfficer } from './access';
+import { PROGRESS_STYLE } from './CycleFormPage';
+
+const STEPS: { phase: Cycle['statut'][]; title: string }[] = [
+  { phase: ['en_attente', 'conversion'], title: 'Préparation de l’extrait' },
+  { phase: ['lecture'], title: 'Lecture et contrôle des lignes' },
+  { phase: ['scellement'], title: 'Scellement des paquets' },
+  { phase: ['termine', 'echec'], title: 'Résultat' },
+];
+
+/** /echanges/cycles/:id: progress while the cycle runs, then its result. */
+export function CyclePage() {
+  const { id = '' } = useParams();
+  const account = useCompte();
+  const query = useCycle(id);
+  if (!account) return null;
+  if (!canRead(account)) return <AccessDenied account={account} />;
+  const cycle = query.data?.cycle;
+  const title = cycle ? `Cycle ${cycle.programmeTitre}, ${monthLabel(cycle.periode)}` : 'Cycle mensuel';
+
+  return (
+    <>
+      <Breadcrumb
+        homeLinkProps={{ to: '/' }}
+        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
+        currentPageLabel={title}
+        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
+      />
+      <TitrePage titre={title} className={fr.cx('fr-mb-2w')} />
+      {query.isPending ? <Chargement texte="Chargement du cycle…" /> : null}
+      {query.isError ? <Alert severity="error" title="Cycle indisponible" description={messageErreur(query.error)} /> : null}
+      {cycle ? <CycleView cycle={cycle} officer={isOfficer(account)} /> : null}
+    </>
+  );
+}
+
+function CycleView({ cycle, officer }: { cycle: Cycle; officer: boolean }) {
+  const step = Math.max(0, STEPS.findIndex((s) => s.phase.includes(cycle.statut)));
+  const running = isRunning(cycle.statut);
+  const fraction = cycle.octetsTotal > 0 ? Math.min(1, cycle.octetsLus / cycle.octetsTotal) : 0;
+  return (
+    <>
+      <p>
+        Lancé le {dateTime(cycle.creeLe)}
+        {cycle.termineLe ? `, terminé le ${dateTime(cycle.termineLe)}` : ''}. Fichiers déposés : {cycle.formats.map((f) => f.toUpperCase()).join(', ')}.
+      </p>
+      <Stepper
+        currentStep={step + 1}
+        stepCount={STEPS.length}
+        title={STEPS[step]!.title}
+        nextTitle={STEPS[step + 1]?.title}
+        className={fr.cx('fr-mb-3w')}
+      />
+      {running ? (
+        <section aria-labelledby="progression-titre" className={fr.cx('fr-mb-4w')}>
+          <h2 id="progression-titre" className={fr.cx('fr-h4')}>
+            Progression
+          </h2>
+          <label htmlFor="cycle-progression" className={fr.cx('fr-label', 'fr-mb-1w')}>
+            {cycle.statut === 'en_attente'
+              ? 'En attente : un autre cycle se termine sur le serveur.'
+              : cycle.statut === 'conversion'
+                ? `Conversion du classeur XLSX : ${count(cycle.lignes)} ligne(s) converties`
+                : cycle.statut === 'lecture'
+                  ? `Lecture : ${Math.round(fraction * 100)} % de ${fileSize(cycle.octetsTotal)}`
+                  : 'Lecture terminée : scellement des paquets'}
+          </label>
+          <progress id="cycle-progression" max={1} value={cycle.statut === 'lecture' || cycle.statut === 'scellement' ? fraction : undefined} style={PROGRESS_STYLE}>
+            {Math.round(fraction * 100)} %
+          </progress>
+          <p role="status" className={fr.cx('fr-sr-only')}>
+            {STEPS[step]!.title}
+          </p>
+          <p className={fr.cx('fr-mt-1w')} data-progression>
+            {count(cycle.lignes)} ligne(s) lue(s) · {count(cycle.paquetsScelles)} paquet(s) scellé(s)
+          </p>
+          <p className={fr.cx('fr-text--sm')}>Vous pouvez quitter cette page : le cycle continue sur le serveur et reste consultable dans « Échanges sécurisés ».</p>
+        </section>
+      ) : null}
+      {cycle.statut === 'echec' ? (
+        <>
+          <Alert severity="error" as="h2" title="Le cycle n’a pas abouti : aucun paquet n’a été scellé" description={cycle.erreur ?? ''} className={fr.cx('fr-mb-4w')} />
+          {officer ? (
+            <Button linkProps={{ to: '/echanges/cycle' }} iconId="fr-icon-refresh-line">
+              Corriger l'extrait et relancer
+            </Button>
+          ) : null}
+        </>
+      ) : null}
+      {cycle.statut === 'termine' && cycle.resultat ? <Result cycle={cycle} result={cycle.resultat} /> : null}
+    </>
+  );
+}
+
+function Result({ cycle, result }: { cycle: Cycle; result: CycleResult }) {
+  const rows: [string, number, string][] = [
+    ['Lignes lues', result.lignesLues, 'toutes les lignes de l’extrait principal, en-tête exclu'],
+    ['Lignes rejetées', result.lignesRejetees, 'voir le rapport : numéro de ligne et raison'],
+    ['Valeurs ignorées', result.valeursIgnorees, 'courriel ou téléphone mal formé : non transmis, ligne conservée'],
+    ['Personnes non ciblées', result.nonCibles, 'hors de la règle du programme ce mois-ci'],
+    ['Personnes exclues', result.exclus, 'exclusions du programme'],
+    ['Personnes non contactables', result.nonContactables, 'personnes à risque sans canal sûr : non transmises'],
+    ['Sans organisme destinataire', result.sansDestinataire, 'commune ou code postal sans organisme compétent'],
+    ['Doublons', result.doublons, 'même personne sur plusieurs lignes : transmise une fois'],
+    ['Personnes retenues', result.retenus, ''],
+    ['Personnes transmises', result.transmis, 'dans les paquets scellés'],
+  ];
+  return (
+    <>
+      <Alert
+        severity={result.refus.length > 0 ? 'warning' : 'success'}
+        as="h2"
+        title={`Cycle terminé : ${count(result.paquets.length)} paquet(s) scellé(s), ${count(result.transmis)} personne(s) transmise(s)`}
+        description={
+          result.refus.length > 0
+            ? `${result.refus.length} organisme(s) destinataire(s) refusé(s) : les personnes concernées n’ont pas été transmises (détail ci-dessous).`
+            : `Cycle réalisé en ${Math.max(1, Math.round(result.dureeMs / 1000))} s ; le rapport des lignes détaille les lignes rejetées ou corrigées.`
+        }
+        className={fr.cx('fr-mb-4w')}
+      />
+      <h2>Rapport des lignes</h2>
+      <p>
+        Chaque ligne rejetée ou corrigée, avec son numéro dans le fichier et la raison ; jamais les valeurs elles-mêmes.
+      </p>
+      <div className={fr.cx('fr-mb-4w')}>
+        <DownloadLink
+          href={reportUrl(cycle.id)}
+          name={result.rapport ?? undefined}
+          label="Télécharger le rapport des lignes"
+          details={`CSV – ${result.rapport ?? ''} – ${count(result.lignesRejetees)} ligne(s) rejetée(s), ${count(result.valeursIgnorees)} valeur(s) ignorée(s)`}
+        />
+      </div>
+      <Table
+        bordered
+        caption="Comptes du cycle"
+        headers={['Étape', 'Nombre', 'Explication']}
+        data={rows.map(([label, n, why]) => [label, count(n), why])}
+        className={fr.cx('fr-mb-4w')}
+      />
+      <h2>Paquets par destinataire</h2>
+      {result.paquets.length === 0 ? (
+        <p>Aucun paquet : aucune personne du mois n'a pu être transmise.</p>
+      ) : (
+        <Table
+          bordered
+          fixed={false}
+          caption="Paquets scellés"
+          noCaption
+          headers={['Destinataire', 'Convention', 'Personnes', 'Champs transmis', 'Fichiers à transmettre']}
+          data={result.paquets.map((p) => [
+            p.destinataireNom,
+            p.convention,
+            count(p.nombre),
+            p.champs.join(', '),
+            <ul key="f" className={fr.cx('fr-mb-0')} style={{ listStyle: 'none', paddingLeft: 0 }}>
+              {[
+                ['manifeste', 'manifest.json'],
+                ['contenu', 'payload.age'],
+                ['signature', 'sig'],
+              ].map(([file, suffix]) => (
+                <li key={file}>
+                  <a className={fr.cx('fr-link', 'fr-link--sm', 'fr-link--download')} href={packageFileUrl(p.id, file!)} download>
+                    {p.nom}.{suffix}
+                  </a>
+                </li>
+              ))}
+            </ul>,
+          ])}
+        />
+      )}
+      {result.refus.length > 0 ? (
+        <>
+          <h2>Destinataires refusés</h2>
+          {result.refus.map((r) => (
+            <Alert
+              key={r.destinataire}
+              severity="warning"
+              small
+              description={`${r.destinataireNom} : ${count(r.personnes)} personne(s) non transmise(s). ${r.raison}`}
+              className={fr.cx('fr-mb-2w')}
+            />
+          ))}
+        </>
+      ) : null}
+      <ButtonsGroup
+        inlineLayoutWhen="md and up"
+        className={fr.cx('fr-mt-4w')}
+        buttons={[
+          { children: 'Voir tous les paquets', linkProps: { to: '/echanges' } },
+          { children: 'Retour à l’accueil', priority: 'secondary', linkProps: { to: '/' } },
+        ]}
+      />
+    </>
+  );
+}

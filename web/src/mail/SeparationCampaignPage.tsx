@@ -1,0 +1,126 @@
+import { useState, type FormEvent } from 'react';
+import { fr } from '@codegouvfr/react-dsfr';
+import { Alert } from '@codegouvfr/react-dsfr/Alert';
+import { Button } from '@codegouvfr/react-dsfr/Button';
+import { Input } from '@codegouvfr/react-dsfr/Input';
+import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
+import { Table } from '@codegouvfr/react-dsfr/Table';
+import { api, ApiError, messageErreur } from '../api';
+import { TitrePage } from '../components/TitrePage';
+import { uploadFile } from '../exchange/api';
+import { useSession } from '../session';
+
+interface CampaignCounts {
+  separationsLues: number; allocatairesLus: number; lignesRejetees: number; retenus: number; ajoutes: number; dejaPresents: number;
+  nonContactables: number; opposes: number; courrielsPrepares: number; courriersAFaire: number; sansCanal: number; nonCibles: number;
+}
+interface CampaignAnswer { campagne: CampaignCounts; rapport: { ligne: string; raison: string }[]; rapportTronque: boolean }
+
+const lastMonth = () => {
+  const d = new Date();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  return d.toISOString().slice(0, 7);
+};
+
+/** The Caf's separation contact plan: the month's extracts in, the joint offer out, on the Caf's own worklist. */
+export function SeparationCampaignPage() {
+  const session = useSession();
+  const [month, setMonth] = useState(lastMonth());
+  const [channel, setChannel] = useState<'auto' | 'courriel' | 'courrier'>('auto');
+  const [files, setFiles] = useState<{ separations: File | null; allocataires: File | null }>({ separations: null, allocataires: null });
+  const [errors, setErrors] = useState<{ message: string; champs: Record<string, string> } | null>(null);
+  const [progress, setProgress] = useState('');
+  const [result, setResult] = useState<CampaignAnswer | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (progress) return;
+    const champs: Record<string, string> = {};
+    if (!files.separations) champs.separations = 'Choisissez le fichier des séparations du mois (caf_separations.csv).';
+    if (!files.allocataires) champs.allocataires = 'Choisissez le fichier des allocataires (caf_allocataires.csv).';
+    if (Object.keys(champs).length) { setErrors({ message: 'Deux fichiers sont nécessaires.', champs }); return; }
+    setErrors(null);
+    setResult(null);
+    const csrf = session.data?.csrfToken ?? null;
+    try {
+      setProgress('Dépôt du fichier des séparations…');
+      const separations = await uploadFile(files.separations!, 'extrait', csrf);
+      setProgress('Dépôt du fichier des allocataires…');
+      const allocataires = await uploadFile(files.allocataires!, 'extrait', csrf);
+      setProgress('Ciblage et envoi de l’offre…');
+      setResult(await api<CampaignAnswer>('/api/courriels/campagnes/separation', {
+        method: 'POST', body: { mois: month, canal: channel, fichiers: { caf_separations: separations.id, caf_allocataires: allocataires.id } },
+      }));
+    } catch (error) {
+      setErrors({ message: messageErreur(error), champs: error instanceof ApiError ? error.champs : {} });
+    } finally {
+      setProgress('');
+    }
+  }
+
+  const c = result?.campagne;
+  return (
+    <>
+      <TitrePage titre="Plan de contacts « séparation »" />
+      <p>
+        Chaque mois, la Caf écrit aux allocataires qui ont déclaré une séparation avec au moins un enfant à charge, pour leur présenter les offres
+        de la Caf <strong>et</strong> de l'Assurance Maladie. Aucune donnée personnelle ne quitte la Caf : les personnes sont inscrites sur la
+        liste de travail de la Caf, sous un pseudonyme propre à la Caf.
+      </p>
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <Input
+          label="Mois des déclarations"
+          hintText="Format : AAAA-MM"
+          state={errors?.champs.mois ? 'error' : 'default'}
+          stateRelatedMessage={errors?.champs.mois}
+          nativeInputProps={{ id: 'campagne-mois', type: 'month', value: month, onChange: (e) => setMonth(e.target.value) }}
+        />
+        <Input
+          label="Séparations déclarées dans le mois (caf_separations.csv)"
+          state={errors?.champs.separations || errors?.champs['fichiers.caf_separations'] ? 'error' : 'default'}
+          stateRelatedMessage={errors?.champs.separations ?? errors?.champs['fichiers.caf_separations']}
+          nativeInputProps={{ id: 'campagne-separations', type: 'file', accept: '.csv,text/csv', onChange: (e) => setFiles((f) => ({ ...f, separations: e.target.files?.[0] ?? null })) }}
+        />
+        <Input
+          label="Allocataires de la Caf (caf_allocataires.csv)"
+          state={errors?.champs.allocataires || errors?.champs['fichiers.caf_allocataires'] ? 'error' : 'default'}
+          stateRelatedMessage={errors?.champs.allocataires ?? errors?.champs['fichiers.caf_allocataires']}
+          nativeInputProps={{ id: 'campagne-allocataires', type: 'file', accept: '.csv,text/csv', onChange: (e) => setFiles((f) => ({ ...f, allocataires: e.target.files?.[0] ?? null })) }}
+        />
+        <RadioButtons
+          legend="Canal de l'offre"
+          name="canal"
+          options={[
+            { label: 'Courriel si possible, sinon courrier', nativeInputProps: { value: 'auto', checked: channel === 'auto', onChange: () => setChannel('auto') } },
+            { label: 'Courriel uniquement', nativeInputProps: { value: 'courriel', checked: channel === 'courriel', onChange: () => setChannel('courriel') } },
+            { label: 'Courrier uniquement (publipostage)', nativeInputProps: { value: 'courrier', checked: channel === 'courrier', onChange: () => setChannel('courrier') } },
+          ]}
+        />
+        <Button type="submit" nativeButtonProps={{ 'aria-busy': progress ? true : undefined }}>Lancer la campagne</Button>
+      </form>
+      <p role="status" className={fr.cx('fr-mt-2w')}>{progress}</p>
+      {errors ? <Alert severity="error" small description={errors.message} className={fr.cx('fr-mt-2w')} /> : null}
+      {c ? (
+        <section aria-labelledby="campagne-resultat" className={fr.cx('fr-mt-4w')}>
+          <h2 id="campagne-resultat" className={fr.cx('fr-h4')}>{c.ajoutes} personne(s) ajoutée(s) à la liste de travail</h2>
+          <Table
+            caption="Bilan de la campagne"
+            headers={['', 'Nombre']}
+            data={[
+              ['Séparations lues', c.separationsLues], ['Lignes rejetées (voir ci-dessous)', c.lignesRejetees],
+              ['Séparations avec enfant à charge retenues', c.retenus], ['Déjà sur la liste de ce mois', c.dejaPresents],
+              ['Courriels mis en file d’envoi', c.courrielsPrepares], ['Courriers à produire (publipostage du mois)', c.courriersAFaire],
+              ['Personnes à risque sans canal sûr (jamais contactées)', c.nonContactables], ['Personnes opposées à tout contact', c.opposes],
+              ['Sans canal possible', c.sansCanal],
+            ].map(([l, n]) => [String(l), String(n)])}
+          />
+          {c.courriersAFaire > 0 ? <p><a className={fr.cx('fr-link')} href="/courriers/publipostage">Produire le publipostage du mois</a></p> : null}
+          {result!.rapport.length > 0 ? (
+            <Table caption={`Rapport des lignes${result!.rapportTronque ? ' (500 premières)' : ''}`} headers={['Fichier et ligne', 'Raison']} data={result!.rapport.map((r) => [r.ligne || '—', r.raison])} />
+          ) : null}
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+import { useRef, useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { fr } from '@codegouvfr/react-dsfr';
+import { Alert } from '@codegouvfr/react-dsfr/Alert';
+import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
+import { Button } from '@codegouvfr/react-dsfr/Button';
+import { Select } from '@codegouvfr/react-dsfr/SelectNext';
+import { Upload } from '@codegouvfr/react-dsfr/Upload';
+import { messageErreur } from '../api';
+import { useSession } from '../session';
+import { TitrePage } from '../components/TitrePage';
+import { fetchWorklist, uploadOutcomes, type OutcomesReport } from './api';
+
+/** /listes/resultats — bulk outcomes upload (CSV pseudonyme;date;evenement;detail) with a row report. */
+export function OutcomesImportPage() {
+  const { data: session } = useSession();
+  const lists = useQuery({ queryKey: ['listes', 'organisations'], queryFn: () => fetchWorklist(new URLSearchParams({ taille: '1' })) });
+  const [organisation, setOrganisation] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [report, setReport] = useState<OutcomesReport | null>(null);
+  const [pending, setPending] = useState(false);
+  const result = useRef<HTMLDivElement>(null);
+  const organisations = lists.data?.organisations ?? [];
+  const target = organisation || organisations[0] || '';
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setReport(null);
+    if (!file) { setError('Sélectionnez le fichier CSV des résultats.'); return; }
+    setError(null);
+    setPending(true);
+    try { setReport(await uploadOutcomes(file, target, session?.csrfToken ?? null)); } catch (e) { setError(messageErreur(e)); } finally {
+      setPending(false);
+      requestAnimationFrame(() => result.current?.focus());
+    }
+  }
+
+  return (
+    <>
+      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[{ label: 'Listes de travail', linkProps: { to: '/listes' } }]} currentPageLabel="Importer des résultats" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
+      <TitrePage titre="Importer des résultats d'appels" className={fr.cx('fr-mb-2w')} />
+      <p className={fr.cx('fr-text--lead')}>
+        Déposez un fichier CSV exporté par votre outil d'appels, avec les colonnes <code>pseudonyme;date;evenement;detail</code> (séparateur point-virgule ou virgule).
+        Chaque ligne valide est enregistrée ; chaque ligne rejetée est signalée avec son numéro et la raison.
+      </p>
+      <form onSubmit={(e) => void submit(e)} noValidate className={fr.cx('fr-mb-4w')}>
+        {organisations.length > 1 ? (
+          <Select label="Listes de l'organisme" nativeSelectProps={{ value: target, onChange: (e) => setOrganisation(e.target.value) }} options={organisations.map((o) => ({ value: o, label: o }))} />
+        ) : null}
+        <Upload className={fr.cx('fr-mb-3w')} label="Fichier des résultats" hint="Format CSV, UTF-8 ou Windows-1252. Dates AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement. Événements : le vocabulaire de Passerelle (appel_joint, offre_acceptee, rdv_pris…)."
+          state={error ? 'error' : 'default'} stateRelatedMessage={error ?? undefined}
+          nativeInputProps={{ name: 'resultats', accept: '.csv,text/csv', onChange: (e) => setFile(e.target.files?.[0] ?? null) }} />
+        <Button type="submit" iconId="fr-icon-upload-line" disabled={pending}>Importer les résultats</Button>
+      </form>
+      <div ref={result} tabIndex={-1} aria-live="polite">
+        {report ? (
+          <>
+            <Alert severity={report.rejetees === 0 ? 'success' : 'warning'} as="h2" className={fr.cx('fr-mb-3w')}
+              title={`${report.enregistrees} résultat(s) enregistré(s), ${report.rejetees} ligne(s) rejetée(s) sur ${report.lignes}`}
+              description={report.rejetees > 0 ? 'Corrigez les lignes rejetées ci-dessous puis déposez-les à nouveau : les lignes déjà enregistrées ne doivent pas être renvoyées.' : 'Toutes les lignes ont été enregistrées.'} />
+            {report.rapport.length > 0 ? (
+              <div className={fr.cx('fr-table')}>
+                <table>
+                  <caption>Rapport ligne par ligne</caption>
+                  <thead><tr><th scope="col">Ligne</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>
+                  <tbody>
+                    {report.rapport.map((r) => (
+                      <tr key={r.ligne}><td>{r.ligne}</td><td>{r.resultat === 'enregistree' ? 'Enregistrée' : 'Rejetée'}</td><td>{r.motif}</td></tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ) : null}
+          </>
+        ) : null}
+      </div>
+    </>
+  );
+}
