@@ -1,7 +1,7 @@
 /**
  * npm run bench:cycle — the caregivers' monthly cycle at national scale, against DuckDB doing the
  * equivalent filter and per-recipient split of the same file in the same run. Writes
- * bench/results/cycle.json.
+ * bench/results/cycle.json (another --rows: bench/results/cycle-<rows>.json).
  *
  *   npm run bench:cycle                       # 1 000 000 allocataires
  *   npm run bench:cycle -- --rows 14000000    # the whole country (≈ 3 GB of CSV)
@@ -51,7 +51,8 @@ function option(name: string): string | undefined {
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
 
-const ROWS = Number((option('rows') ?? '1000000').replace(/[_\s]/g, ''));
+const DEFAULT_ROWS = 1_000_000;
+const ROWS = Number((option('rows') ?? String(DEFAULT_ROWS)).replace(/[_\s]/g, ''));
 if (!Number.isInteger(ROWS) || ROWS < 1000) throw new Error(`--rows : un entier d'au moins 1000 est attendu (reçu « ${option('rows')} »)`);
 const MONTH = option('month') ?? '2026-11';
 const DIR = option('dir') ?? join(tmpdir(), `passerelle-bench-cycle-${ROWS}-${MONTH}`);
@@ -75,10 +76,10 @@ function sampler() {
 // ---- 1. the extract ----------------------------------------------------------------------------
 
 const marker = join(DIR, '.bench-complete.json');
-let extract: { allocataires: number; demandes: number; durationMs: number | null };
+let extract: { allocataires: number; demandes: number; durationMs: number | null; note?: string };
 if (!flag('fresh') && existsSync(marker)) {
   extract = { ...JSON.parse(readFileSync(marker, 'utf8')), durationMs: null };
-  say(`Extrait national réutilisé : ${DIR} (${nf.format(extract.allocataires)} allocataires ; --fresh pour le régénérer).`);
+  say(`Extrait national réutilisé : ${DIR} (${nf.format(extract.allocataires)} allocataires${extract.note ? ` : ${extract.note}` : ''} ; --fresh pour le régénérer).`);
 } else {
   say(`Génération de l'extrait national : ${nf.format(ROWS)} allocataires, mois ${MONTH}, dans ${DIR}…`);
   await rm(DIR, { recursive: true, force: true });
@@ -132,22 +133,30 @@ const work = await mkdtemp(join(tmpdir(), 'passerelle-bench-cycle-out-'));
 let cycle: CycleReport;
 let cycleUse: { peak: number; base: number; cpuMs: number };
 let duck: { durationMs: number; cpuMs: number; rowsOut: number; files: number; peakRssBytes: number; threads: number } | null = null;
+let phases: { readMs: number; readCpuMs: number; sealMs: number } | null = null;
 const WORKERS = option('workers') === undefined ? undefined : Number(option('workers'));
 
 try {
   // ---- 3. the cycle ------------------------------------------------------------------------------
   say(`Cycle aidants ${MONTH} sur ${nf.format(extract.allocataires)} lignes (${mb(extractBytes)}), toutes les Caf…`);
   const s1 = sampler();
+  const cycleStarted = performance.now();
+  let readCpu = process.cpuUsage();
+  let readMs = 0;
   let next = 0.1;
   cycle = await runCycle(database.db, {
     programme: 'aidants', periode: MONTH, source: DIR, outDir: join(work, 'paquets'), now: NOW, workers: WORKERS,
     onProgress: (p) => {
+      if (p.octetsLus >= p.octetsTotal && readMs === 0) { readMs = performance.now() - cycleStarted; readCpu = process.cpuUsage(readCpu); }
       if (p.octetsLus / p.octetsTotal >= next) { process.stderr.write(`  ${Math.round((100 * p.octetsLus) / p.octetsTotal)} % (${nf.format(p.lignes)} lignes)\n`); next += 0.1; }
     },
   });
   cycleUse = s1.stop();
   cycleUse.peak = Math.max(cycleUse.peak, cycle.peakRssBytes);
   say(`  ${nf.format(cycle.lignesLues)} lignes en ${(cycle.durationMs / 1000).toFixed(1)} s (${(cycleUse.cpuMs / 1000).toFixed(1)} s de processeur) : ${nf.format(cycle.lignesParSeconde)} lignes/s, mémoire maximale ${mb(cycleUse.peak)} (${mb(cycleUse.base)} avant le cycle : base embarquée et territoires).`);
+  const readCpuMs = (readCpu.user + readCpu.system) / 1000;
+  say(`  dont lecture, validation et ciblage : ${(readMs / 1000).toFixed(1)} s (${(readCpuMs / 1000).toFixed(1)} s de processeur) ; puis ${cycle.paquets.length} paquets scellés en ${((cycle.durationMs - readMs) / 1000).toFixed(1)} s.`);
+  phases = { readMs: Math.round(readMs), readCpuMs: Math.round(readCpuMs), sealMs: Math.round(cycle.durationMs - readMs) };
   say(`  ${nf.format(cycle.retenus)} personnes retenues, ${nf.format(cycle.transmis)} transmises dans ${cycle.paquets.length} paquets scellés ; ${cycle.refus.length} refus, ${nf.format(cycle.lignesRejetees)} lignes rejetées, ${nf.format(cycle.valeursIgnorees)} valeurs de contact ignorées.`);
 
   // ---- 4. DuckDB ---------------------------------------------------------------------------------
@@ -193,10 +202,10 @@ if (ratio !== null) say(`Rapport durée cycle / durée DuckDB : ${ratio.toFixed(
 const result = {
   date: new Date().toISOString(),
   machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'inconnu' },
-  settings: { rows: ROWS, month: MONTH, extractBytes, allocataires: extract.allocataires, demandes: extract.demandes, generationMs: extract.durationMs, database: 'pglite (in-memory)', conventions: conventions, pairsWithoutConvention: unsupported.map((p) => `${p.caf}>${p.cpam}`) },
+  settings: { rows: ROWS, month: MONTH, extractDir: DIR, extractNote: extract.note ?? null, extractBytes, allocataires: extract.allocataires, demandes: extract.demandes, generationMs: extract.durationMs, database: 'pglite (in-memory)', conventions: conventions, pairsWithoutConvention: unsupported.map((p) => `${p.caf}>${p.cpam}`) },
   cycle: {
     workers: WORKERS ?? 'auto', durationMs: Math.round(cycle.durationMs), cpuMs: Math.round(cycleUse.cpuMs), rowsPerSecond: Math.round(cycle.lignesParSeconde),
-    peakRssBytes: cycleUse.peak, rssBeforeBytes: cycleUse.base,
+    peakRssBytes: cycleUse.peak, rssBeforeBytes: cycleUse.base, phases,
     rows: cycle.lignesLues, rejected: cycle.lignesRejetees, ignoredValues: cycle.valeursIgnorees, retained: cycle.retenus, sent: cycle.transmis,
     duplicates: cycle.doublons, notContactable: cycle.nonContactables, packages: cycle.paquets.length, refusals: cycle.refus.length,
   },
@@ -208,5 +217,7 @@ const result = {
   objectiveMet: ratio === null ? null : ratio <= 2,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/cycle.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-say('Résultats écrits dans bench/results/cycle.json');
+// The default size goes to cycle.json; another size to its own file, so that both stay side by side.
+const resultFile = ROWS === DEFAULT_ROWS ? 'cycle.json' : `cycle-${ROWS}.json`;
+writeFileSync(new URL(`./results/${resultFile}`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+say(`Résultats écrits dans bench/results/${resultFile}`);

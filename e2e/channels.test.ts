@@ -1,11 +1,15 @@
 /**
- * Channels in a real browser, on a demo instance (its SMTP catcher received a few offer e-mails at
- * start): the administrator's sent-mail page (list, a message's body), then the public opposition
- * page reached from the link in that message, and the agent's mailing page. axe-core on every
- * page; screenshots in /tmp/screens/.
+ * Channels in a real browser, on a demo instance with a caregivers' worklist (cpam-83) and a
+ * separation worklist (caf-83) prepared before start: the demo SMTP catcher receives a few offer
+ * e-mails at start; the administrator's sent-mail page (list, a message's body), then the public
+ * opposition page reached from the link in that message, and the Caf agent's mailing page (PDF).
+ * axe-core on every page; screenshots in /tmp/screens/.
  */
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readConfig } from '../src/config.ts';
+import { openInstance } from '../src/instance.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { demarrerServeur, lancerNavigateur, nouveauContexte, seConnecter, violationsAxe, type Contexte, type Serveur } from './support.ts';
@@ -18,7 +22,7 @@ let oppositionPath = '';
 
 beforeAll(async () => {
   await mkdir(SCREENS, { recursive: true });
-  serveur = await demarrerServeur();
+  serveur = await demarrerServeur({ preparer: prepareWorklists });
   navigateur = await lancerNavigateur();
 });
 
@@ -27,6 +31,29 @@ afterAll(async () => {
   await navigateur?.close();
   await serveur?.arreter();
 });
+
+const pseudo = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Worklists the server opens: caregivers with an e-mail (cpam-83), separations with a postal address (caf-83). */
+async function prepareWorklists(dataDir: string): Promise<void> {
+  const env = { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
+  const { database } = await openInstance(readConfig(env));
+  try {
+    const names = ['Martin', 'Bernard', 'Thomas', 'Petit', 'Robert', 'Richard'];
+    await database.db.insertInto('contacts').values([
+      ...names.map((nom, i) => ({
+        organisation_code: 'cpam-83', programme: 'aidants', paquet_id: null, periode: '2026-11', pseudonyme: pseudo(`canaux-a-${i}`), importe_le: new Date(), echeance: '2027-02-28',
+        champs: JSON.stringify({ nom, prenom: 'Camille', email: `camille.${nom.toLowerCase()}@example.org`, telephone: '06 12 34 56 7' + i, code_postal: '83000' }),
+      })),
+      ...names.slice(0, 3).map((nom, i) => ({
+        organisation_code: 'caf-83', programme: 'separation', paquet_id: null, periode: '2026-11', origine: 'extrait' as const, pseudonyme: pseudo(`canaux-s-${i}`), importe_le: new Date(), echeance: '2027-05-31',
+        champs: JSON.stringify({ nom, prenom: 'Dominique', email: '', telephone: '', adresse_ligne: `${i + 2} rue de la République`, code_postal: '83000', commune: 'Toulon', risque_violence: 'non', marqueurs: '' }),
+      })),
+    ]).execute();
+  } finally {
+    await database.close();
+  }
+}
 
 async function ouvrir(): Promise<Contexte> {
   const contexte = await nouveauContexte(navigateur, serveur);
@@ -57,7 +84,7 @@ describe('e-mail and letter channels in the browser', () => {
     await message.getByLabel('Contenu du message').waitFor();
     const text = await message.getByLabel('Contenu du message').innerText();
     expect(text).toMatch(/^Bonjour,/);
-    const link = /https?:\/\/[^/\s]+(\/opposition\/[0-9a-z]+\.[A-Za-z0-9_-]{22})/.exec(text);
+    const link = /https?:\/\/[^/\s]+(\/opposition\/[0-9a-z]+-[A-Za-z0-9_-]{22})/.exec(text);
     expect(link).not.toBeNull();
     oppositionPath = link![1]!;
     await message.getByRole('button', { name: 'Afficher le message tel que reçu par le serveur' }).click();
@@ -84,25 +111,30 @@ describe('e-mail and letter channels in the browser', () => {
     await page.reload();
     await page.getByText('Votre demande est enregistrée').waitFor();
     // a broken link says so
-    await page.goto('/opposition/1.AAAAAAAAAAAAAAAAAAAAAA');
+    await page.goto('/opposition/1-AAAAAAAAAAAAAAAAAAAAAA');
     await page.getByText('Lien non reconnu').waitFor();
     expect(await violationsAxe(page)).toEqual([]);
     expect(requetesExternes).toEqual([]);
     expect(erreursPage).toEqual([]);
   }, 60_000);
 
-  test("the agent's mailing page says who gets no letter and why", async () => {
+  test("the Caf agent's mailing page: who gets a letter, then the merged PDF", async () => {
     const { page, requetesExternes, erreursPage } = await ouvrir();
-    await seConnecter(page, 'agent.ces83@passerelle.test');
+    await seConnecter(page, 'agent.caf83@passerelle.test');
     await page.goto('/courriers/publipostage');
     await page.getByRole('heading', { level: 1, name: 'Publipostage du mois' }).waitFor();
-    await page.getByLabel('Démarche').selectOption('aidants');
+    await page.getByLabel('Démarche').selectOption('separation');
     await page.getByLabel(/Mois de la liste/).fill('2026-11');
     await page.getByRole('button', { name: 'Voir le publipostage' }).click();
-    await page.getByRole('heading', { level: 2, name: /courrier\(s\) à produire/ }).waitFor();
-    expect(await page.getByRole('table', { name: /Personnes sans courrier/ }).innerText()).toContain('adresse postale inconnue');
+    await page.getByRole('heading', { level: 2, name: '3 courrier(s) à produire sur 3 personne(s) de la liste' }).waitFor();
     expect(await violationsAxe(page)).toEqual([]);
     await screen(page, 'publipostage');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Télécharger le publipostage (PDF)' }).click()]);
+    expect(file.suggestedFilename()).toBe('publipostage-separation-caf-83-2026-11.pdf');
+    await page.getByText(/Publipostage téléchargé : publipostage-separation-caf-83-2026-11\.pdf \(3 courrier\(s\)\)/).waitFor();
+    await page.getByRole('heading', { level: 2, name: '0 courrier(s) à produire sur 3 personne(s) de la liste' }).waitFor();
+    expect(await violationsAxe(page)).toEqual([]);
+    await screen(page, 'publipostage-produit');
     expect(requetesExternes).toEqual([]);
     expect(erreursPage).toEqual([]);
   }, 60_000);

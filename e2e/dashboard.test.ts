@@ -116,7 +116,7 @@ describe('tableau de bord des pilotes', () => {
 
     // empty state: a month without anybody
     await page.getByLabel('Période de la cohorte').selectOption('mois');
-    await page.getByLabel("Mois d'entrée dans la liste").fill('2022-01');
+    await page.getByRole('textbox', { name: "Mois d'entrée dans la liste" }).fill('2022-01');
     await page.getByRole('heading', { level: 3, name: 'Aucune personne pour cette cohorte' }).waitFor();
     await verifierAxe(page);
     await page.screenshot({ path: `${SCREENS}/dashboard-vide.png`, fullPage: true });

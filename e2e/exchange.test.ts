@@ -4,13 +4,13 @@
  * the CPAM du Var's officer imports it (then is refused a second time); the DPO views and downloads
  * the register. axe-core on every page; screenshots in /tmp/screens/.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { generateExtracts } from '../src/generate/index.ts';
-import { demarrerServeur, lancerNavigateur, nouveauContexte, seConnecter, violationsAxe, type Contexte, type Serveur } from './support.ts';
+import { demarrerServeur, lancerNavigateur, RACINE, nouveauContexte, seConnecter, violationsAxe, type Contexte, type Serveur } from './support.ts';
 
 const SCREENS = '/tmp/screens';
 // A month the demo instance does not seed (it seeds the recent months' cycles).
@@ -32,6 +32,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The server's output, to read when a test fails.
+  if (serveur) await writeFile(join(RACINE, 'test-results', 'exchange-server.log'), serveur.journal()).catch(() => {});
   for (const c of contextes) await c.context.close().catch(() => {});
   await navigateur?.close();
   await serveur?.arreter();

@@ -1,13 +1,14 @@
 /**
- * The monthly cycle of a programme, on the sender's side: read the source extract (streamed,
- * validated row by row against EXTRACT_FORMATS), select with the programme's rule, apply the
- * contact rules, resolve the competent recipient, minimise to programme ∩ convention, add the
- * keyed pseudonym, and seal one package per recipient. Rejected rows go to a row report
+ * The monthly cycle of a programme, on the sender's side: read the source extract (CSV or XLSX,
+ * streamed, validated row by row against EXTRACT_FORMATS: extract.ts; a large CSV by worker
+ * threads: extract-parallel.ts), select with the programme's rule, apply the contact rules
+ * (extract-select.ts), resolve the competent recipient, minimise to programme ∩ convention, add
+ * the keyed pseudonym, and seal one package per recipient. Rejected rows go to a row report
  * (`ligne;raison`); valid rows are never lost because of bad ones.
  *
- * Memory: the main file is streamed; the joined files (the month's applications) and the selected
- * people's minimised lines are held in memory — it grows with the number of people retained, not
- * with the size of the extract.
+ * Memory: the main file is streamed; the joined files (the month's applications) and the
+ * selected people's minimised lines are held in memory — it grows with the number of people
+ * retained, not with the size of the extract.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -255,6 +256,12 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       },
     });
 
+    // A Caf seals for several recipients: its keyring (decrypted from the database) is read once.
+    const senderRings = new Map<string, Awaited<ReturnType<typeof exchangeRepository.keyring>>>();
+    const senderKeyring = async (organisation: string) => {
+      if (!senderRings.has(organisation)) senderRings.set(organisation, await exchangeRepository.keyring(db, organisation));
+      return senderRings.get(organisation);
+    };
     const sortedGroups = [...groups.values()].sort((a, b) => `${a.expediteur}>${a.destinataire}`.localeCompare(`${b.expediteur}>${b.destinataire}`));
     for (const g of sortedGroups) {
       if (g.refus || !g.convention) {
@@ -265,7 +272,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       }
       if (g.lignes.length === 0) continue;
       // The recipient's published key: the partner registry's when it is hosted elsewhere, else its local keyring's public half.
-      const [senderRing, recipientRing] = [await exchangeRepository.keyring(db, g.expediteur), await exchangeRepository.trustedPublicKeyring(db, g.destinataire)];
+      const [senderRing, recipientRing] = [await senderKeyring(g.expediteur), await exchangeRepository.trustedPublicKeyring(db, g.destinataire)];
       if (!senderRing || !recipientRing) {
         const raison = `Scellement refusé : ${!senderRing ? g.expediteur : g.destinataire} n'a pas de trousseau de clés.`;
         report.refus.push({ expediteur: g.expediteur, destinataire: g.destinataire, personnes: g.personnes, raison });

@@ -166,6 +166,33 @@ function checkProtectedRange(from: string, to: string): void {
     'deux périodes qui se chevauchent permettraient de retrouver par différence les petits effectifs masqués.', 400, 'au');
 }
 
+// --- short cache of exact counts ---------------------------------------------------------------------------------
+
+/**
+ * Exact counts (an organisation's own view, the operator's) are shared by identical concurrent requests and kept
+ * PASSERELLE_INDICATEURS_LIVE_MS (default 5 s): a dashboard opened by several pilots, or reloaded, runs the query once.
+ */
+export const indicatorSettings = {
+  liveCacheMs: Number(process.env.PASSERELLE_INDICATEURS_LIVE_MS ?? 5_000),
+  gridCacheMs: Number(process.env.PASSERELLE_INDICATEURS_CACHE_MS ?? 60_000),
+};
+const liveCache = new WeakMap<Kysely<DB>, Map<string, { at: number; rows: Promise<CountRows> }>>();
+type CountRows = Awaited<ReturnType<typeof indicatorsRepository.count>>;
+
+function countLive(db: Kysely<DB>, filter: Parameters<typeof indicatorsRepository.count>[1], grouping: Parameters<typeof indicatorsRepository.count>[2]): Promise<CountRows> {
+  let byKey = liveCache.get(db);
+  if (!byKey) liveCache.set(db, (byKey = new Map()));
+  const key = JSON.stringify([filter, grouping]);
+  const now = Date.now();
+  const hit = byKey.get(key);
+  if (hit && now - hit.at < indicatorSettings.liveCacheMs) return hit.rows;
+  if (byKey.size > 500) for (const [k, v] of byKey) if (now - v.at >= indicatorSettings.liveCacheMs) byKey.delete(k);
+  const rows = indicatorsRepository.count(db, filter, grouping);
+  byKey.set(key, { at: now, rows });
+  rows.catch(() => byKey.delete(key));
+  return rows;
+}
+
 // --- the protected grid (suppression.ts) -------------------------------------------------------------------------
 
 const geoKey = (scope: Scope) => scope.level === 'national' ? 'N' : `${scope.level[0]!.toUpperCase()}:${scope.code}`;
@@ -174,14 +201,13 @@ interface Grid { shown: Map<string, Shown>; organisations: OrganisationInfo[] }
 
 /** Raw counts per (organisation, month) of one programme and year; cached for a short while (national sums are heavy). */
 const rawCache = new WeakMap<Kysely<DB>, Map<string, { at: number; rows: Promise<Awaited<ReturnType<typeof indicatorsRepository.count>>> }>>();
-export const GRID_CACHE_MS = Number(process.env.PASSERELLE_INDICATEURS_CACHE_MS ?? 60_000);
 
 function yearCounts(db: Kysely<DB>, programme: string, year: string) {
   let byKey = rawCache.get(db);
   if (!byKey) rawCache.set(db, (byKey = new Map()));
   const key = `${programme}|${year}`;
   const hit = byKey.get(key);
-  if (hit && Date.now() - hit.at < GRID_CACHE_MS) return hit.rows;
+  if (hit && Date.now() - hit.at < indicatorSettings.gridCacheMs) return hit.rows;
   const rows = indicatorsRepository.count(db, { programme, from: `${year}-01`, to: `${year}-12` }, 'organisation_periode');
   byKey.set(key, { at: Date.now(), rows });
   rows.catch(() => byKey.delete(key));
@@ -274,11 +300,11 @@ export async function computeFunnel(db: Kysely<DB>, request: FunnelRequest, view
     const filter = { programme: programme.id, from, to, ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
     const [total] = request.scope.level !== 'national' && organisations.length === 0
       ? [{ counts: emptyCounts() }]
-      : await indicatorsRepository.count(db, filter);
+      : await countLive(db, filter, 'none');
     const counts = unsuppressed(total?.counts ?? emptyCounts());
     let detail: FunnelResult['detail'] = [];
     if (request.scope.level !== 'organisation') {
-      const rows = await indicatorsRepository.count(db, filter, 'organisation');
+      const rows = await countLive(db, filter, 'organisation');
       const present = organisations.filter((o) => rows.some((r) => r.organisation === o.code));
       detail = scopeChildren(request.scope, present).map((child) => {
         const codes = new Set(organisationsIn(child.scope, present));
@@ -318,7 +344,7 @@ export async function computeTrend(db: Kysely<DB>, request: FunnelRequest, viewe
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info };
   if (isExact(request.scope, own)) {
     const filter = { programme: programme.id, from, to, ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
-    const rows = request.scope.level !== 'national' && organisations.length === 0 ? [] : await indicatorsRepository.count(db, filter, 'periode');
+    const rows = request.scope.level !== 'national' && organisations.length === 0 ? [] : await countLive(db, filter, 'periode');
     return {
       ...header, masque: false,
       mois: months.map((m) => ({ periode: m, ...buildFunnel(programme, unsuppressed(rows.find((r) => r.periode === m)?.counts ?? emptyCounts())) })),

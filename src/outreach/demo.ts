@@ -46,8 +46,11 @@ export function planDemoEvents(input: {
   if (!programme) return [];
   const u = draws(input.seed);
   const out: Planned[] = [];
-  let t = input.importedAt.getTime() + 3_600_000 * 2;
-  const step = (days: number) => { t += days * 86_400_000 + Math.floor(u() * 6) * 3_600_000; return new Date(t); };
+  // A cohort imported only hours ago (the current month) is worked on a compressed clock: this morning's calls.
+  const windowMs = input.today.getTime() - input.importedAt.getTime();
+  const scale = Math.min(1, Math.max(0.02, windowMs / (20 * 86_400_000)));
+  let t = input.importedAt.getTime() + 3_600_000 * 2 * scale;
+  const step = (days: number) => { t += (days * 86_400_000 + Math.floor(u() * 6) * 3_600_000) * scale; return new Date(t); };
   const add = (code: EventCode, at: Date, origin: Planned['origin'] = 'agent', detail: string | null = null) => {
     if (at.getTime() > input.today.getTime()) return false;
     try { checkEvent({ programme, champs: input.champs, code, occurredAt: at, oppositionAt: out.find((e) => e.code === 'opposition')?.at ?? null }); } catch { return false; }
@@ -73,12 +76,13 @@ export function planDemoEvents(input: {
   }
   if (!reached) return out;
   const answer = u();
-  if (answer < 0.05) { add('opposition', step(0)); return out; }
-  if (answer < 0.17) { add('offre_refusee', step(0)); return out; }
-  if (answer > 0.78) return out; // thinking it over
+  if (answer < 0.04) { add('opposition', step(0)); return out; }
+  if (answer < 0.12) { add('offre_refusee', step(0)); return out; }
+  if (answer > 0.80) return out; // thinking it over
+  // Acceptance: Flandres 42 of 61 reached.
   add('offre_acceptee', step(0));
-  // Appointments: Var 18 taken of 46 reached, 15 honoured of 18.
-  if (u() > 0.62) return out;
+  // Appointments: Var 18 taken of 46 reached, 15 honoured of 18; Flandres 28 honoured of 61 reached.
+  if (u() > 0.68) return out;
   const rdv = new Date(t + (7 + Math.floor(u() * 14)) * 86_400_000);
   if (!add('rdv_pris', step(0), 'agent', toIsoDate(rdv))) return out;
   t = rdv.getTime() + 10 * 3_600_000;

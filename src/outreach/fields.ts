@@ -6,14 +6,16 @@ import { riskProfile } from './rules.ts';
 
 /** Fields an organisation's own extract may show on its worklist (e.g. the Caf's separation plan). */
 export const EXTRACT_DISPLAY_FIELDS = [
-  'nom', 'prenom', 'email', 'telephone', 'adresse', 'code_postal', 'commune', 'prestation', 'marqueurs',
+  'nom', 'prenom', 'email', 'telephone', 'adresse', 'adresse_ligne', 'adresse_complement', 'code_postal', 'commune', 'prestation', 'marqueurs',
+  'nombre_enfants', 'mode_garde', 'date_declaration',
   'autorisation_contact_email', 'autorisation_contact_telephone', 'risque_violence',
 ] as const;
 
 export const FIELD_LABELS: Record<string, string> = {
   nom: 'Nom', prenom: 'Prénom', email: 'Adresse électronique', telephone: 'Téléphone', adresse: 'Adresse', code_postal: 'Code postal',
   commune: 'Commune', prestation: 'Prestation demandée', marqueurs: 'Situations repérées', autorisation_contact_email: 'Accepte les courriels',
-  autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences',
+  autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences', adresse_ligne: 'Adresse',
+  adresse_complement: "Complément d'adresse", nombre_enfants: "Nombre d'enfants", mode_garde: 'Mode de garde', date_declaration: 'Date de la déclaration',
 };
 
 /** The fields a worklist row shows (the rest only on the person page). */
@@ -33,6 +35,8 @@ export function visibleFields(programme: Pick<Programme, 'donnees' | 'canaux' | 
   if (risk.atRisk) {
     out.risque_violence = 'oui';
     delete out.adresse;
+    delete out.adresse_ligne;
+    delete out.adresse_complement;
     for (const [channel, column] of Object.entries(programme.personnesARisque?.canaux ?? {})) {
       if (channel === risk.safeChannel && risk.safeValue) out[column] = risk.safeValue;
       else delete out[column];

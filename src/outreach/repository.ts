@@ -33,7 +33,7 @@ export interface EventRow {
 }
 
 const CONTACT_COLUMNS = [
-  'id', 'organisation_code', 'programme', 'periode', 'pseudonyme', 'champs', 'importe_le', 'traite_le', 'echeance', 'detruit_le',
+  'id', 'organisation_code', 'programme', 'periode', 'pseudonyme', 'champs', 'importe_le', 'traite_le', 'detruit_le',
   'agent_id', 'version', 'statut', 'appelable', 'dernier_evenement_le',
 ] as const;
 

@@ -65,8 +65,8 @@ const MATRIX: Record<string, Case> = {
   'POST /api/courriers/publipostage': { request: () => ({ payload: { programme: 'aidants', mois: '2026-11' } }), allowed: ['agent_ces83'], allowedStatus: 409 },
   'GET /api/courriels': { request: () => ({}), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'] },
   'GET /api/courriels/:id': { request: () => ({ url: '/api/courriels/00000000-0000-4000-8000-000000000000' }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
-  'GET /api/opposition/:jeton': { request: () => ({ url: '/api/opposition/1.AAAAAAAAAAAAAAAAAAAAAA' }), allowed: 'all', allowedStatus: 404 },
-  'POST /api/opposition/:jeton': { request: () => ({ url: '/api/opposition/1.AAAAAAAAAAAAAAAAAAAAAA' }), allowed: 'all', allowedStatus: 404 },
+  'GET /api/opposition/:jeton': { request: () => ({ url: '/api/opposition/1-AAAAAAAAAAAAAAAAAAAAAA' }), allowed: 'all', allowedStatus: 404 },
+  'POST /api/opposition/:jeton': { request: () => ({ url: '/api/opposition/1-AAAAAAAAAAAAAAAAAAAAAA' }), allowed: 'all', allowedStatus: 404 },
   'POST /api/courriels/campagnes/separation': {
     request: () => ({ payload: { mois: '2026-11', canal: 'auto', fichiers: { caf_separations: '00000000-0000-4000-8000-000000000000', caf_allocataires: '00000000-0000-4000-8000-000000000001' } } }),
     allowed: ['echanges_caf83'], allowedStatus: 400,

@@ -288,7 +288,14 @@ describe(`exchange officer's web API (${ENGINE})`, () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('Extrait');
     const lines = allocataires.toString('utf8').trim().split('\n').slice(0, 400);
-    for (const line of lines) sheet.addRow(line.split(';'));
+    const header = lines[0]!.split(';');
+    lines.forEach((line, i) => {
+      const cells: unknown[] = line.split(';');
+      // Row 6 of the sheet: a formula in a text cell (rejected); row 7: a real date cell (kept, as AAAA-MM-JJ).
+      if (i === 5) cells[header.indexOf('nom')] = { formula: 'CONCATENATE("a";"b")', result: 'ab' };
+      if (i === 6) cells[header.indexOf('date_naissance')] = new Date(`${cells[header.indexOf('date_naissance')] as string}T00:00:00Z`);
+      sheet.addRow(cells);
+    });
     const xlsx = Buffer.from(await book.xlsx.writeBuffer());
     const id = await uploadId(server, caf, 'extrait', 'allocataires.xlsx', xlsx);
     const res = await startCycle(caf, '2026-10', { caf_allocataires: id, caf_ajpa_ajpp: await uploadId(server, caf, 'extrait', 'demandes.csv', demandes) });
@@ -297,8 +304,11 @@ describe(`exchange officer's web API (${ENGINE})`, () => {
     const { cycle, seen } = await waitForCycle(caf, res.json().cycle.id);
     expect(cycle.statut, cycle.erreur).toBe('termine');
     expect(cycle.resultat.lignesLues).toBe(lines.length - 1);
-    expect(cycle.resultat.lignesRejetees).toBe(0);
+    expect(cycle.resultat.lignesRejetees).toBe(1);
     expect(seen.map((s) => s.statut)).toContain('termine');
+    const report = (await get(caf, `/api/echanges/cycles/${cycle.id}/rapport.csv`)).body;
+    expect(report).toMatch(/\r\n6;nom : la cellule commence par « = » \(formule de tableur refusée\)\r\n/);
+    expect(report).not.toMatch(/\r\n7;/);
   });
 
   it('audits every action with counts only, and the chain holds', async () => {

@@ -63,7 +63,7 @@ describe(`letter channel: one PDF per person and the month's mailing (${ENGINE})
     expect(text).toContain('Partage des allocations familiales en résidence alternée'); // her marker's offer
     expect(text).not.toContain('Pack nouveau départ'); // not hers
     expect(text).toMatch(/Vous ne souhaitez plus être contacté\(e\) \?/);
-    expect(text).toMatch(new RegExp(`https://passerelle\\.test/opposition/${BigInt(ids.anne!).toString(36)}\\.[A-Za-z0-9_-]{22}`));
+    expect(text).toMatch(new RegExp(`https://passerelle\\.test/opposition/${BigInt(ids.anne!).toString(36)}-[A-Za-z0-9_-]{22}`));
     expect(text).not.toMatch(/Garnier|Roux|Petit/);
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', join(work, 'anne.pdf'), join(SCREENS, 'courrier-separation')]);
     expect(await events(ids.anne!)).toEqual([{ code: 'offre_courrier_envoyee', origine: 'courrier' }]);

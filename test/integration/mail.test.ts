@@ -67,7 +67,7 @@ describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
       expect(text).toContain(item);
     }
     // the opposition link: a signed token, nothing personal in it
-    const link = /https:\/\/passerelle\.test\/opposition\/([0-9a-z]+\.[A-Za-z0-9_-]{22})/.exec(text);
+    const link = /https:\/\/passerelle\.test\/opposition\/([0-9a-z]+-[A-Za-z0-9_-]{22})/.exec(text);
     expect(link).not.toBeNull();
     expect(link![1]).not.toMatch(/claire|martin|83000/i);
     expect(header(mail.raw, 'List-Unsubscribe')).toContain(`/opposition/${link![1]}`);
@@ -125,16 +125,19 @@ describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
 
   it('the opposition link records an opposition, cancels waiting mail, and no further mail goes out', async () => {
     const mail = smtp.received.find((m) => m.to.includes('claire.martin@exemple.fr'))!;
-    const token = /\/opposition\/([0-9a-z]+\.[A-Za-z0-9_-]{22})/.exec(decodedText(mail.raw))![1]!;
+    const token = /\/opposition\/([0-9a-z]+-[A-Za-z0-9_-]{22})/.exec(decodedText(mail.raw))![1]!;
     // a tampered token is refused
     const forged = await server.app.inject({ method: 'GET', url: `/api/opposition/${token.slice(0, -2)}xx` });
     expect(forged.statusCode).toBe(404);
-    const other = await server.app.inject({ method: 'GET', url: `/api/opposition/${(BigInt(ids.claire!) + 1n).toString(36)}.${token.split('.')[1]}` });
+    const other = await server.app.inject({ method: 'GET', url: `/api/opposition/${(BigInt(ids.claire!) + 1n).toString(36)}-${token.slice(token.indexOf('-') + 1)}` });
     expect(other.statusCode).toBe(404);
 
     // a message queued but not yet delivered (no worker picks it: prepared directly)
     const waiting = await prepareOfferEmail(server.database.db, { ...mailSettings(readConfig(ENV)), smtpUrl: smtp.url }, { contactId: ids.claire!, actor: null });
 
+    // the link itself opens the web app's page (never mistaken for a static file)
+    const spa = await server.app.inject({ method: 'GET', url: `/opposition/${token}` });
+    expect(spa.statusCode).not.toBe(404);
     const view = await server.app.inject({ method: 'GET', url: `/api/opposition/${token}` });
     expect(view.statusCode).toBe(200);
     expect(view.json().opposition).toEqual({ programme: 'aidants', programmeTitre: 'Aller vers les proches aidants', organisation: 'CPAM du Var', dejaEnregistree: false });

@@ -419,24 +419,24 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     r.get('/api/echanges/paquets', { config: READER }, async (request) => {
       const org = actorOf(request).organisation.code;
       const noms = await organisationNames();
-      const rows = await exchangeRepository.packages(db, org);
+      const { paquets: rows } = await exchangeRepository.listPackages(db, org, { limit: 500 });
       const cycles = await store.listCycles(org);
       const imports = await store.listImports(org);
-      const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+      const iso = (d: Date | null) => (d ? d.toISOString() : null);
       const paquets = await Promise.all(rows.map(async (p) => {
-        const sent = p.expediteur === org;
+        const sent = p.sens === 'envoi';
         const cycle = sent ? cycles.find((c) => c.resultat?.paquets.some((x) => x.id === p.id)) : undefined;
         const received = sent ? undefined : imports.find((i) => i.paquet === p.id && i.statut === 'importe');
         const dir = cycle ? join(store.cycleDir(org, cycle.id), 'sortie') : received ? store.receivedDir(org, received.id) : null;
         const fichiers: string[] = [];
         if (dir) for (const [f, suffix] of Object.entries(SUFFIX_OF_FILE)) if (await exists(join(dir, `${p.nom}.${suffix}`))) fichiers.push(f);
         return {
-          id: p.id, nom: p.nom, sens: sent ? 'envoi' : 'reception', programme: p.programme,
+          id: p.id, nom: p.nom, sens: p.sens, programme: p.programme,
           programmeTitre: findProgramme(programmes, p.programme)?.titre ?? p.programme, convention: p.convention,
           expediteur: p.expediteur, expediteurNom: noms[p.expediteur] ?? p.expediteur,
           destinataire: p.destinataire, destinataireNom: noms[p.destinataire] ?? p.destinataire,
-          periode: p.periode, statut: p.statut, nombreEnregistrements: p.nombre_enregistrements, nombreImportes: p.nombre_importes,
-          creeLe: iso(p.cree_le), envoyeLe: iso(p.envoye_le), accuseLe: iso(p.accuse_le), importeLe: iso(p.importe_le), detruitLe: iso(p.detruit_le),
+          periode: p.periode, statut: p.statut, motif: p.motif, nombreEnregistrements: p.nombreEnregistrements, nombreImportes: p.nombreImportes,
+          creeLe: iso(p.creeLe), envoyeLe: iso(p.envoyeLe), accuseLe: iso(p.accuseLe), importeLe: iso(p.importeLe), detruitLe: iso(p.detruitLe),
           cycle: cycle?.id ?? null, fichiers,
         };
       }));

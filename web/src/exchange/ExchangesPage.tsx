@@ -21,6 +21,21 @@ const FILE_LABELS: Record<string, string> = {
   accuse: 'Accusé de réception',
 };
 
+/** Refusal codes of an acknowledgement (verification and import codes), in plain French. */
+const REFUSAL_LABELS: Record<string, string> = {
+  manifeste_invalide: 'manifeste invalide',
+  fichier_manquant: 'fichier manquant',
+  signature_invalide: 'signature invalide',
+  empreinte_incorrecte: 'contenu modifié (empreinte incorrecte)',
+  destinataire_incorrect: 'paquet adressé à un autre organisme',
+  expediteur_inconnu: 'expéditeur inconnu du destinataire',
+  convention_inactive: 'aucune convention en vigueur',
+  rejeu: 'paquet déjà reçu',
+  champs_non_autorises: 'champs non autorisés par la convention',
+  contenu_invalide: 'contenu illisible',
+  dechiffrement_impossible: 'déchiffrement impossible',
+};
+
 function Life({ p }: { p: ExchangePackage }) {
   const steps: [string, string | null][] =
     p.sens === 'envoi'
@@ -43,6 +58,7 @@ function Life({ p }: { p: ExchangePackage }) {
             {label} le {dateTime(date)}
           </li>
         ))}
+      {p.motif ? <li>Motif du refus : {REFUSAL_LABELS[p.motif] ?? p.motif}</li> : null}
     </ul>
   );
 }

@@ -78,6 +78,8 @@ export interface ExchangePackage {
   destinataireNom: string;
   periode: string;
   statut: PackageStatus;
+  /** Refusal code sent back by the recipient. */
+  motif: string | null;
   nombreEnregistrements: number;
   nombreImportes: number | null;
   creeLe: string | null;

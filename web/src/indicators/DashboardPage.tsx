@@ -204,6 +204,7 @@ function FunnelSection({ data, filtres }: { data: FunnelResult; filtres: Filtres
           </div>
         </figure>
       )}
+      {vide ? null : (
       <div className={fr.cx('fr-grid-row', 'fr-grid-row--gutters')}>
         <div className={fr.cx('fr-col-12', 'fr-col-lg-6')}>
           <DataTable
@@ -224,7 +225,8 @@ function FunnelSection({ data, filtres }: { data: FunnelResult; filtres: Filtres
           />
         </div>
       </div>
-      {data.detail.length > 0 ? (
+      )}
+      {data.detail.length > 0 && !vide ? (
         <DataTable
           caption={`Détail par ${data.perimetre.level === 'national' ? 'région' : data.perimetre.level === 'region' ? 'département' : 'organisme'}`}
           headers={[data.perimetre.level === 'national' ? 'Région' : data.perimetre.level === 'region' ? 'Département' : 'Organisme', ...etapes.map((s) => s.libelle)]}
@@ -248,7 +250,7 @@ function TrendSection({ data }: { data: TrendResult }) {
   const total = points.reduce((n, p) => n + (p.cibles ?? 0), 0);
   const description = total === 0
     ? `Aucune personne entrée dans la liste entre ${monthLabel(data.mois[0]!.periode)} et ${monthLabel(data.mois.at(-1)!.periode)}.`
-    : `Évolution mensuelle de ${monthLabel(data.mois[0]!.periode)} à ${monthLabel(data.mois.at(-1)!.periode)} : personnes ciblées par mois d'entrée (barres) et ${premier?.libelle.toLowerCase() ?? 'taux'} (courbe, en %). Le détail est dans le tableau qui suit.`;
+    : `Évolution mensuelle de ${monthLabel(data.mois[0]!.periode)} à ${monthLabel(data.mois.at(-1)!.periode)} : personnes ciblées par mois d'entrée (courbe bleue) et ${premier?.libelle.toLowerCase() ?? 'taux'} (courbe rouge en pointillés, en %). Le détail est dans le tableau qui suit.`;
   return (
     <section aria-labelledby="titre-tendance" className={fr.cx('fr-mb-6w')}>
       <h2 id="titre-tendance">Évolution mensuelle</h2>
@@ -271,6 +273,7 @@ function TrendSection({ data }: { data: TrendResult }) {
           </div>
         ) : null}
       </figure>
+      {total === 0 ? null : (
       <div>
         <DataTable
           caption="Évolution mensuelle par mois d'entrée dans la liste"
@@ -282,6 +285,7 @@ function TrendSection({ data }: { data: TrendResult }) {
           ])}
         />
       </div>
+      )}
     </section>
   );
 }

@@ -80,7 +80,8 @@ export const PARTNERS: { code: string; libelle: string }[] = [
 export const FIELD_LABELS: Record<string, string> = {
   nom: 'Nom', prenom: 'Prénom', email: 'Adresse électronique', telephone: 'Téléphone', adresse: 'Adresse', code_postal: 'Code postal',
   commune: 'Commune', prestation: 'Prestation demandée', marqueurs: 'Situations repérées', autorisation_contact_email: 'Accepte les courriels',
-  autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences',
+  autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences', adresse_ligne: 'Adresse',
+  adresse_complement: "Complément d'adresse", nombre_enfants: "Nombre d'enfants", mode_garde: 'Mode de garde', date_declaration: 'Date de la déclaration',
 };
 
 export const dateTimeFr = (iso: string) => new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
