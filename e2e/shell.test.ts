@@ -140,15 +140,10 @@ describe("page d'accueil par rôle", () => {
       if (compte.role === 'administrateur') {
         expect(await tuile.getByRole('link', { name: 'Gérer les comptes' }).count()).toBe(1);
         expect(await entete(page).getByRole('link', { name: 'Gestion des comptes' }).count()).toBeGreaterThan(0);
-      } else if (compte.role === 'charge_echanges' || compte.role === 'dpo') {
-        // Built by issue 3: the exchange officer's pages and the DPO's register.
+      } else {
+        // Every role's tile leads to its pages (issues 3 and 4); only administrators manage accounts.
         expect(await tuile.textContent()).toContain('Disponible');
         expect(await tuile.getByRole('link').count()).toBe(1);
-        expect(await page.getByRole('link', { name: 'Gestion des comptes' }).count()).toBe(0);
-      } else {
-        // Features not built yet are labelled as such, without a dead link.
-        expect(await tuile.textContent()).toContain('Bientôt disponible');
-        expect(await tuile.getByRole('link').count()).toBe(0);
         expect(await page.getByRole('link', { name: 'Gestion des comptes' }).count()).toBe(0);
       }
       await page.getByRole('button', { name: 'Se déconnecter' }).first().waitFor();

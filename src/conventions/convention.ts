@@ -19,7 +19,7 @@ export const PREAVIS_MOIS = 2;
 const missingOr = (what: string) => (iss: { input?: unknown }) => (iss.input === undefined ? 'valeur obligatoire manquante' : what);
 const texte = z.string({ error: missingOr('texte attendu') }).trim().min(1, 'texte non vide attendu');
 const isoDate = z.string({ error: missingOr('date attendue') }).refine(isIsoDate, 'date AAAA-MM-JJ attendue');
-const codeOrganisme = z.string({ error: missingOr('code d’organisme attendu') }).regex(/^[a-z0-9][a-z0-9-]*$/, 'code d’organisme attendu (ex. caf-83, cpam-59-flandres)');
+const codeOrganisme = z.string({ error: missingOr('code d’organisme attendu') }).regex(/^[a-z0-9][a-zA-Z0-9-]*$/, 'code d’organisme attendu (ex. caf-83, cpam-59-flandres)');
 const codeProgramme = z.string({ error: missingOr('identifiant de programme attendu') }).regex(/^[a-z0-9][a-z0-9_-]*$/, 'identifiant de programme attendu (ex. aidants)');
 const champ = z.string({ error: missingOr('nom de champ attendu') }).regex(/^[a-z][a-z0-9_]*$/, 'nom de champ attendu (minuscules, chiffres et _)');
 

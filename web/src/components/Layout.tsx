@@ -38,6 +38,7 @@ export function Layout() {
     isActive: chemin.startsWith('/orientation') && !chemin.startsWith('/orientation/entretien'),
   });
   if (compte?.roles.includes('agent')) {
+    navigation.push({ text: 'Listes de travail', linkProps: { to: '/listes' }, isActive: chemin.startsWith('/listes') });
     navigation.push({
       text: "Check-list d'entretien",
       linkProps: { to: '/orientation/entretien' },
