@@ -267,7 +267,7 @@ function TrendSection({ data }: { data: TrendResult }) {
                 <Tooltip />
                 <Legend />
                 <Line yAxisId="n" type="monotone" dataKey="cibles" name="Personnes ciblées" stroke={BLEU} isAnimationActive={false} connectNulls={false} />
-                <Line yAxisId="pct" type="monotone" dataKey="taux" name={premier ? `${premier.numerator} / ${premier.denominator} (%)` : 'taux'} stroke={ROUGE} strokeDasharray="6 3" isAnimationActive={false} connectNulls={false} />
+                <Line yAxisId="pct" type="monotone" dataKey="taux" name={premier ? `${premier.libelle} (%)` : 'taux'} stroke={ROUGE} strokeDasharray="6 3" isAnimationActive={false} connectNulls={false} />
               </LineChart>
             </ResponsiveContainer>
           </div>
@@ -277,7 +277,7 @@ function TrendSection({ data }: { data: TrendResult }) {
       <div>
         <DataTable
           caption="Évolution mensuelle par mois d'entrée dans la liste"
-          headers={['Mois', ...etapes.map((s) => s.libelle), ...rates.map((r) => `${r.numerator} / ${r.denominator}`)]}
+          headers={['Mois', ...etapes.map((s) => s.libelle), ...rates.map((r) => r.libelle)]}
           rows={data.mois.map((m) => [
             monthLabel(m.periode),
             ...etapes.map((s) => formatCount(m.stages.find((x) => x.code === s.code)?.count ?? null)),
