@@ -29,12 +29,13 @@ export { canonicalJson } from '../shared/canonical-json.ts';
 export { ensureExchangeSetup, DEMO_CONVENTIONS, type ExchangeSetupReport } from './setup.ts';
 export { exchangeRepository, type PackageLifecycle, type PackageRecord, type PackageStatus, type Partner, type StoredConvention } from './repository.ts';
 export {
-  activeMasterKeys, configureMasterKeys, generateMasterKey, isProtected, loadMasterKeys, masterKeyFromBase64, masterKeyId, protectSecret, readSecret,
+  activeMasterKeys, configureMasterKeys, generateMasterKey, isProtected, protectedKeyId, loadMasterKeys, masterKeyFromBase64, masterKeyId, protectSecret, readSecret,
   unprotectSecret, writeMasterKeyFile, MASTER_KEY_FILE, MasterKeyError, type MasterKey, type MasterKeys, type MasterKeySettings,
 } from './protection.ts';
 export {
   authenticateInboxPost, exportPublicKeyring, parsePublicKeyringExport, sendPackage, MANIFEST_HEADER, PUBLIC_KEYRING_FORMAT, SIGNATURE_HEADER, TransportError,
   type InboxCheck, type PublicKeyringExport, type SendOptions, type SendReport, type TransportErrorCode,
 } from './transport.ts';
-export { runCycle, readExtract, CycleInputError, type CycleOptions, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress } from './cycle.ts';
+export { runCycle, readExtract, cycleCounts, cycleReference, CycleInputError, type CycleCounts, type CycleOptions, type CycleReference, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress } from './cycle.ts';
 export { importAcknowledgement, importPackage, recordAcknowledgement, recordAcknowledgementFile, ImportRefused, AcknowledgementRefused, type ImportOptions, type ImportReport, type ImportRefusalCode } from './import.ts';
+export { rotateOrganisationKeys, retireOrganisationKey, KeyManagementError } from './key-management.ts';

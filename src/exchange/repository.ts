@@ -247,6 +247,14 @@ export const exchangeRepository = {
     await db.updateTable('paquets').set({ accuse: JSON.stringify(document) }).where('id', '=', id).where('detenteur', '=', destinataire).execute();
   },
 
+  /** Packages this organisation received before `before` and has not destroyed yet. */
+  async countReceivedPackagesNotDestroyed(db: Kysely<DB>, organisation: string, before: Date): Promise<number> {
+    const row = await db.selectFrom('paquets').select(sql<string>`count(*)`.as('n'))
+      .where('detenteur', '=', organisation).where('destinataire', '=', organisation)
+      .where('statut', '!=', 'detruit').where('cree_le', '<', before).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   async packages(db: Kysely<DB>, detenteur: string) {
     return db.selectFrom('paquets').selectAll().where('detenteur', '=', detenteur).orderBy('cree_le').execute();
   },

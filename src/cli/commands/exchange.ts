@@ -1,12 +1,12 @@
 /**
  * `passerelle import`, `passerelle ack`, `passerelle exchange setup|send|paquets|partenaire …`,
- * `passerelle keys export-identity`.
+ * `passerelle keys export-identity|rotate|retire`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readConfig } from '../../config.ts';
 import {
-  AcknowledgementRefused, ageIdentityFile, currentGeneration, ensureExchangeSetup, exchangeRepository, exportPublicKeyring, importPackage, ImportRefused,
+  AcknowledgementRefused, ageIdentityFile, currentGeneration, ensureExchangeSetup, exchangeRepository, exportPublicKeyring, importPackage, ImportRefused, KeyManagementError, retireOrganisationKey, rotateOrganisationKeys,
   OrganisationCodeSchema, parsePublicKeyringExport, recordAcknowledgementFile, sendPackage, TransportError, type PackageLifecycle,
 } from '../../exchange/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
@@ -162,8 +162,36 @@ export function registerExchange(program: Command) {
       return 0;
     }));
 
-  program.command('keys').description("Clés des organismes")
-    .command('export-identity')
+  const keys = program.command('keys').description("Clés des organismes");
+  keys.command('rotate')
+    .description("Ajoute une nouvelle génération de clés à l'organisme (les anciennes restent pour ouvrir les paquets déjà reçus) ; tracé dans le journal d'audit")
+    .requiredOption('--organisation <code>', 'organisme')
+    .action((options: { organisation: string }) => withInstance(async (database) => {
+      try {
+        const r = await rotateOrganisationKeys(database.db, options.organisation);
+        out(`Nouvelle génération de clés pour ${options.organisation} : chiffrement ${r.chiffrement}, signature ${r.signature} (${r.generations} génération(s) au trousseau).`);
+        out(`Les partenaires doivent réimporter le trousseau public : « npx passerelle exchange partenaire exporter --organisation ${options.organisation} ».`);
+        return 0;
+      } catch (error) {
+        if (error instanceof KeyManagementError) return fail(error.message, 2);
+        throw error;
+      }
+    }));
+  keys.command('retire')
+    .description("Retire une ancienne génération de clés, une fois détruits les paquets reçus avant la rotation ; tracé dans le journal d'audit")
+    .requiredOption('--organisation <code>', 'organisme')
+    .requiredOption('--cle <keyId>', "identifiant d'une des clés de la génération à retirer")
+    .action((options: { organisation: string; cle: string }) => withInstance(async (database) => {
+      try {
+        const r = await retireOrganisationKey(database.db, options.organisation, options.cle);
+        out(`Génération retirée : ${r.generations} génération(s) restent au trousseau de ${options.organisation}.`);
+        return 0;
+      } catch (error) {
+        if (error instanceof KeyManagementError) return fail(error.message, 2);
+        throw error;
+      }
+    }));
+  keys.command('export-identity')
     .description("Affiche l'identité age (secrète) de l'organisme, pour ouvrir un paquet avec l'outil age ; réservé aux administrateurs, tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')
     .action((options: { organisation: string }) => withInstance(async (database) => {
