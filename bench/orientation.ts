@@ -7,57 +7,18 @@
  * orientation, three times) so that a change of load on a shared machine affects both alike; the medians are reported.
  * Settings: BENCH_ROUNDS (default 3), BENCH_ROUND_SECONDS (default 5, so 15 s measured per target), BENCH_CONNECTIONS (50).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release } from 'node:os';
-import autocannon from 'autocannon';
-import Fastify from 'fastify';
 import { readConfig } from '../src/config.ts';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { buildServer } from '../src/server/app.ts';
 import { ensureReferenceData } from '../src/territories/index.ts';
+import { load as measure, machine, say, show, startBareServer, summary, writeResult, type Measure } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_ROUND_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP = 2;
 const BODY = JSON.stringify({ reponses: { codePostal: '83000', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' } });
-const say = (m: string) => process.stdout.write(`${m}\n`);
-
-interface Measure { url: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; requests: number; errors: number; non2xx: number; bytesPerResponse: number }
-
-async function load(url: string, duration: number): Promise<Measure> {
-  const r = await autocannon({
-    url, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY,
-    connections: CONNECTIONS, duration, workers: 1,
-  });
-  return {
-    url,
-    requestsPerSecond: Math.round(r.requests.average),
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    requests: r.requests.total,
-    errors: r.errors + r.timeouts,
-    non2xx: r.non2xx,
-    bytesPerResponse: r.requests.total ? Math.round(r.throughput.total / r.requests.total) : 0,
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const show = (m: Measure) => `${m.requestsPerSecond} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.non2xx} hors 2xx, ${m.errors} erreurs, ${m.bytesPerResponse} octets/réponse`;
-
-function summary(rounds: Measure[]) {
-  return {
-    url: rounds[0]!.url,
-    requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
-    p50Ms: median(rounds.map((r) => r.p50Ms)),
-    p99Ms: median(rounds.map((r) => r.p99Ms)),
-    requests: rounds.reduce((n, r) => n + r.requests, 0),
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
-    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
-    bytesPerResponse: rounds[0]!.bytesPerResponse,
-    rounds,
-  };
-}
+const load = (url: string, duration: number) => measure(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY }, CONNECTIONS, duration);
 
 say('Préparation de la base embarquée (PGlite en mémoire, référentiel des territoires)…');
 const started = performance.now();
@@ -74,12 +35,11 @@ const check = await app.inject({ method: 'POST', url: '/api/orientation/separati
 if (check.statusCode !== 200) throw new Error(`la route répond ${check.statusCode} : ${check.body}`);
 const sameSize = check.rawPayload;
 
-const bare = Fastify({ logger: false });
-bare.post('/bare', async () => ({ ok: true }));
-// Control: a bare route sending bytes of the same size as the orientation answer (what the payload alone costs).
-bare.post('/bare-meme-taille', async (_request, reply) => reply.type('application/json; charset=utf-8').send(sameSize));
-await bare.listen({ port: 0, host: '127.0.0.1' });
-const barePort = (bare.server.address() as { port: number }).port;
+// Control: a bare route, and one sending bytes of the same size as the orientation answer (what the payload alone costs).
+const { bare, barePort } = await startBareServer((b) => {
+  b.post('/bare', async () => ({ ok: true }));
+  b.post('/bare-meme-taille', async (_request, reply) => reply.type('application/json; charset=utf-8').send(sameSize));
+});
 
 try {
   const bareUrl = `http://127.0.0.1:${barePort}/bare`;
@@ -109,7 +69,7 @@ try {
   say(`Témoin : une route nue qui envoie ${sameSize.length} octets fait ${sameSizeMeasure.requestsPerSecond} req/s ; l'orientation en fait ${(ratioSameSize * 100).toFixed(0)} %.`);
   const result = {
     date: new Date().toISOString(),
-    machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'inconnu' },
+    machine: machine(),
     settings: { rounds: ROUNDS, roundSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, loadGenerator: 'autocannon (1 worker thread)', database: 'pglite (in-memory)' },
     bare: bareMeasure,
     orientation,
@@ -119,9 +79,7 @@ try {
     ratiosPerRound: ratios,
     objectiveMet: ratio >= 0.5,
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/orientation.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-  say('Résultats écrits dans bench/results/orientation.json');
+  writeResult('orientation', result);
   if (orientation.non2xx || orientation.errors) process.exitCode = 1;
 } finally {
   await app.close();

@@ -20,10 +20,6 @@
  * medians reported, plus the funnel's SQL alone (EXPLAIN ANALYZE).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release } from 'node:os';
-import autocannon from 'autocannon';
-import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { ensureDemoAccounts, openSession } from '../src/accounts/index.ts';
@@ -33,6 +29,7 @@ import { SESSION_COOKIE } from '../src/server/access.ts';
 import { buildServer } from '../src/server/app.ts';
 import { ensureReferenceData } from '../src/territories/index.ts';
 import { indicatorSettings } from '../src/indicators/index.ts';
+import { load as measure, machine, say, show, startBareServer, summary, writeResult, type Measure } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_ROUND_SECONDS ?? 5);
@@ -41,7 +38,6 @@ const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const EVENTS_PER_CONTACT = 10;
 const HOT = Number(process.env.BENCH_HOT_COHORT ?? 5_000);
 const WARMUP = 2;
-const say = (m: string) => process.stdout.write(`${m}\n`);
 const seconds = (t: number) => `${((performance.now() - t) / 1000).toFixed(1)} s`;
 
 // --- the database -------------------------------------------------------------------------------------------------
@@ -187,29 +183,11 @@ async function fill(database: Database): Promise<{ contacts: number; events: num
 
 // --- the load ----------------------------------------------------------------------------------------------------
 
-interface Measure { url: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; requests: number; errors: number; non2xx: number; bytesPerResponse: number }
-
+/** Measured with the path only as its label (the port changes from run to run). */
 async function load(url: string, cookie: string | null, duration: number): Promise<Measure> {
-  const r = await autocannon({ url, method: 'GET', headers: cookie ? { cookie } : {}, connections: CONNECTIONS, duration, workers: 1 });
-  return {
-    url: url.replace(/^http:\/\/127\.0\.0\.1:\d+/, ''),
-    requestsPerSecond: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total,
-    errors: r.errors + r.timeouts, non2xx: r.non2xx, bytesPerResponse: r.requests.total ? Math.round(r.throughput.total / r.requests.total) : 0,
-  };
+  const m = await measure(url, { method: 'GET', headers: cookie ? { cookie } : {} }, CONNECTIONS, duration);
+  return { ...m, url: url.replace(/^http:\/\/127\.0\.0\.1:\d+/, '') };
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const show = (m: Measure) => `${m.requestsPerSecond} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.non2xx} hors 2xx, ${m.errors} erreurs, ${m.bytesPerResponse} octets/réponse`;
-const summary = (rounds: Measure[]) => ({
-  url: rounds[0]!.url,
-  requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
-  p50Ms: median(rounds.map((r) => r.p50Ms)),
-  p99Ms: median(rounds.map((r) => r.p99Ms)),
-  requests: rounds.reduce((n, r) => n + r.requests, 0),
-  errors: rounds.reduce((n, r) => n + r.errors, 0),
-  non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
-  bytesPerResponse: rounds[0]!.bytesPerResponse,
-  rounds,
-});
 
 const prepared = performance.now();
 const { database, label, drop, url: databaseUrl } = await openBenchDatabase();
@@ -232,10 +210,7 @@ try {
   const { app } = await buildServer(database, readConfig({ PASSERELLE_DEMO: '0', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }), { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const appPort = (app.server.address() as { port: number }).port;
-  const bare = Fastify({ logger: false });
-  bare.get('/bare', async () => ({ ok: true }));
-  await bare.listen({ port: 0, host: '127.0.0.1' });
-  const barePort = (bare.server.address() as { port: number }).port;
+  const { bare, barePort } = await startBareServer((b) => { b.get('/bare', async () => ({ ok: true })); });
 
   const worklistPath = '/api/listes?organisation=cpam-83&programme=aidants&mois=2026-11&page=1';
   const funnelPath = '/api/indicateurs/entonnoir?organisation=cpam-83&programme=aidants&mois=2026-11';
@@ -297,7 +272,7 @@ try {
   say(`  entonnoir sans cache : ${funnelUncachedM.requestsPerSecond} req/s (p50 ${funnelUncachedM.p50Ms} ms, p99 ${funnelUncachedM.p99Ms} ms), ${(ratio(funnelUncachedM) * 100).toFixed(1)} % du débit de la route nue`);
   const result = {
     date: new Date().toISOString(),
-    machine: { node: process.version, platform: `${platform()} ${release()}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'inconnu' },
+    machine: machine(),
     settings: { rounds: ROUNDS, roundSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, loadGenerator: 'autocannon (1 worker thread)', database: label },
     volume: { ...volume, hotCohort: { organisation: 'cpam-83', programme: 'aidants', mois: '2026-11', contacts: hotContacts, events: hotContacts * EVENTS_PER_CONTACT } },
     funnelSqlMs: executionMs,
@@ -306,9 +281,7 @@ try {
     funnel: { liveCacheMs, ...funnelM, ratioToBare: ratio(funnelM) },
     funnelUncached: { ...funnelUncachedM, ratioToBare: ratio(funnelUncachedM) },
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/worklist.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-  say('Résultats écrits dans bench/results/worklist.json');
+  writeResult('worklist', result);
   if (funnelM.non2xx || funnelM.errors || funnelUncachedM.non2xx || funnelUncachedM.errors || (hasWorklist && (worklistM.non2xx || worklistM.errors))) exitCode = 1;
   await app.close();
   await bare.close();

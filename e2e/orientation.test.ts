@@ -9,6 +9,7 @@ import type { Browser, Download, Page } from 'playwright-core';
 import {
   capture,
   demarrerServeur,
+  expectCleanContext,
   largeurDocument,
   lancerNavigateur,
   nouveauContexte,
@@ -46,11 +47,6 @@ async function ouvrir(options?: { largeur?: number; hauteur?: number }): Promise
 async function fermer(contexte: Contexte) {
   await contexte.context.close();
   contextes.splice(contextes.indexOf(contexte), 1);
-}
-
-function verifierHygiene(contexte: Contexte) {
-  expect(contexte.requetesExternes, 'requêtes vers Internet').toEqual([]);
-  expect(contexte.erreursPage, 'erreurs de la page').toEqual([]);
 }
 
 /**
@@ -255,7 +251,7 @@ describe('orientation du citoyen', () => {
 
     await verifierAucuneReponseStockee(page, adresses, ['83000', 'chez_moi', 'impayee', 'aucune', 'demenage', 'Toulon']);
     expect(adresses.some((a) => a.includes('/api/orientation/separation/checklist.pdf'))).toBe(true);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -281,7 +277,7 @@ describe('orientation du citoyen', () => {
     expect(await page.locator('[data-offre="caf-asf"]').count()).toBe(0);
     expect(await page.locator('[data-offre="caf-declarer-separation"]').count()).toBe(1);
     expect(await page.locator('[data-offre="am-declarer-changement"]').count()).toBe(1);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -366,7 +362,7 @@ describe('orientation du citoyen', () => {
     expect(await page.getByRole('textbox', { name: /Quel est votre code postal/ }).inputValue()).toBe('');
 
     await verifierAucuneReponseStockee(page, adresses, ['83000', '83 000', 'parent', 'salarie', 'refusee']);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -459,7 +455,7 @@ describe('orientation du citoyen', () => {
     verifierPdf(await lirePdf(telechargement));
 
     await verifierAucuneReponseStockee(page, adresses, ['59280', '00000', '59017', 'Armentières', 'Armenti%C3%A8res', 'modestes']);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 });
@@ -525,7 +521,7 @@ describe("mode entretien et catalogue", () => {
     expect(await page.locator('[data-contact="cpam-59-flandres"]').innerText()).toContain('CPAM des Flandres');
 
     await verifierAucuneReponseStockee(page, adresses, ['83000', '59280', '59017', 'chez_moi', 'modestes']);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -537,7 +533,7 @@ describe("mode entretien et catalogue", () => {
     await page.goto('/orientation/entretien');
     await page.getByRole('heading', { level: 1, name: 'Accès refusé' }).waitFor();
     expect(await violationsAxe(page)).toEqual([]);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -565,7 +561,7 @@ describe("mode entretien et catalogue", () => {
     await expect.poll(() => offres.locator('tbody tr').count()).toBe(api.offres.filter((o) => o.parcours.some((p) => p.titre === "J'aide un proche")).length);
     expect(await offres.innerText()).not.toContain('Allocation de soutien familial (ASF)');
     expect(await page.locator('header').getByRole('link', { name: 'Catalogue des offres' }).count()).toBeGreaterThan(0);
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
 
     // Not for other roles.
     const autre = await ouvrir();

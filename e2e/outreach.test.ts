@@ -4,17 +4,14 @@
  * honoured appointment; a stale page gets the conflict message; the bulk outcomes upload shows
  * its row report. axe-core on every page; screenshots in /tmp/screens/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { readConfig } from '../src/config.ts';
 import { openInstance } from '../src/instance.ts';
-import { lancerNavigateur, nouveauContexte, RACINE, seConnecter, violationsAxe, type Contexte, type Serveur } from './support.ts';
+import { demarrerServeur, lancerNavigateur, nouveauContexte, seConnecter, violationsAxe, type Contexte, type Serveur } from './support.ts';
 
 const SCREENS = '/tmp/screens';
 const pseudo = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -23,13 +20,9 @@ let serveur: Serveur;
 let navigateur: Browser;
 const contextes: Contexte[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => ok(typeof a === 'object' && a ? a.port : 0)); }); });
-}
-
-/** Prepares a data folder with a worklist (the server then opens it), and starts the server on it. */
-async function startWithWorklist(): Promise<Serveur> {
-  dataDir = await mkdtemp(join(tmpdir(), 'passerelle-e2e-outreach-'));
+/** A worklist in the fresh data folder (the server then opens it); the folder is kept for the upload test. */
+async function prepareWorklist(folder: string): Promise<void> {
+  dataDir = folder;
   const env = { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
   const { database } = await openInstance(readConfig(env));
   try {
@@ -40,28 +33,11 @@ async function startWithWorklist(): Promise<Serveur> {
     }));
     await database.db.insertInto('contacts').values(rows).execute();
   } finally { await database.close(); }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const out: string[] = [];
-  const child: ChildProcess = spawn(join(RACINE, 'node_modules', '.bin', 'node'), ['src/server/main.ts'], {
-    cwd: RACINE, env: { ...env, PORT: String(port), HOST: '127.0.0.1', PASSERELLE_LOGIN_RATE: '1000' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
-  child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  for (let i = 0; i < 240; i++) {
-    try { if ((await fetch(`${url}/api/health`)).ok) break; } catch { /* not yet */ }
-    await new Promise((ok) => setTimeout(ok, 500));
-  }
-  return {
-    url, journal: () => out.join(''),
-    arreter: async () => { child.kill('SIGTERM'); const t = setTimeout(() => child.kill('SIGKILL'), 10_000); await exited; clearTimeout(t); await rm(dataDir, { recursive: true, force: true }); },
-  };
 }
 
 beforeAll(async () => {
   await mkdir(SCREENS, { recursive: true });
-  serveur = await startWithWorklist();
+  serveur = await demarrerServeur({ preparer: prepareWorklist });
   navigateur = await lancerNavigateur();
 }, 240_000);
 

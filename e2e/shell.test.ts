@@ -4,6 +4,7 @@ import {
   capture,
   demarrerServeur,
   elementActif,
+  expectCleanContext,
   largeurDocument,
   lancerNavigateur,
   nouveauContexte,
@@ -32,12 +33,6 @@ async function ouvrir(options?: { largeur?: number; hauteur?: number }): Promise
   const contexte = await nouveauContexte(navigateur, serveur, options);
   contextes.push(contexte);
   return contexte;
-}
-
-/** Nothing left the machine, and the page logged no error. */
-function verifierHygiene(contexte: Contexte) {
-  expect(contexte.requetesExternes, 'requêtes vers Internet').toEqual([]);
-  expect(contexte.erreursPage, 'erreurs de la page').toEqual([]);
 }
 
 async function fermer(contexte: Contexte) {
@@ -92,7 +87,7 @@ describe('connexion', () => {
     await page.getByLabel('Mot de passe', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByText("L'adresse e-mail est obligatoire.").waitFor();
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -107,7 +102,7 @@ describe('connexion', () => {
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.waitForURL('**/administration/comptes');
     await page.getByRole('heading', { level: 1, name: 'Gestion des comptes' }).waitFor();
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 });
@@ -149,7 +144,7 @@ describe("page d'accueil par rôle", () => {
       await page.getByRole('button', { name: 'Se déconnecter' }).first().waitFor();
       expect(await violationsAxe(page)).toEqual([]);
       await capture(page, `accueil-${compte.role}-${compte.email.split('@')[0]!.replace(/\./g, '-')}`);
-      verifierHygiene(contexte);
+      expectCleanContext(contexte);
       await fermer(contexte);
     });
   }
@@ -180,7 +175,7 @@ describe('navigation et déconnexion', () => {
     expect((await page.request.get('/api/session')).status()).toBe(401);
     await page.goto('/');
     await page.waitForURL('**/connexion');
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 });
@@ -222,7 +217,7 @@ describe('territoires', () => {
     expect(await page.locator('main').innerText()).toContain('Aucune commune ne correspond au code postal 00000');
     expect(await violationsAxe(page)).toEqual([]);
     await capture(page, 'territoires-375-inconnu');
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 });
@@ -239,7 +234,7 @@ describe('administration des comptes', () => {
     expect((await page.request.get('/api/comptes')).status()).toBe(403);
     expect(await violationsAxe(page)).toEqual([]);
     await capture(page, 'administration-refus');
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -325,7 +320,7 @@ describe('administration des comptes', () => {
     await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
     await page.getByText('Le compte de Nina Renommée a été mis à jour.').waitFor();
     await expect.poll(() => tableau.locator('tr').filter({ hasText: 'nina.nouvelle@passerelle.test' }).textContent()).toContain('Désactivé');
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 
@@ -348,7 +343,7 @@ describe('administration des comptes', () => {
     await page.getByRole('combobox', { name: 'Afficher les comptes de' }).selectOption({ label: 'Tous les organismes' });
     expect(await violationsAxe(page)).toEqual([]);
     await capture(page, 'administration-comptes-national');
-    verifierHygiene(contexte);
+    expectCleanContext(contexte);
     await fermer(contexte);
   });
 });

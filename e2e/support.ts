@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const RACINE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DOSSIER_CAPTURES = join(RACINE, 'test-results', 'screenshots');
@@ -163,6 +164,12 @@ export async function nouveauContexte(
     }
   });
   return { context, page, requetesExternes, erreursPage };
+}
+
+/** Nothing left the machine, and the page logged no error. */
+export function expectCleanContext(contexte: Contexte): void {
+  expect(contexte.requetesExternes, 'requêtes vers Internet').toEqual([]);
+  expect(contexte.erreursPage, 'erreurs de la page').toEqual([]);
 }
 
 export async function seConnecter(page: Page, email: string, motDePasse = MOT_DE_PASSE_DEMO): Promise<void> {

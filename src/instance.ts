@@ -5,6 +5,7 @@ import { migrateToLatest, openDatabase, schemaVersion, type Database } from './d
 import { embeddedBusyMessage, embeddedHolder } from './db/lock.ts';
 import { configureMasterKeys, ensureExchangeSetup, exchangeRepository, loadMasterKeys } from './exchange/index.ts';
 import { ensureDemoData } from './demo/index.ts';
+import { protectOrganisationKeys } from './channels/index.ts';
 import { join } from 'node:path';
 import { ensureReferenceData } from './territories/index.ts';
 
@@ -37,6 +38,8 @@ export async function openInstance(config: Pick<Config, 'databaseUrl' | 'dataDir
     if (protectedSecrets.trousseaux || protectedSecrets.conventions) {
       log(`Clé maîtresse ${masterKeys.current.id} : ${protectedSecrets.trousseaux} trousseau(x) et ${protectedSecrets.conventions} clé(s) de pseudonymisation chiffrés.`);
     }
+    const organisationKeys = await protectOrganisationKeys(database.db, masterKeys);
+    if (organisationKeys) log(`Clé maîtresse ${masterKeys.current.id} : ${organisationKeys} clé(s) propre(s) d'organisme chiffrée(s).`);
     const reference = await ensureReferenceData(database.db);
     if (reference.loaded) log(`Référentiel des territoires chargé (${reference.version}) en ${Math.round(reference.durationMs)} ms.`);
     const demoAccountsCreated = config.demo ? await ensureDemoAccounts(database.db) : 0;

@@ -16,7 +16,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { readExtract, CycleInputError } from '../exchange/index.ts';
 import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
-import { isCallable, outreachProgrammes } from '../outreach/index.ts';
+import { isCallable, markRegisteredOppositions, outreachProgrammes } from '../outreach/index.ts';
 import {
   findProgramme, isIsoMonth, pseudonym, retentionDeadline, selectPerson, targetingContext, withMarkers, type Programme, type Row,
 } from '../programmes/index.ts';
@@ -242,9 +242,11 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     report.contactIds = newOnes.map((r) => inserted.get(r.pseudonyme)!);
 
     // 4. Send the joint offer: e-mail, or letter (a merged mailing), as asked.
-    const opposed = new Set((newOnes.length ? await db.selectFrom('evenements as e').innerJoin('contacts as c', 'c.id', 'e.contact_id')
-      .select('c.pseudonyme').where('e.code', '=', 'opposition').where('c.organisation_code', '=', org.code).where('c.programme', '=', programme.id)
-      .where('c.pseudonyme', 'in', newOnes.map((r) => r.pseudonyme)).execute() : []).map((r) => r.pseudonyme));
+    // People on the opposition register (or who objected in an earlier month): marked as opposed at once
+    // (event `opposition`, origin `systeme`), so no e-mail, letter or call can follow.
+    const opposed = new Set((await db.transaction().execute((trx) => markRegisteredOppositions(trx, {
+      organisation: org.code, programme, target: { contactIds: report.contactIds }, now,
+    }))).pseudonymes);
     const byLetter: string[] = [];
     const actor = { compteId: options.compteId ?? null, organisation: org.code, organisations: [org.code] };
     for (const r of newOnes) {

@@ -17,9 +17,21 @@ function jobOptions(settings: MailSettings, id: string) {
   return { retryLimit: Math.max(0, settings.maxAttempts - 1), retryDelay: settings.retryDelaySeconds, retryBackoff: true, singletonKey: id };
 }
 
+/**
+ * How the worker takes the outbox: `batchSize` jobs per fetch (fetching again at once while the
+ * queue holds more), `concurrency` messages handed to the SMTP server at the same time. Each
+ * message keeps its own job: its own retries with back-off and its own outcome event.
+ */
+export interface MailWorkerOptions { batchSize?: number; concurrency?: number }
+
+/** Defaults: a few hundred messages go out in seconds without opening more than 5 SMTP connections. */
+export const MAIL_WORKER_DEFAULTS = { batchSize: 20, concurrency: 5 } as const;
+
 /** Registers the worker of `courriel.envoi` on the queue and queues the messages left waiting. Returns how many were re-queued. */
-export async function startMailWorker(database: Database, queue: JobQueue, settings: MailSettings): Promise<number> {
+export async function startMailWorker(database: Database, queue: JobQueue, settings: MailSettings, options: MailWorkerOptions = {}): Promise<number> {
   const db = database.db;
+  const batchSize = options.batchSize ?? MAIL_WORKER_DEFAULTS.batchSize;
+  const concurrency = options.concurrency ?? Math.min(batchSize, MAIL_WORKER_DEFAULTS.concurrency);
   await queue.work<{ id?: unknown }>(MAIL_QUEUE, async (data, job) => {
     if (typeof data.id !== 'string') return { resultat: 'ignore' };
     try {
@@ -29,7 +41,7 @@ export async function startMailWorker(database: Database, queue: JobQueue, setti
       if (error instanceof RetryableMailError) throw new Error(error.message);
       throw error;
     }
-  });
+  }, { batchSize, concurrency });
   dispatchers.set(db, { queue, settings });
   let n = 0;
   for (const id of await pendingOutboxIds(db)) {

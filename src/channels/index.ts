@@ -13,14 +13,14 @@ export {
   prepareOfferEmail, deliverOfferEmail, describeSmtpError, emailAddressOf, oppositionUrl, ChannelRefusal, RetryableMailError, MAIL_QUEUE,
   type MailSettings, type ChannelActor, type DeliveryOutcome,
 } from './mail.ts';
-export { startMailWorker, queueDelivery, hasMailWorker } from './dispatcher.ts';
+export { startMailWorker, queueDelivery, hasMailWorker, MAIL_WORKER_DEFAULTS, type MailWorkerOptions } from './dispatcher.ts';
 export { startDemoCatcher, type DemoCatcher } from './catcher.ts';
 export { seedDemoMail } from './demo.ts';
 export { buildLetterPdf, buildMailingPdf, recipientOf, ADDRESS_FIELDS, type LetterInput } from './letter.ts';
 export { personLetter, selectMailing, produceMailing, letterRefusal, type MailingReport, type MailingSelection } from './letters.ts';
 export { lookupOpposition, recordOpposition, type OppositionView } from './opposition.ts';
 export { runSeparationCampaign, worklistFields, CampaignInputError, CAMPAIGN_CHANNELS, type CampaignChannel, type CampaignOptions, type CampaignReport } from './campaign.ts';
-export { listSent, mailBody, oppositionSecret, organisationPseudonymKey, type SentMailRow, type OutboxStatus } from './repository.ts';
+export { listSent, mailBody, oppositionSecret, organisationPseudonymKey, protectOrganisationKeys, type SentMailRow, type OutboxStatus } from './repository.ts';
 
 /** The mail settings of an instance's configuration. */
 export function mailSettings(config: Pick<Config, 'mail'>): MailSettings {

@@ -4,29 +4,12 @@
  * organisation's; the recipient block sits where a window envelope shows it (DL, right window);
  * the offer is the same as the e-mail's; the opposition information and link close the letter.
  */
-import { createRequire } from 'node:module';
-import pdfmake from 'pdfmake';
-import type { Content } from 'pdfmake';
+import { BRANCH_COLOURS, documentHeader, GREY, renderPdf, type Content, type TDocumentDefinitions } from '../shared/pdf.ts';
 import { dateFr } from '../orientation/index.ts';
 import type { Programme } from '../programmes/index.ts';
 import { branchOfType, groupByBranch, oppositionText, privacyText, senderContact, wordingFor, type OfferItem, type SenderOrganisation } from './content.ts';
 
-const FONTS_DIR = createRequire(import.meta.url).resolve('pdfmake/package.json').replace(/package\.json$/, 'fonts/Roboto/');
-pdfmake.setFonts({
-  Roboto: {
-    normal: `${FONTS_DIR}Roboto-Regular.ttf`,
-    bold: `${FONTS_DIR}Roboto-Medium.ttf`,
-    italics: `${FONTS_DIR}Roboto-Italic.ttf`,
-    bolditalics: `${FONTS_DIR}Roboto-MediumItalic.ttf`,
-  },
-});
-pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONTS_DIR));
-
-type TDocumentDefinitions = Parameters<typeof pdfmake.createPdf>[0];
-
-const COLOURS: Record<string, string> = { caf: '#1f4e9c', assurance_maladie: '#0b6e4f', carsat: '#8a4b08' };
-const GREY = '#555555';
+const COLOURS: Record<string, string> = BRANCH_COLOURS;
 
 /** The postal fields a letter needs; a programme whose data lack them has no letter channel. */
 export const ADDRESS_FIELDS = ['adresse_ligne', 'code_postal', 'commune'] as const;
@@ -140,11 +123,7 @@ function letterContent(input: LetterInput, first: boolean): Content[] {
 
 function documentOf(letters: readonly LetterInput[], title: string): TDocumentDefinitions {
   return {
-    info: { title, author: 'Passerelle', subject: 'Courrier d’information sur vos droits' },
-    language: 'fr-FR',
-    displayTitle: true,
-    tagged: true,
-    pageSize: 'A4',
+    ...documentHeader(title, 'Courrier d’information sur vos droits'),
     pageMargins: [50, 40, 50, 40],
     defaultStyle: { font: 'Roboto', fontSize: 10, lineHeight: 1.2 },
     styles: {
@@ -158,11 +137,11 @@ function documentOf(letters: readonly LetterInput[], title: string): TDocumentDe
 }
 
 export async function buildLetterPdf(letter: LetterInput): Promise<Buffer> {
-  return pdfmake.createPdf(documentOf([letter], `Courrier : ${wordingFor(letter.programme).subject}`)).getBuffer();
+  return renderPdf(documentOf([letter], `Courrier : ${wordingFor(letter.programme).subject}`));
 }
 
 /** One PDF for a mailing: every letter starts on a new page. */
 export async function buildMailingPdf(letters: readonly LetterInput[], title: string): Promise<Buffer> {
   if (letters.length === 0) throw new RangeError('publipostage vide');
-  return pdfmake.createPdf(documentOf(letters, title)).getBuffer();
+  return renderPdf(documentOf(letters, title));
 }

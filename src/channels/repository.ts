@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
+import { activeMasterKeys, isProtected, protectedKeyId, protectSecret, readSecret, type MasterKeys } from '../exchange/index.ts';
 
 export type OutboxStatus = 'en_attente' | 'envoye' | 'echec' | 'rejete' | 'annule';
 
@@ -15,7 +16,7 @@ export interface ChannelContact {
   detruit: boolean;
   version: number;
   organisation: { code: string; nom: string; type: string };
-  /** An opposition was recorded for this person and programme (this contact, or the same person in another month). */
+  /** An opposition was recorded for this person and programme (this contact, the same person in another month, or the opposition register). */
   opposed: boolean;
 }
 
@@ -29,12 +30,39 @@ export async function oppositionSecret(db: Kysely<DB>): Promise<Buffer> {
   return Buffer.from(row.valeur, 'hex');
 }
 
-/** An organisation's own pseudonym key (32 bytes, hex), created on first use; it never leaves the organisation. */
+/** What an organisation key is, bound into its encryption (a value moved to another row does not open). */
+const organisationKeyContext = (organisation: string, usage: string) => `cle_organisation:${organisation}:${usage}`;
+
+/**
+ * An organisation's own pseudonym key (32 bytes, hex), created on first use; it never leaves the
+ * organisation. Stored encrypted by the instance's master key (`pcm1.…`, like the keyrings and the
+ * conventions' keys, src/exchange/protection.ts); a clear row (before migration 0011) is still read.
+ */
 export async function organisationPseudonymKey(db: Kysely<DB>, organisation: string): Promise<string> {
-  await db.insertInto('cles_organisation').values({ organisation_code: organisation, usage: 'pseudonyme', cle: randomBytes(32).toString('hex') })
+  const context = organisationKeyContext(organisation, 'pseudonyme');
+  await db.insertInto('cles_organisation').values({ organisation_code: organisation, usage: 'pseudonyme', cle: protectSecret(randomBytes(32).toString('hex'), context) })
     .onConflict((oc) => oc.columns(['organisation_code', 'usage']).doNothing()).execute();
   const row = await db.selectFrom('cles_organisation').select('cle').where('organisation_code', '=', organisation).where('usage', '=', 'pseudonyme').executeTakeFirstOrThrow();
-  return row.cle;
+  return readSecret(row.cle, context);
+}
+
+/**
+ * Encrypts with the current master key every organisation key still in clear or under a previous
+ * master key (first start after migration 0011, master key rotation). One transaction; returns the count.
+ */
+export async function protectOrganisationKeys(db: Kysely<DB>, keys: MasterKeys = activeMasterKeys()): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    let converted = 0;
+    for (const r of await trx.selectFrom('cles_organisation').select(['organisation_code', 'usage', 'cle']).forUpdate().execute()) {
+      if (isProtected(r.cle) && protectedKeyId(r.cle) === keys.current.id) continue;
+      const context = organisationKeyContext(r.organisation_code, r.usage);
+      const clear = readSecret(r.cle, context, keys);
+      await trx.updateTable('cles_organisation').set({ cle: protectSecret(clear, context, keys) })
+        .where('organisation_code', '=', r.organisation_code).where('usage', '=', r.usage).execute();
+      converted++;
+    }
+    return converted;
+  });
 }
 
 export async function organisationOf(db: Kysely<DB>, code: string) {
@@ -51,7 +79,9 @@ export async function channelContact(db: Kysely<DB>, contactId: string): Promise
       sql<boolean>`EXISTS (
         SELECT 1 FROM evenements e JOIN contacts c2 ON c2.id = e.contact_id
         WHERE e.code = 'opposition' AND c2.organisation_code = c.organisation_code AND c2.programme = c.programme
-          AND (c2.id = c.id OR (c.pseudonyme IS NOT NULL AND c2.pseudonyme = c.pseudonyme)))`.as('opposed'),
+          AND (c2.id = c.id OR (c.pseudonyme IS NOT NULL AND c2.pseudonyme = c.pseudonyme)))
+        OR (c.pseudonyme IS NOT NULL AND EXISTS (SELECT 1 FROM oppositions o
+          WHERE o.organisation_code = c.organisation_code AND o.programme = c.programme AND o.pseudonyme = c.pseudonyme))`.as('opposed'),
     ])
     .where(sql<boolean>`c.id = ${contactId}::bigint`)
     .executeTakeFirst();

@@ -36,6 +36,9 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle connection closed by the server (restart, failover, DROP DATABASE … FORCE) must not
+    // crash the process: the pool drops it and opens a new one on the next query.
+    pool.on('error', (error) => process.stderr.write(`Connexion PostgreSQL inactive fermée par le serveur (${(error as { code?: string }).code ?? error.message}) : elle sera rouverte.\n`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgresql', url: options.databaseUrl, close: () => db.destroy() };
   }

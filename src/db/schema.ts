@@ -144,8 +144,18 @@ export interface DB {
   };
   /** Mail caught by the demo SMTP server (raw message wiped with the contact's data). */
   courriels_demo: { id: Generated<string>; message_id: string; recu_le: ColumnType<Date, Date | string | undefined, Date | string>; taille: number; brut: string | null };
-  /** An organisation's own secret keys (hex), e.g. the pseudonym key of its own extracts; never shown. */
+  /** An organisation's own secret keys (encrypted by the master key since 0011, `pcm1.…`; hex before), e.g. the pseudonym key of its own extracts; never shown. */
   cles_organisation: { organisation_code: string; usage: 'pseudonyme'; cle: string; cree_le: ColumnType<Date, Date | string | undefined, Date | string> };
+  /** Long-lived opposition register (migration 0011, art. 21 RGPD): survives the destruction of the contacts; no other data. */
+  oppositions: {
+    organisation_code: string;
+    programme: string;
+    pseudonyme: string;
+    oppose_le: ColumnType<Date, Date | string, Date | string>;
+    enregistre_le: ColumnType<Date, Date | string | undefined, Date | string>;
+    /** Date (YYYY-MM-DD) after which the retention job deletes the row. */
+    conserver_jusqu_au: ColumnType<string, string, string>;
+  };
   /** One run of a Passerelle job (migration 0008): French message without personal data, counts only in `resultat`. */
   executions_taches: {
     id: Generated<string>;

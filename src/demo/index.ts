@@ -16,6 +16,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '../db/index.ts';
+import { cycleReference } from '../exchange/index.ts';
 import { generateExtracts } from '../generate/index.ts';
 import { runMonthlyCycle } from '../jobs/index.ts';
 import { seedDemoOutreach } from '../outreach/index.ts';
@@ -71,6 +72,8 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
   let paquets = 0;
   let contacts = 0;
   const problems: string[] = [];
+  // The competence table (≈ 35 000 communes) is loaded once for the six cycles, not at every run.
+  const reference = cycleReference(db);
   for (const [i, month] of DEMO_MONTHS.entries()) {
     for (const [j, s] of senders.entries()) {
       const dir = join(options.depotDir, s.caf, PROGRAMME, month);
@@ -80,7 +83,7 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
     }
     const report = await runMonthlyCycle(db, {
       periode: month, depotDir: options.depotDir, outboxDir: options.outboxDir, programme: PROGRAMME,
-      expediteurs: senders.map((s) => s.caf), now: cycleDate(month, options.today),
+      expediteurs: senders.map((s) => s.caf), now: cycleDate(month, options.today), reference,
     });
     problems.push(...report.problemes);
     for (const l of report.livraisons) {

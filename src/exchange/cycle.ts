@@ -20,7 +20,7 @@ import type { DB } from '../db/index.ts';
 import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
 import {
   findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveRecipient, minimise,
-  type Programme, type Row,
+  type CompetenceLookup, type Programme, type Row,
 } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { currentGeneration, currentRecipientKey } from './keys.ts';
@@ -53,6 +53,39 @@ export interface CycleOptions {
   workers?: number;
   /** Size of the blocks handed to the workers (default 4 MiB; tests use small ones). */
   blockBytes?: number;
+  /** Reference data shared by several runs (`cycleReference`); by default loaded for this run alone. */
+  reference?: CycleReference;
+}
+
+/**
+ * The reference data a cycle reads besides the extract: the recipient branch's competence
+ * (≈ 35 000 communes and their postal codes, a few seconds on the embedded engine), the
+ * organisations' names and the Caf of each département. A caller that runs several cycles in a
+ * row (the monthly job over several senders, the demo over three months) creates one and passes it
+ * to each run: loaded once instead of at every run. It is a snapshot: keep it for one batch of
+ * runs, not across changes of the competence tables.
+ */
+export interface CycleReference {
+  competences(branche: string): Promise<CompetenceLookup>;
+  organisations(): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }>;
+}
+
+export function cycleReference(db: Kysely<DB>): CycleReference {
+  const lookups = new Map<string, Promise<CompetenceLookup>>();
+  let organisations: ReturnType<CycleReference['organisations']> | undefined;
+  // A failed load is not kept: the next run tries again.
+  const remember = <T>(promise: Promise<T>, forget: () => void) => { promise.catch(forget); return promise; };
+  return {
+    competences(branche) {
+      let p = lookups.get(branche);
+      if (!p) lookups.set(branche, p = remember(exchangeRepository.competenceLookup(db, branche), () => lookups.delete(branche)));
+      return p;
+    },
+    organisations() {
+      organisations ??= remember(exchangeRepository.organisationNames(db), () => { organisations = undefined; });
+      return organisations;
+    },
+  };
 }
 
 const PARALLEL_FROM_BYTES = 32 * 1024 * 1024;
@@ -60,9 +93,8 @@ const PARALLEL_FROM_BYTES = 32 * 1024 * 1024;
 export interface CyclePackage { id: string; nom: string; expediteur: string; destinataire: string; convention: string; nombre: number; champs: string[]; manifeste: string }
 export interface CycleRefusal { expediteur: string; destinataire: string; personnes: number; raison: string }
 
-export interface CycleReport {
-  programme: string;
-  periode: string;
+/** The counts of a cycle: what the report, the job runs and the web app show. */
+export interface CycleCounts {
   lignesLues: number;
   lignesRejetees: number;
   /** Cells of free-input columns (e-mail, phone) found malformed and not transmitted; the row is kept. */
@@ -74,6 +106,20 @@ export interface CycleReport {
   doublons: number;
   retenus: number;
   transmis: number;
+}
+
+const COUNT_KEYS = [
+  'lignesLues', 'lignesRejetees', 'valeursIgnorees', 'nonCibles', 'exclus', 'nonContactables', 'sansDestinataire', 'doublons', 'retenus', 'transmis',
+] as const satisfies readonly (keyof CycleCounts)[];
+
+/** The counts of a report alone (nothing else: no paths, no packages). */
+export function cycleCounts(report: CycleCounts): CycleCounts {
+  return Object.fromEntries(COUNT_KEYS.map((k) => [k, report[k]])) as unknown as CycleCounts;
+}
+
+export interface CycleReport extends CycleCounts {
+  programme: string;
+  periode: string;
   paquets: CyclePackage[];
   refus: CycleRefusal[];
   rapport: string;
@@ -173,8 +219,9 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       joins.push({ cle: j.cle, obligatoire: j.obligatoire, index, empty });
     }
 
-    const lookup = await exchangeRepository.competenceLookup(db, programme.destinataire.branche);
-    const { noms, cafParDepartement } = await exchangeRepository.organisationNames(db);
+    const reference = options.reference ?? cycleReference(db);
+    const lookup = await reference.competences(programme.destinataire.branche);
+    const { noms, cafParDepartement } = await reference.organisations();
     const conventions = await exchangeRepository.conventions(db);
     const plan = selectionPlan(programme, options.periode, joins);
     const identifiant = programme.donnees.identifiant?.champ ?? 'nir';

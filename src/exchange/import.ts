@@ -12,7 +12,7 @@ import { allowedFields, conventionStatus } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { isCallable } from '../outreach/index.ts';
+import { isCallable, markRegisteredOppositions } from '../outreach/index.ts';
 import { signAcknowledgement, verifyAcknowledgement, type Acknowledgement, type SignedAcknowledgement } from './ack.ts';
 import { currentGeneration, trustedSigningKeys, type Keyring } from './keys.ts';
 import { ManifestSchema } from './manifest.ts';
@@ -70,6 +70,8 @@ export interface ImportReport {
   accuse: string;
   /** The signed acknowledgement itself (also kept on the package's row). */
   document: SignedAcknowledgement;
+  /** People on the opposition register: imported, marked as opposed at once (never contacted). */
+  opposes: number;
 }
 
 /** Signing keys trusted for an organisation: its partner registry entry when it is hosted elsewhere, else its local keyring. */
@@ -164,6 +166,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   const batchSize = options.batchSize ?? 1000;
   let recus = 0;
   let importes = 0;
+  let opposes = 0;
   let ack: SignedAcknowledgement | undefined;
   try {
     await db.transaction().execute(async (trx) => {
@@ -200,6 +203,8 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       if (recus !== manifest.nombreEnregistrements) {
         throw new ImportRefused('contenu_invalide', `Paquet refusé : ${recus} enregistrement(s) lus au lieu des ${manifest.nombreEnregistrements} annoncés.`, manifest.id);
       }
+      // people on the opposition register (an objection in an earlier month, even if that contact was destroyed since): opposed at once
+      opposes = (await markRegisteredOppositions(trx, { organisation: self, programme, target: { paquet: manifest.id }, now, maxDays: options.maxDays ?? null })).contactIds.length;
       await trx.updateTable('paquets').set({ nombre_importes: importes }).where('id', '=', manifest.id).where('detenteur', '=', self).execute();
       ack = signAcknowledgement({
         paquet: manifest.id, expediteur: manifest.expediteur, destinataire: self, recus, importes, statut: 'importe', date: now,
@@ -207,7 +212,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       await exchangeRepository.storeIssuedAcknowledgement(trx, manifest.id, self, ack);
       await recordAudit(trx, {
         action: 'echange.import', acteur: { compteId: null, organisation: self }, cible: { type: 'paquet', id: manifest.id },
-        details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, echeance },
+        details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, echeance, opposes },
       });
     });
   } catch (error) {
@@ -223,7 +228,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   if (!ack) throw new Error('accusé de réception non signé');
   const ackPath = writeAck ? join(dir, `${name}.accuse.json`) : '';
   if (writeAck) await writeFile(ackPath, `${JSON.stringify(ack, null, 2)}\n`, { mode: 0o644 });
-  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, echeance, accuse: ackPath, document: ack };
+  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, echeance, accuse: ackPath, document: ack, opposes };
 }
 
 export class AcknowledgementRefused extends Error {}

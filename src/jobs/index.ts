@@ -4,7 +4,7 @@
  */
 export {
   startJobQueue, JOB_TIMEZONE,
-  type JobQueue, type JobQueueOptions, type QueuePolicy, type JobHandler, type JobInfo, type SendOptions,
+  type JobQueue, type JobQueueOptions, type QueuePolicy, type JobHandler, type JobInfo, type SendOptions, type WorkOptions,
 } from './queue.ts';
 export {
   JOBS, DESTRUCTION_JOB, MONTHLY_CYCLE_JOB, JobFailed, findJob, parisDay, runJob,

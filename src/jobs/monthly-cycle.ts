@@ -19,7 +19,8 @@ import type { Kysely } from 'kysely';
 import { conventionStatus } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import {
-  CycleInputError, ImportRefused, TransportError, exchangeRepository, importPackage, recordAcknowledgement, runCycle, sendPackage,
+  CycleInputError, ImportRefused, TransportError, cycleReference, exchangeRepository, importPackage, recordAcknowledgement, runCycle, sendPackage,
+  type CycleReference,
 } from '../exchange/index.ts';
 import { EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
 import { findProgramme, loadProgrammes } from '../programmes/index.ts';
@@ -35,6 +36,8 @@ export interface MonthlyCycleOptions {
   expediteurs?: string[];
   now?: Date;
   sendTimeoutMs?: number;
+  /** Reference data shared with other runs (the demo's three months); by default loaded once for this call's senders. */
+  reference?: CycleReference;
 }
 
 export type SenderOutcome =
@@ -110,6 +113,7 @@ export async function cycleSenders(db: Kysely<DB>, now: Date, filter: { programm
 export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptions): Promise<MonthlyCycleReport> {
   const now = options.now ?? new Date();
   const programmes = loadProgrammes();
+  const reference = options.reference ?? cycleReference(db);
   const report: MonthlyCycleReport = { periode: options.periode, expediteurs: [], livraisons: [], problemes: [] };
   const pairs = await cycleSenders(db, now, { programme: options.programme, expediteurs: options.expediteurs });
   if (pairs.length === 0) {
@@ -139,7 +143,7 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
         continue;
       }
       try {
-        const r = await runCycle(db, { programme: programmeId, periode: options.periode, source: found.source, outDir, expediteur, now, programmes });
+        const r = await runCycle(db, { programme: programmeId, periode: options.periode, source: found.source, outDir, expediteur, now, programmes, reference });
         report.expediteurs.push({
           expediteur, programme: programmeId, statut: 'traite',
           message: `${expediteur} · ${programmeId} · ${options.periode} : ${r.lignesLues} ligne(s) lue(s), ${r.lignesRejetees} rejetée(s), ${r.transmis} personne(s) transmise(s) dans ${r.paquets.length} paquet(s)${r.refus.length ? `, ${r.refus.length} destinataire(s) refusé(s)` : ''}.`,

@@ -13,7 +13,7 @@
  * Consequence: a job handler must not call `send` from inside an open database transaction (on
  * PGlite that would wait for the connection its own transaction holds).
  */
-import { PgBoss, fromPglite, type Db as IDatabase, type Job } from 'pg-boss';
+import { PgBoss, fromPglite, type Db as IDatabase, type Job, type JobResult } from 'pg-boss';
 import type { Database } from '../db/index.ts';
 
 export const JOB_TIMEZONE = 'Europe/Paris';
@@ -48,6 +48,19 @@ export interface JobInfo {
 
 export type JobHandler<T = Record<string, unknown>> = (data: T, job: JobInfo) => Promise<unknown>;
 
+/** How a worker takes its jobs. The default (one job per poll) suits rare, long jobs; a batch suits many short ones (e-mails). */
+export interface WorkOptions {
+  /**
+   * Jobs fetched at each poll (default 1). Above 1, the worker fetches again at once while a
+   * batch comes back full (no polling pause during a burst), and every job of a batch still
+   * succeeds, fails and retries (with its own back-off) on its own: one failing job never fails
+   * the others.
+   */
+  batchSize?: number;
+  /** Handlers of a batch running at the same time (default: batchSize; 1 runs a batch in order). */
+  concurrency?: number;
+}
+
 /**
  * pg-boss queue policies: `standard` (default: every send queues a job — a singletonKey alone does
  * NOT deduplicate), `exclusive` (at most one job queued-or-active per singletonKey; keyless jobs
@@ -60,8 +73,11 @@ export interface JobQueue {
   declare(name: string, options: { policy: QueuePolicy }): Promise<void>;
   /** Queues a job; returns its id, or null when a job with the same singletonKey is already waiting. */
   send(name: string, data?: object | null, options?: SendOptions): Promise<string | null>;
-  /** Processes the jobs of this queue one at a time with `handler`; a thrown error fails (and retries) the job. */
-  work<T = Record<string, unknown>>(name: string, handler: JobHandler<T>): Promise<void>;
+  /**
+   * Processes the jobs of this queue with `handler`: one at a time by default, or by batches of
+   * `batchSize` with `concurrency` handlers at once; a thrown error fails (and retries) that job.
+   */
+  work<T = Record<string, unknown>>(name: string, handler: JobHandler<T>, options?: WorkOptions): Promise<void>;
   /** Sends a job on every occurrence of `cron` (five fields, in Europe/Paris time by default). */
   schedule(name: string, cron: string, data?: object | null, options?: SendOptions & {
     /** Occurrences missed while no instance ran (server down at 02:30): 'skip' (default) or 'once' (one job for the latest, at start). */
@@ -139,12 +155,37 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
       await ensureQueue(name);
       return boss.send(name, data ?? {}, jobOptions(options));
     },
-    async work(name, handler) {
+    async work(name, handler, workOptions = {}) {
       await ensureQueue(name);
-      await boss.work(name, { batchSize: 1, pollingIntervalSeconds }, async (jobs: Job<any>[]) => {
-        const results = [];
-        for (const job of jobs) results.push(await handler(job.data, { id: job.id, name: job.name, retryCount: job.retryCount }));
-        return results.length === 1 ? results[0] : results;
+      const batchSize = Math.max(1, Math.floor(workOptions.batchSize ?? 1));
+      const info = (job: Job<any>): JobInfo => ({ id: job.id, name: job.name, retryCount: job.retryCount });
+      if (batchSize === 1) {
+        await boss.work(name, { batchSize: 1, pollingIntervalSeconds }, async (jobs: Job<any>[]) => {
+          const results = [];
+          for (const job of jobs) results.push(await handler(job.data, info(job)));
+          return results.length === 1 ? results[0] : results;
+        });
+        return;
+      }
+      const concurrency = Math.max(1, Math.min(batchSize, Math.floor(workOptions.concurrency ?? batchSize)));
+      // perJobResults: pg-boss settles each job of the batch by itself (completed, or failed and
+      // retried with its own retry count and back-off); burstWhenBatchFull: no pause while the
+      // queue has more than a batch waiting.
+      await boss.work(name, { batchSize, pollingIntervalSeconds, burstWhenBatchFull: true, perJobResults: true }, async (jobs: Job<any>[]) => {
+        const results: JobResult[] = new Array(jobs.length);
+        let next = 0;
+        const lane = async () => {
+          for (let i = next++; i < jobs.length; i = next++) {
+            const job = jobs[i]!;
+            try {
+              results[i] = { id: job.id, status: 'completed', output: await handler(job.data, info(job)) };
+            } catch (error) {
+              results[i] = { id: job.id, status: 'failed', output: error };
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+        return results;
       });
     },
     async schedule(name, cron, data, options) {

@@ -1,28 +1,9 @@
 /** The printable check-list (PDF, pdfmake 0.3 with the Roboto fonts it ships): citizen mode and interview mode. */
-import { createRequire } from 'node:module';
-import pdfmake from 'pdfmake';
-import type { Content } from 'pdfmake';
+import { BRANCH_COLOURS, documentHeader, GREY, renderPdf, type Content, type TDocumentDefinitions } from '../shared/pdf.ts';
 import type { Contact } from './contacts.ts';
 import { dateFr } from './format.ts';
 import { BRANCHE_LIBELLES, ETAPE_LIBELLES, ETAPES, type Branche, type Montant, type OffreResultat, type Parcours } from './types.ts';
 
-const FONTS_DIR = createRequire(import.meta.url).resolve('pdfmake/package.json').replace(/package\.json$/, 'fonts/Roboto/');
-pdfmake.setFonts({
-  Roboto: {
-    normal: `${FONTS_DIR}Roboto-Regular.ttf`,
-    bold: `${FONTS_DIR}Roboto-Medium.ttf`,
-    italics: `${FONTS_DIR}Roboto-Italic.ttf`,
-    bolditalics: `${FONTS_DIR}Roboto-MediumItalic.ttf`,
-  },
-});
-// No network, and local files only from pdfmake's own font folder.
-pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((path) => path.startsWith(FONTS_DIR));
-
-type TDocumentDefinitions = Parameters<typeof pdfmake.createPdf>[0];
-
-const COULEURS: Record<Branche, string> = { caf: '#1f4e9c', assurance_maladie: '#0b6e4f', carsat: '#8a4b08' };
-const GRIS = '#555555';
 const ETAPE_COURTE: Record<OffreResultat['etape'], string> = { maintenant: 'Tout de suite', bientot: 'Sous quelques semaines', ensuite: 'Ensuite' };
 
 export type ModeChecklist =
@@ -69,7 +50,7 @@ function montants(offre: OffreResultat): Content[] {
       stack: [
         { text: [{ text: groupe.length > 1 ? 'Montants indicatifs' : 'Montant indicatif', bold: true }, `, en vigueur depuis le ${premier.dateEffetTexte}${premier.champ ? ` (${premier.champ})` : ''} :`] },
         ...groupe.map((m) => ({ text: `– ${m.libelle} : ${m.valeurTexte}`, margin: [6, 0, 0, 0] } satisfies Content)),
-        ...(groupe.some((m) => m.note) ? [{ text: groupe.map((m) => m.note).filter(Boolean).filter((n, i, a) => a.indexOf(n) === i).join(' '), color: GRIS } satisfies Content] : []),
+        ...(groupe.some((m) => m.note) ? [{ text: groupe.map((m) => m.note).filter(Boolean).filter((n, i, a) => a.indexOf(n) === i).join(' '), color: GREY } satisfies Content] : []),
         { text: ['Source : ', { text: premier.source.titre, link: premier.source.url, color: '#1a4fa0' }, '.'] },
         ...(premier.avertissement ? [{ text: [{ text: 'Attention : ', bold: true }, premier.avertissement], style: 'avertissement' } satisfies Content] : []),
       ],
@@ -88,7 +69,7 @@ function blocOffre(offre: OffreResultat, entretien: boolean): Content {
   const titre: Content = {
     text: [
       { text: offre.titre, bold: true },
-      { text: `   ${etiquette(offre)}`, color: COULEURS[offre.branche], fontSize: 8.5 },
+      { text: `   ${etiquette(offre)}`, color: BRANCH_COLOURS[offre.branche], fontSize: 8.5 },
     ],
     fontSize: 11,
   };
@@ -97,7 +78,7 @@ function blocOffre(offre: OffreResultat, entretien: boolean): Content {
     margin: [0, 4, 0, 8],
     stack: [
       entretien
-        ? { columns: [{ ...titre, width: '*' }, { text: ETAPE_COURTE[offre.etape], width: 'auto', style: 'petit', color: GRIS }] }
+        ? { columns: [{ ...titre, width: '*' }, { text: ETAPE_COURTE[offre.etape], width: 'auto', style: 'petit', color: GREY }] }
         : titre,
       { text: [{ text: 'Pourquoi : ', bold: true }, offre.pourquoi], style: 'pourquoi' },
       ...(entretien
@@ -132,7 +113,7 @@ function blocContacts(contacts: Contact[], commune: ChecklistInput['commune']): 
           { text: commune ? `Vos contacts pour ${commune.nom}` : 'Vos contacts', bold: true, margin: [0, 0, 0, 3] },
           ...lignes,
           ...(contacts.some((c) => c.telephones.length)
-            ? [{ text: 'Les numéros 32 30 et 36 46 : service gratuit + prix d’un appel.', style: 'petit', color: GRIS, margin: [0, 3, 0, 0] } satisfies Content]
+            ? [{ text: 'Les numéros 32 30 et 36 46 : service gratuit + prix d’un appel.', style: 'petit', color: GREY, margin: [0, 3, 0, 0] } satisfies Content]
             : []),
         ],
         fillColor: '#f2f4f8',
@@ -164,7 +145,7 @@ function contenuCitoyen(input: ChecklistInput, imprimees: OffreResultat[]): Cont
     blocContacts(input.contacts, input.commune),
     ...sections,
     { stack: [{ text: 'Mes notes', style: 'etape' }, lignesDeNotes(5)], unbreakable: true },
-    { text: "Passerelle n'a conservé aucune de vos réponses : ce document n'existe que sur votre appareil ou sur ce papier.", style: 'petit', color: GRIS },
+    { text: "Passerelle n'a conservé aucune de vos réponses : ce document n'existe que sur votre appareil ou sur ce papier.", style: 'petit', color: GREY },
   ];
 }
 
@@ -174,7 +155,7 @@ function contenuEntretien(input: ChecklistInput, imprimees: OffreResultat[], bra
   for (const branche of ordre) {
     const offres = imprimees.filter((o) => o.branche === branche);
     if (!offres.length) continue;
-    sections.push({ text: TITRES_BRANCHES[branche], style: 'etape', color: COULEURS[branche] });
+    sections.push({ text: TITRES_BRANCHES[branche], style: 'etape', color: BRANCH_COLOURS[branche] });
     sections.push(...offres.map((o) => blocOffre(o, true)));
   }
   const autres = input.autresOffres ?? [];
@@ -211,31 +192,27 @@ export function checklistDefinition(input: ChecklistInput): TDocumentDefinitions
     ? `Établi le ${dateFr(input.date)} par ${input.mode.organisation}, pendant l'entretien, à remettre à la personne. Les offres des deux branches sont listées : cochez ce qui a été abordé, fait ou reste à faire.`
     : `Établie le ${dateFr(input.date)}. Cochez les cases au fur et à mesure, dans l'ordre. Cette liste est indicative : chaque organisme étudie vos droits au moment de votre demande.`;
   return {
-    info: { title: titre, author: 'Passerelle', subject: 'Check-list des démarches Caf et Assurance Maladie' },
-    language: 'fr-FR',
-    displayTitle: true,
-    tagged: true,
-    pageSize: 'A4',
+    ...documentHeader(titre, 'Check-list des démarches Caf et Assurance Maladie'),
     pageMargins: [40, 40, 40, 50],
     defaultStyle: { font: 'Roboto', fontSize: 9.5, lineHeight: 1.2 },
     styles: {
       titre: { fontSize: 17, bold: true, margin: [0, 0, 0, 4] },
-      sousTitre: { fontSize: 9.5, color: GRIS, margin: [0, 0, 0, 8] },
+      sousTitre: { fontSize: 9.5, color: GREY, margin: [0, 0, 0, 8] },
       etape: { fontSize: 12.5, bold: true, margin: [0, 10, 0, 4] },
       pourquoi: { italics: true, fontSize: 9, color: '#333333', margin: [14, 2, 0, 2] },
       petit: { fontSize: 8.5 },
       avertissement: { fontSize: 8.5, color: '#9a3b00' },
     },
     content: [
-      { text: 'Passerelle · Caf · Assurance Maladie · Carsat', style: 'petit', color: GRIS, margin: [0, 0, 0, 4] },
+      { text: 'Passerelle · Caf · Assurance Maladie · Carsat', style: 'petit', color: GREY, margin: [0, 0, 0, 4] },
       { text: titre, style: 'titre' },
       { text: sousTitre, style: 'sousTitre' },
       ...(input.mode.mode === 'entretien' ? contenuEntretien(input, imprimees, input.mode.brancheAgent) : contenuCitoyen(input, imprimees)),
     ],
     footer: (currentPage: number, pageCount: number) => ({
       columns: [
-        { text: `Catalogue des offres, version ${input.catalogueVersion}`, style: 'petit', color: GRIS },
-        { text: `Page ${currentPage} sur ${pageCount}`, alignment: 'right', style: 'petit', color: GRIS },
+        { text: `Catalogue des offres, version ${input.catalogueVersion}`, style: 'petit', color: GREY },
+        { text: `Page ${currentPage} sur ${pageCount}`, alignment: 'right', style: 'petit', color: GREY },
       ],
       margin: [40, 15, 40, 0],
     }),
@@ -243,5 +220,5 @@ export function checklistDefinition(input: ChecklistInput): TDocumentDefinitions
 }
 
 export async function buildChecklistPdf(input: ChecklistInput): Promise<Buffer> {
-  return pdfmake.createPdf(checklistDefinition(input)).getBuffer();
+  return renderPdf(checklistDefinition(input));
 }

@@ -13,6 +13,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { findProgramme, retentionDeadline, toIsoDate } from '../programmes/index.ts';
 import { programmes } from './events.ts';
+import { registerOpposition } from './oppositions.ts';
 import { checkEvent, isCallable, riskRefusal } from './rules.ts';
 import { deriveStatus, isTerminal } from './status.ts';
 import type { EventCode } from './vocabulary.ts';
@@ -131,6 +132,8 @@ export async function seedDemoOutreach(db: Kysely<DB>, options: { today: Date | 
             statut: (Number(e.id) % 3 === 0 ? 'realisee' : Number(e.id) % 3 === 1 ? 'acceptee' : 'envoyee') as never,
           }).execute();
         }
+        const opposed = plan.find((p) => p.code === 'opposition');
+        if (opposed) await registerOpposition(trx, { organisation: c.organisation_code, programme, pseudonyme: c.pseudonyme, opposedAt: opposed.at, now: today });
         const status = deriveStatus(plan);
         const last = plan.reduce((m, p) => (p.at > m ? p.at : m), plan[0]!.at);
         const traite = isTerminal(status) ? last : null;

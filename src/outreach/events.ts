@@ -7,6 +7,7 @@ import type { DB } from '../db/index.ts';
 import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
 import { outreachRepository, type ContactRow } from './repository.ts';
 import { checkEvent, OutreachRuleError, VersionConflict } from './rules.ts';
+import { registerOpposition } from './oppositions.ts';
 import { deriveStatus, isTerminal, type Status } from './status.ts';
 import { checkDetail, isEventCode, PARTNER_BRANCH, type EventCode, type EventOrigin, type OrientationPartner } from './vocabulary.ts';
 
@@ -76,6 +77,10 @@ export async function applyEvent(trx: Kysely<DB>, input: RecordEventInput): Prom
   const eventId = await outreachRepository.insertEvent(trx, {
     contact, code, detail: detail.detail, occurredAt: input.occurredAt, authorId: input.authorId, origin: input.origin, recordedAt: now,
   });
+  if (code === 'opposition' && contact.pseudonyme) {
+    // art. 21 RGPD: the objection must outlive the destruction of this contact (src/outreach/oppositions.ts)
+    await registerOpposition(trx, { organisation: contact.organisation_code, programme, pseudonyme: contact.pseudonyme, opposedAt: input.occurredAt, now });
+  }
   let orientationId: string | undefined;
   if (code === 'orientation') {
     const partner = detail.detail as OrientationPartner;

@@ -7,6 +7,8 @@
  *   → { eventId, status, version }; throws OutreachRuleError (French message) or VersionConflict.
  * - isCallable(programme, champs): valid phone + authorisation (contacts.appelable, at import).
  * - seedDemoOutreach(db, { today }): realistic, deterministic, idempotent demo events.
+ * - markRegisteredOppositions / registerOpposition: the long-lived opposition register (art. 21
+ *   RGPD), which outlives the destruction of the contacts (expired rows: src/privacy/retention.ts).
  */
 export {
   EVENT_CODES, EVENT_LABELS, ORIGINS, ORIENTATION_PARTNERS, ACCOMPANIMENT_PARTNERS, PARTNER_LABELS, PARTNER_BRANCH,
@@ -19,6 +21,10 @@ export {
 } from './rules.ts';
 export { recordEvent, applyEvent, programmes as outreachProgrammes, type RecordEventInput, type RecordedEvent } from './events.ts';
 export { seedDemoOutreach, type DemoOutreachReport } from './demo.ts';
+export {
+  markRegisteredOppositions, registerOpposition, registeredOppositionAt, oppositionKeepUntil,
+  OPPOSITION_PERIOD_MONTHS, REGISTER_EVENT_DETAIL, type RegisteredOppositions,
+} from './oppositions.ts';
 export { visibleFields, workableOrganisations, FIELD_LABELS, EXTRACT_DISPLAY_FIELDS, LIST_FIELDS } from './fields.ts';
 export { CALL_SCRIPTS, callScript, type CallScript } from './scripts.ts';
 export {

@@ -63,7 +63,7 @@ export const outreachRepository = {
     return r ? asContact(r) : undefined;
   },
 
-  /** Earliest opposition of the person (same pseudonym, any cohort) for that organisation's programme. */
+  /** Earliest opposition of the person (same pseudonym, any cohort, or the opposition register) for that organisation's programme. */
   async oppositionAt(db: Kysely<DB>, contact: Pick<ContactRow, 'id' | 'organisation_code' | 'programme' | 'pseudonyme'>): Promise<Date | null> {
     let q = db.selectFrom('evenements as e').innerJoin('contacts as c', 'c.id', 'e.contact_id')
       .select(sql<Date | null>`min(e.survenu_le)`.as('le'))
@@ -74,7 +74,14 @@ export const outreachRepository = {
       ? q.where((eb) => eb.or([eb('c.id', '=', contact.id), eb('c.pseudonyme', '=', contact.pseudonyme)]))
       : q.where('c.id', '=', contact.id);
     const r = await q.executeTakeFirst();
-    return r?.le ? new Date(r.le) : null;
+    const fromEvents = r?.le ? new Date(r.le) : null;
+    // the register (migration 0011) outlives the destruction of the contacts that carried the opposition
+    const registered = contact.pseudonyme ? await db.selectFrom('oppositions').select('oppose_le')
+      .where('organisation_code', '=', contact.organisation_code).where('programme', '=', contact.programme)
+      .where('pseudonyme', '=', contact.pseudonyme).executeTakeFirst() : undefined;
+    const fromRegister = registered ? new Date(registered.oppose_le) : null;
+    if (fromEvents && fromRegister) return fromEvents < fromRegister ? fromEvents : fromRegister;
+    return fromEvents ?? fromRegister;
   },
 
   async events(db: Kysely<DB>, contactId: string): Promise<EventRow[]> {

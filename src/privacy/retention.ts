@@ -25,7 +25,11 @@ export interface DestructionGroup {
   empreinte: string;
 }
 
-export interface DestructionReport { date: string; dryRun: boolean; groupes: DestructionGroup[]; total: number }
+export interface DestructionReport {
+  date: string; dryRun: boolean; groupes: DestructionGroup[]; total: number;
+  /** Rows of the opposition register whose duration ran out (deleted unless dryRun), per organisation and programme. */
+  oppositionsExpirees: { organisation: string; programme: string; nombre: number }[];
+}
 
 export function pseudonymsDigest(pseudonymes: readonly string[]): string {
   const hash = createHash('sha256');
@@ -42,7 +46,7 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
     .select(['organisation_code', 'programme', 'paquet_id', sql<string>`count(*)`.as('n'), sql<string>`max(echeance)::text`.as('echeance')])
     .where(sql`echeance`, '<=', sql`${date}::date`).where('detruit_le', 'is', null)
     .groupBy(['organisation_code', 'programme', 'paquet_id']).orderBy('organisation_code').orderBy('paquet_id').execute();
-  const report: DestructionReport = { date, dryRun: options.dryRun === true, groupes: [], total: 0 };
+  const report: DestructionReport = { date, dryRun: options.dryRun === true, groupes: [], total: 0, oppositionsExpirees: [] };
   for (const g of groups) {
     const work = async (trx: Kysely<DB>) => {
       const due = (q: any) => q.where('organisation_code', '=', g.organisation_code).where('programme', '=', g.programme)
@@ -73,5 +77,30 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
     report.groupes.push(group);
     report.total += group.nombre;
   }
+  report.oppositionsExpirees = await purgeExpiredOppositions(db, date, options.dryRun === true);
   return report;
+}
+
+/**
+ * The opposition register (migration 0011) is NOT touched by the destruction of the contacts: it
+ * is what keeps an objection honoured afterwards (art. 21 RGPD). Its rows go when their own
+ * duration (`conserver_jusqu_au`, src/outreach/oppositions.ts) has passed: deleted, one audit
+ * record per organisation and programme (counts only).
+ */
+async function purgeExpiredOppositions(db: Kysely<DB>, date: string, dryRun: boolean) {
+  const expired = (q: any) => q.where(sql`conserver_jusqu_au`, '<', sql`${date}::date`);
+  const groups = await expired(db.selectFrom('oppositions').select(['organisation_code', 'programme', sql<string>`count(*)`.as('n')]))
+    .groupBy(['organisation_code', 'programme']).orderBy('organisation_code').orderBy('programme').execute() as { organisation_code: string; programme: string; n: string }[];
+  const out = groups.map((g) => ({ organisation: g.organisation_code, programme: g.programme, nombre: Number(g.n) }));
+  if (dryRun || out.length === 0) return out;
+  await db.transaction().execute(async (trx) => {
+    await expired(trx.deleteFrom('oppositions')).execute();
+    for (const g of out) {
+      await recordAudit(trx, {
+        action: 'conservation.oppositions', acteur: { compteId: null, organisation: g.organisation },
+        cible: { type: 'liste', id: `${g.organisation}/${g.programme}` }, details: { programme: g.programme, nombre: g.nombre, date },
+      });
+    }
+  });
+  return out;
 }

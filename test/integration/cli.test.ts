@@ -7,21 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
 import { holdEmbedded } from '../../src/db/lock.ts';
 import { POSTGRES_URL } from '../helpers/database.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-cli-'));
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], {
-      env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, dataDir, env);
 
 describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

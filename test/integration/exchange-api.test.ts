@@ -284,31 +284,40 @@ describe(`exchange officer's web API (${ENGINE})`, () => {
     expect(ok.statusCode).toBe(201);
   });
 
-  it('reads an XLSX extract (converted, then validated like a CSV)', async () => {
+  it('reads an XLSX extract as it is: a bad row is reported with its spreadsheet row number', async () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('Extrait');
     const lines = allocataires.toString('utf8').trim().split('\n').slice(0, 400);
     const header = lines[0]!.split(';');
+    // Rows 5 to 8 of the sheet are left empty (an officer's blank lines): the rows after them keep their numbers.
+    const rowOf = (i: number) => (i < 4 ? i + 1 : i + 5);
     lines.forEach((line, i) => {
       const cells: unknown[] = line.split(';');
-      // Row 6 of the sheet: a formula in a text cell (rejected); row 7: a real date cell (kept, as AAAA-MM-JJ).
+      // Sheet row 10 (line 6 of the data): a formula in a text cell (rejected); sheet row 11: a real date cell (kept, as AAAA-MM-JJ).
       if (i === 5) cells[header.indexOf('nom')] = { formula: 'CONCATENATE("a";"b")', result: 'ab' };
       if (i === 6) cells[header.indexOf('date_naissance')] = new Date(`${cells[header.indexOf('date_naissance')] as string}T00:00:00Z`);
-      sheet.addRow(cells);
+      sheet.getRow(rowOf(i)).values = cells as ExcelJS.CellValue[];
     });
+    const last = rowOf(lines.length - 1);
+    // The sheet's last row: a malformed postal code (rejected, with that row number).
+    const lastCells = lines.at(-1)!.split(';');
+    lastCells[header.indexOf('code_postal')] = '83A00';
+    sheet.getRow(last).values = lastCells;
     const xlsx = Buffer.from(await book.xlsx.writeBuffer());
-    const id = await uploadId(server, caf, 'extrait', 'allocataires.xlsx', xlsx);
+    const id = await uploadId(server, caf, 'extrait', 'Extrait allocataires Var.xlsx', xlsx);
     const res = await startCycle(caf, '2026-10', { caf_allocataires: id, caf_ajpa_ajpp: await uploadId(server, caf, 'extrait', 'demandes.csv', demandes) });
     expect(res.statusCode, res.body).toBe(202);
     expect(res.json().cycle.formats).toEqual(['xlsx', 'csv']);
     const { cycle, seen } = await waitForCycle(caf, res.json().cycle.id);
     expect(cycle.statut, cycle.erreur).toBe('termine');
     expect(cycle.resultat.lignesLues).toBe(lines.length - 1);
-    expect(cycle.resultat.lignesRejetees).toBe(1);
+    expect(cycle.resultat.lignesRejetees).toBe(2);
     expect(seen.map((s) => s.statut)).toContain('termine');
+    expect(seen.map((s) => s.statut)).not.toContain('conversion');
     const report = (await get(caf, `/api/echanges/cycles/${cycle.id}/rapport.csv`)).body;
-    expect(report).toMatch(/\r\n6;nom : la cellule commence par « = » \(formule de tableur refusée\)\r\n/);
-    expect(report).not.toMatch(/\r\n7;/);
+    expect(report).toMatch(/\r\n10;nom : la cellule commence par « = » \(formule de tableur refusée\)\r\n/);
+    expect(report).toMatch(new RegExp(`\\r\\n${last};code_postal : `));
+    expect(report).not.toMatch(/\r\n(6|11);/);
   });
 
   it('audits every action with counts only, and the chain holds', async () => {
@@ -318,7 +327,7 @@ describe(`exchange officer's web API (${ENGINE})`, () => {
       expect(actions, a).toContain(a);
     }
     const text = JSON.stringify(rows.map((r) => r.details));
-    expect(text).not.toMatch(/@|\b[12]\d{14}\b|Dupont|allocataires\.xlsx|demandes AJPA/);
+    expect(text).not.toMatch(/@|\b[12]\d{14}\b|Dupont|Extrait allocataires Var|demandes AJPA/);
     expect(rows.filter((r) => r.action === 'echange.import_web').every((r) => r.acteur_compte_id !== null)).toBe(true);
     expect((await verifyAuditChain(server.database.db)).ok).toBe(true);
   });

@@ -3,7 +3,6 @@
  * protected keys, export-identity, partners, `exchange send` to a CPAM instance running in this
  * process, `exchange paquets`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,22 +15,12 @@ import {
 import { generateExtracts } from '../../src/generate/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let dataDir = '';
 
-function cli(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], {
-      // not a demo instance: no demo cycle, keyrings and conventions from `exchange setup`
-      env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// not a demo instance: no demo cycle, keyrings and conventions from `exchange setup`
+const cli = (args: string[]) => runCli(args, dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '' });
 
 describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance and a server', () => {
   let work: string;

@@ -1,27 +1,16 @@
 /** `npx passerelle funnel` on the embedded database: the exact JSON of the issue, the French table, bad input. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
 import { POSTGRES_URL } from '../helpers/database.ts';
+import { runCli } from '../helpers/cli.ts';
 import { FLANDRES, insertCohort, VAR_2023 } from './indicators-fixtures.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-funnel-cli-'));
 
-function cli(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], {
-      env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, dataDir);
 
 describe.skipIf(POSTGRES_URL)('npx passerelle funnel', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -69,6 +69,43 @@ describe(`job queue (pg-boss, ${ENGINE})`, () => {
     expect((await sql<{ n: number }>`SELECT 1 AS n`.execute(database.db)).rows[0]!.n).toBe(1);
   });
 
+  it('works by batches: handlers run side by side, each job settles and retries on its own', async () => {
+    // Default polling (2 s): a batch worker does not wait for it between full batches.
+    const queue = await startJobQueue(database);
+    try {
+      const attempts = new Map<number, number>();
+      const done: number[] = [];
+      let running = 0;
+      let widest = 0;
+      await queue.work<{ n: number }>('lot', async ({ n }, job) => {
+        running++;
+        widest = Math.max(widest, running);
+        try {
+          await database.db.transaction().execute(async (trx) => { await sql`SELECT count(*) FROM organisations`.execute(trx); });
+          await new Promise((r) => setTimeout(r, 30));
+          attempts.set(n, (attempts.get(n) ?? 0) + 1);
+          if (n === 7 && job.retryCount === 0) throw new Error('échec volontaire');
+          done.push(n);
+          return { n };
+        } finally {
+          running--;
+        }
+      }, { batchSize: 10, concurrency: 4 });
+      const ids: string[] = [];
+      for (let n = 0; n < 40; n++) ids.push((await queue.send('lot', { n }, { retryLimit: 2, retryDelay: 1 }))!);
+      await until(async () => done.length === 40);
+      expect([...done].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(widest).toBe(4); // concurrency, never more
+      expect(attempts.get(7)).toBe(2); // only the failing job was tried again
+      expect([...attempts.entries()].filter(([n, k]) => n !== 7 && k !== 1)).toEqual([]);
+      await until(async () => (await queue.job('lot', ids[7]!))?.state === 'completed');
+      expect((await queue.job('lot', ids[7]!))?.output).toEqual({ n: 7 });
+      expect((await queue.job('lot', ids[8]!))?.output).toEqual({ n: 8 });
+    } finally {
+      await queue.stop();
+    }
+  });
+
   it('can be started again on the same database (its schema is already there)', async () => {
     const queue = await startJobQueue(database);
     expect((await queue.schedules()).map((s) => s.name)).toContain('nocturne');

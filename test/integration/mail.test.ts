@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverOfferEmail, mailSettings, RetryableMailError, startMailWorker, prepareOfferEmail } from '../../src/channels/index.ts';
+import { deliverOfferEmail, mailSettings, queueDelivery, RetryableMailError, startMailWorker, prepareOfferEmail } from '../../src/channels/index.ts';
 import { readConfig } from '../../src/config.ts';
 import { startJobQueue, type JobQueue } from '../../src/jobs/index.ts';
 import { ENGINE } from '../helpers/database.ts';
@@ -211,4 +211,71 @@ describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
     expect(rows[0]).toMatchObject({ corps_texte: null, corps_html: null, statut: 'rejete' });
     expect(rows[0]!.efface_le).not.toBeNull();
   });
+});
+
+describe(`e-mail campaign throughput: batches of the worker (${ENGINE})`, () => {
+  let smtp: TestSmtp;
+  let server: TestServer;
+  let queue: JobQueue;
+  const CAMPAIGN = 300;
+  // 6 attempts (1 + 2 + 4 + 8 + 16 s of back-off): the temporary refusal below is lifted well before the last one.
+  const CAMPAIGN_ENV = { ...ENV, PASSERELLE_SMTP_TENTATIVES: '6' };
+
+  beforeAll(async () => {
+    smtp = await startTestSmtp();
+    server = await startTestServer({ ...CAMPAIGN_ENV, PASSERELLE_SMTP_URL: smtp.url });
+    // The server's polling interval (2 s): what a campaign meets in production.
+    queue = await startJobQueue(server.database, { log: () => {} });
+    await startMailWorker(server.database, queue, mailSettings(readConfig({ ...CAMPAIGN_ENV, PASSERELLE_SMTP_URL: smtp.url })));
+  }, 60_000);
+
+  afterAll(async () => {
+    await queue?.stop();
+    await server?.close();
+    await smtp?.close();
+  });
+
+  it(`sends a campaign of ${CAMPAIGN} offers, each with its own outcome; a temporary refusal is retried alone`, async () => {
+    const db = server.database.db;
+    const settings = mailSettings(readConfig({ ...CAMPAIGN_ENV, PASSERELLE_SMTP_URL: smtp.url }));
+    const contacts: string[] = [];
+    for (let i = 0; i < CAMPAIGN; i++) {
+      contacts.push(await insertContact(db, { organisation: 'cpam-83', programme: 'aidants', champs: { email: `personne.${i}@exemple.fr`, telephone: '', code_postal: '83000', nom: `N${i}`, prenom: 'P' } }));
+    }
+    // Two people in the middle of the campaign: one refused for good, one refused for now (451) twice.
+    smtp.refuse.set('personne.10@exemple.fr', 550);
+    smtp.refuse.set('personne.20@exemple.fr', 451);
+    const ids: string[] = [];
+    for (const contactId of contacts) ids.push((await prepareOfferEmail(db, settings, { contactId, actor: null })).id);
+
+    const attempts = (id: string) => db.selectFrom('courriels').select(['statut', 'tentatives']).where('id', '=', id).executeTakeFirstOrThrow();
+    const busy = ids[20]!;
+    // The server accepts the temporarily refused message again once it has failed twice.
+    const lifted = waitFor(async () => (await attempts(busy)).tentatives >= 2, 60_000, 'second attempt')
+      .then(() => smtp.refuse.delete('personne.20@exemple.fr'));
+
+    const started = performance.now();
+    expect(await queueDelivery(db, ids)).toBe(true);
+    const count = async (statut: 'envoye' | 'rejete') => Number((await db.selectFrom('courriels').select(sql<string>`count(*)`.as('n')).where('statut', '=', statut).executeTakeFirstOrThrow()).n);
+    await waitFor(async () => (await count('envoye')) >= CAMPAIGN - 2, 120_000, 'campaign sent');
+    const seconds = (performance.now() - started) / 1000;
+    // Measured, not asserted (shared machines): the report quotes it.
+    console.log(`[mail throughput] ${CAMPAIGN - 2} e-mails sent in ${seconds.toFixed(1)} s (${((CAMPAIGN - 2) / seconds).toFixed(1)}/s) on ${ENGINE}`);
+    expect(await count('rejete')).toBe(1);
+
+    // The 451 went on alone, with its own back-off, and is sent once the server accepts it.
+    await lifted;
+    await waitFor(async () => (await count('envoye')) === CAMPAIGN - 1, 60_000, 'retried message sent');
+    const row = await attempts(busy);
+    expect(row.statut).toBe('envoye');
+    expect(row.tentatives).toBe(3);
+    expect(smtp.received.filter((m) => m.to[0]!.startsWith('personne.')).length).toBe(CAMPAIGN - 1);
+
+    // One outcome event per person, no more.
+    const events = await db.selectFrom('evenements').select(['code', sql<string>`count(*)`.as('n')])
+      .where('code', 'in', ['offre_email_envoyee', 'offre_email_echec']).groupBy('code').execute();
+    expect(Object.fromEntries(events.map((e) => [e.code, Number(e.n)]))).toEqual({ offre_email_envoyee: CAMPAIGN - 1, offre_email_echec: 1 });
+    const perContact = await db.selectFrom('evenements').select([sql<string>`count(*)`.as('n')]).groupBy('contact_id').having(sql<boolean>`count(*) > 1`).execute();
+    expect(perContact).toEqual([]);
+  }, 180_000);
 });

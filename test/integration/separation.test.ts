@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { organisationPseudonymKey, runSeparationCampaign, mailSettings, Campaign
 import { readConfig } from '../../src/config.ts';
 import { EXTRACT_FORMATS } from '../../src/generate/index.ts';
 import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'passerelle-separation-'));
 
@@ -152,16 +152,7 @@ describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
   });
 });
 
-function cli(args: string[], dataDir: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], { env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], dataDir: string) => runCli(args, dataDir);
 
 describe.skipIf(POSTGRES_URL)('npx passerelle campagne separation', () => {
   const dataDir = join(work, 'donnees');

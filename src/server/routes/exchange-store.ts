@@ -17,6 +17,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { CycleCounts } from '../../exchange/index.ts';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -33,19 +34,10 @@ export interface UploadMeta {
   televerseLe: string;
 }
 
-export type CyclePhase = 'en_attente' | 'conversion' | 'lecture' | 'scellement' | 'termine' | 'echec';
+export type CyclePhase = 'en_attente' | 'lecture' | 'scellement' | 'termine' | 'echec';
 
-export interface CycleResult {
-  lignesLues: number;
-  lignesRejetees: number;
-  valeursIgnorees: number;
-  nonCibles: number;
-  exclus: number;
-  nonContactables: number;
-  sansDestinataire: number;
-  doublons: number;
-  retenus: number;
-  transmis: number;
+/** A finished cycle as the web app shows it: the cycle's counts, the packages and refusals with the recipients' names. */
+export interface CycleResult extends CycleCounts {
   paquets: { id: string; nom: string; destinataire: string; destinataireNom: string; convention: string; nombre: number; champs: string[] }[];
   refus: { destinataire: string; destinataireNom: string; personnes: number; raison: string }[];
   dureeMs: number;

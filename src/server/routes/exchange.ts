@@ -19,10 +19,10 @@ import type { Actor } from '../../accounts/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  CycleInputError, exchangeRepository, importPackage, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused, runCycle,
+  CycleInputError, cycleCounts, exchangeRepository, importPackage, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused, runCycle,
   PackageNameSchema,
 } from '../../exchange/index.ts';
-import { looksLikeZip, SpreadsheetError, xlsxToCsv } from '../../exchange/spreadsheet.ts';
+import { looksLikeZip } from '../../exchange/spreadsheet.ts';
 import { EXTRACT_FORMATS, type ExtractKind } from '../../generate/index.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../../programmes/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
@@ -58,6 +58,12 @@ const monthFr = (periode: string) => `${MOIS[Number(periode.slice(5, 7)) - 1]} $
 function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
   return `${mb >= 10 ? Math.round(mb) : mb.toFixed(1).replace('.', ',')} Mo`;
+}
+
+/** The name of an uploaded extract in the cycle's source folder, as runCycle looks for it: caf_allocataires.csv, or caf_allocataires.xlsx. */
+function sourceFileName(kind: ExtractKind, format: UploadFormat): string {
+  const csv = EXTRACT_FORMATS[kind].fileName;
+  return format === 'xlsx' ? csv.replace(/\.csv$/, '.xlsx') : csv;
 }
 
 /** What the first bytes say about an extract: CSV text, XLSX, or a French refusal. */
@@ -154,17 +160,11 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
       const noms = await organisationNames();
       state.debuteLe = new Date().toISOString();
       try {
-        if (files.some((f) => f.format === 'xlsx')) {
-          state.statut = 'conversion';
-          await store.saveCycle(state);
-          for (const f of files.filter((x) => x.format === 'xlsx')) {
-            const xlsx = join(sourceDir, `${EXTRACT_FORMATS[f.kind].fileName}.xlsx`);
-            await xlsxToCsv(xlsx, join(sourceDir, EXTRACT_FORMATS[f.kind].fileName), (rows) => { state.lignes = rows; });
-            await rm(xlsx, { force: true });
-          }
-        }
+        // An XLSX upload is read as it is (runCycle streams the first worksheet): the row report
+        // quotes the spreadsheet's own row numbers.
         const programme = findProgramme(programmes, state.programme)!;
-        const mainPath = join(sourceDir, EXTRACT_FORMATS[programme.source.fichier as ExtractKind].fileName);
+        const mainKind = programme.source.fichier as ExtractKind;
+        const mainPath = join(sourceDir, sourceFileName(mainKind, files.find((f) => f.kind === mainKind)?.format ?? 'csv'));
         state.octetsTotal = (await stat(mainPath)).size;
         state.lignes = 0;
         state.statut = 'lecture';
@@ -182,9 +182,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         state.lignes = report.lignesLues;
         state.paquetsScelles = report.paquets.length;
         state.resultat = {
-          lignesLues: report.lignesLues, lignesRejetees: report.lignesRejetees, valeursIgnorees: report.valeursIgnorees, nonCibles: report.nonCibles,
-          exclus: report.exclus, nonContactables: report.nonContactables, sansDestinataire: report.sansDestinataire, doublons: report.doublons,
-          retenus: report.retenus, transmis: report.transmis,
+          ...cycleCounts(report),
           paquets: report.paquets.map((p) => ({
             id: p.id, nom: p.nom, destinataire: p.destinataire, destinataireNom: noms[p.destinataire] ?? p.destinataire, convention: p.convention, nombre: p.nombre, champs: p.champs,
           })),
@@ -195,7 +193,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         state.statut = 'termine';
       } catch (error) {
         state.statut = 'echec';
-        if (error instanceof CycleInputError || error instanceof SpreadsheetError) {
+        if (error instanceof CycleInputError) {
           // Input messages name files and columns, never values; the server's own paths are not shown.
           state.erreur = error.message.replaceAll(sourceDir + '/', '').replaceAll(sourceDir, 'le dossier de l’extrait');
         } else {
@@ -366,8 +364,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
       const sourceDir = join(store.cycleDir(org, id), 'source');
       await mkdir(sourceDir, { recursive: true, mode: 0o700 });
       for (const u of uploads) {
-        const fileName = EXTRACT_FORMATS[u.kind].fileName;
-        await store.consumeUpload(org, u.meta.id, join(sourceDir, u.meta.format === 'xlsx' ? `${fileName}.xlsx` : fileName));
+        await store.consumeUpload(org, u.meta.id, join(sourceDir, sourceFileName(u.kind, u.meta.format)));
       }
       const state: CycleState = {
         id, organisation: org, compteId: actor.compteId, programme: p.id, programmeTitre: p.titre, periode: mois,

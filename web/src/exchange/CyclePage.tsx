@@ -16,7 +16,7 @@ import { AccessDenied, canRead, isOfficer } from './access';
 import { PROGRESS_STYLE } from './CycleFormPage';
 
 const STEPS: { phase: Cycle['statut'][]; title: string }[] = [
-  { phase: ['en_attente', 'conversion'], title: 'Préparation de l’extrait' },
+  { phase: ['en_attente'], title: 'Préparation de l’extrait' },
   { phase: ['lecture'], title: 'Lecture et contrôle des lignes' },
   { phase: ['scellement'], title: 'Scellement des paquets' },
   { phase: ['termine', 'echec'], title: 'Résultat' },
@@ -73,11 +73,9 @@ function CycleView({ cycle, officer }: { cycle: Cycle; officer: boolean }) {
           <label htmlFor="cycle-progression" className={fr.cx('fr-label', 'fr-mb-1w')}>
             {cycle.statut === 'en_attente'
               ? 'En attente : un autre cycle se termine sur le serveur.'
-              : cycle.statut === 'conversion'
-                ? `Conversion du classeur XLSX : ${count(cycle.lignes)} ligne(s) converties`
-                : cycle.statut === 'lecture'
-                  ? `Lecture : ${Math.round(fraction * 100)} % de ${fileSize(cycle.octetsTotal)}`
-                  : 'Lecture terminée : scellement des paquets'}
+              : cycle.statut === 'lecture'
+                ? `Lecture : ${Math.round(fraction * 100)} % de ${fileSize(cycle.octetsTotal)}`
+                : 'Lecture terminée : scellement des paquets'}
           </label>
           <progress id="cycle-progression" max={1} value={cycle.statut === 'lecture' || cycle.statut === 'scellement' ? fraction : undefined} style={PROGRESS_STYLE}>
             {Math.round(fraction * 100)} %

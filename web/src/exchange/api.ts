@@ -25,7 +25,7 @@ export interface ProgrammesResponse {
   programmes: SendableProgramme[];
 }
 
-export type CyclePhase = 'en_attente' | 'conversion' | 'lecture' | 'scellement' | 'termine' | 'echec';
+export type CyclePhase = 'en_attente' | 'lecture' | 'scellement' | 'termine' | 'echec';
 
 export interface CycleResult {
   lignesLues: number;
@@ -133,7 +133,7 @@ export function useCycles() {
   });
 }
 
-const RUNNING: readonly CyclePhase[] = ['en_attente', 'conversion', 'lecture', 'scellement'];
+const RUNNING: readonly CyclePhase[] = ['en_attente', 'lecture', 'scellement'];
 export const isRunning = (phase: CyclePhase) => RUNNING.includes(phase);
 
 /** One cycle, polled every second while it runs. */
