@@ -15,8 +15,13 @@ export interface OppositionView {
   programme: string;
   programmeTitre: string;
   organisation: string;
-  /** Already recorded (or the data are already destroyed): nothing more will be sent. */
+  /** Already recorded: nothing more will be sent. */
   dejaEnregistree: boolean;
+  /**
+   * The contact's data were destroyed (retention): the objection can no longer be tied to the
+   * person, and the page says so plainly instead of pretending it was recorded.
+   */
+  donneesDetruites: boolean;
 }
 
 export type OppositionLookup = { ok: true; contactId: string; view: OppositionView } | { ok: false };
@@ -29,7 +34,7 @@ export async function lookupOpposition(db: Kysely<DB>, token: string): Promise<O
   const programme = programmeById(contact.programme);
   return {
     ok: true, contactId,
-    view: { programme: programme.id, programmeTitre: programme.titre, organisation: contact.organisation.nom, dejaEnregistree: contact.opposed || contact.detruit },
+    view: { programme: programme.id, programmeTitre: programme.titre, organisation: contact.organisation.nom, dejaEnregistree: contact.opposed, donneesDetruites: contact.detruit && !contact.opposed },
   };
 }
 
@@ -37,7 +42,7 @@ export async function lookupOpposition(db: Kysely<DB>, token: string): Promise<O
 export async function recordOpposition(db: Kysely<DB>, token: string, now = new Date()): Promise<OppositionLookup & { nouvelle?: boolean }> {
   const found = await lookupOpposition(db, token);
   if (!found.ok) return found;
-  if (found.view.dejaEnregistree) return { ...found, nouvelle: false };
+  if (found.view.dejaEnregistree || found.view.donneesDetruites) return { ...found, nouvelle: false };
   try {
     await recordEvent(db, { contactId: found.contactId, code: 'opposition', detail: null, occurredAt: now, authorId: null, origin: 'courriel' });
   } catch (e) {

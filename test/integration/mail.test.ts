@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverOfferEmail, mailSettings, queueDelivery, RetryableMailError, startMailWorker, prepareOfferEmail } from '../../src/channels/index.ts';
+import { deliverOfferEmail, mailSettings, oppositionSecret, queueDelivery, RetryableMailError, signOppositionToken, startMailWorker, prepareOfferEmail } from '../../src/channels/index.ts';
 import { readConfig } from '../../src/config.ts';
 import { startJobQueue, type JobQueue } from '../../src/jobs/index.ts';
 import { ENGINE } from '../helpers/database.ts';
@@ -140,7 +140,7 @@ describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
     expect(spa.statusCode).not.toBe(404);
     const view = await server.app.inject({ method: 'GET', url: `/api/opposition/${token}` });
     expect(view.statusCode).toBe(200);
-    expect(view.json().opposition).toEqual({ programme: 'aidants', programmeTitre: 'Aller vers les proches aidants', organisation: 'CPAM du Var', dejaEnregistree: false });
+    expect(view.json().opposition).toEqual({ programme: 'aidants', programmeTitre: 'Aller vers les proches aidants', organisation: 'CPAM du Var', dejaEnregistree: false, donneesDetruites: false });
     expect(view.body).not.toMatch(/claire|martin/i);
     const post = await server.app.inject({ method: 'POST', url: `/api/opposition/${token}` });
     expect(post.statusCode).toBe(200);
@@ -157,6 +157,18 @@ describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
     const before = smtp.received.length;
     expect(await deliverOfferEmail(server.database.db, { ...mailSettings(readConfig(ENV)), smtpUrl: smtp.url }, waiting.id, 1)).toBe('deja_traite');
     expect(smtp.received.length).toBe(before);
+  });
+
+  it("a link whose contact was destroyed says so plainly and records nothing", async () => {
+    const db = server.database.db;
+    const id = await insertContact(db, { organisation: 'cpam-83', programme: 'aidants', champs: { email: 'ancien@exemple.fr', telephone: '', code_postal: '83000', nom: 'A', prenom: 'B' } });
+    const token = signOppositionToken(await oppositionSecret(db), id);
+    await db.updateTable('contacts').set({ champs: null, pseudonyme: null, detruit_le: new Date() }).where('id', '=', id).execute();
+    const view = await server.app.inject({ method: 'GET', url: `/api/opposition/${token}` });
+    expect(view.json().opposition).toMatchObject({ dejaEnregistree: false, donneesDetruites: true });
+    const post = await server.app.inject({ method: 'POST', url: `/api/opposition/${token}` });
+    expect(post.json()).toMatchObject({ nouvelle: false, opposition: { dejaEnregistree: false, donneesDetruites: true } });
+    expect(await events(id)).toEqual([]);
   });
 
   it('a person at risk of violence is written to only on their safe e-mail, never on a shared one', async () => {

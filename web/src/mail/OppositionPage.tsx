@@ -44,7 +44,14 @@ export function OppositionPage() {
   return (
     <>
       <TitrePage titre="Ne plus être contacté(e)" />
-      {view.dejaEnregistree ? (
+      {view.donneesDetruites ? (
+        <Alert
+          as="h2"
+          severity="info"
+          title="Cette démarche est terminée"
+          description={`Les coordonnées que ${view.organisation} avait reçues pour la démarche « ${view.programmeTitre} » ont déjà été détruites : nous ne pouvons plus y rattacher votre demande. Si vous recevez un nouveau message pour cette démarche, son lien « ne plus être contacté(e) » sera pris en compte ; vous pouvez aussi appeler ${view.organisation}.`}
+        />
+      ) : view.dejaEnregistree ? (
         <Alert
           as="h2"
           severity="success"

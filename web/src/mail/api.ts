@@ -91,7 +91,7 @@ export function mailBody(id: string): Promise<{ courriel: MailBody }> {
   return api(`/api/courriels/${encodeURIComponent(id)}`);
 }
 
-export interface OppositionView { programme: string; programmeTitre: string; organisation: string; dejaEnregistree: boolean }
+export interface OppositionView { programme: string; programmeTitre: string; organisation: string; dejaEnregistree: boolean; donneesDetruites: boolean }
 
 export function oppositionView(token: string): Promise<{ opposition: OppositionView }> {
   return api(`/api/opposition/${encodeURIComponent(token)}`);
