@@ -178,8 +178,8 @@ export function WorklistPage() {
               ) : null}
             </>
           )}
-          <div className={fr.cx('fr-mt-4w', 'fr-btns-group', 'fr-btns-group--inline')}>
-            <Link className={fr.cx('fr-btn', 'fr-btn--secondary', 'fr-btn--icon-left', 'fr-icon-upload-line')} to="/listes/resultats">Importer des résultats (CSV)</Link>
+          <div className={fr.cx('fr-mt-4w', 'fr-btns-group', 'fr-btns-group--inline', 'fr-btns-group--icon-left')}>
+            <Button priority="secondary" iconId="fr-icon-upload-line" iconPosition="left" linkProps={{ to: '/listes/resultats' }}>Importer des résultats (CSV)</Button>
             {data.programme && data.periode ? <Button priority="tertiary" onClick={() => void doClose()}>Clore la liste du mois</Button> : null}
           </div>
         </>
