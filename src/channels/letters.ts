@@ -95,7 +95,8 @@ export async function selectMailing(db: Kysely<DB>, options: LetterOptions, inpu
     .select([
       sql<string>`c.id::text`.as('id'), 'c.champs', 'c.periode',
       sql<boolean>`EXISTS (SELECT 1 FROM evenements e JOIN contacts c2 ON c2.id = e.contact_id WHERE e.code = 'opposition'
-        AND c2.organisation_code = c.organisation_code AND c2.programme = c.programme AND (c2.id = c.id OR c2.pseudonyme = c.pseudonyme))`.as('opposed'),
+        AND c2.organisation_code = c.organisation_code AND c2.programme = c.programme AND (c2.id = c.id OR c2.pseudonyme = c.pseudonyme))
+        OR EXISTS (SELECT 1 FROM oppositions o WHERE o.organisation_code = c.organisation_code AND o.programme = c.programme AND o.pseudonyme = c.pseudonyme)`.as('opposed'),
       sql<boolean>`EXISTS (SELECT 1 FROM evenements e WHERE e.contact_id = c.id AND e.code IN ('offre_email_envoyee', 'offre_courrier_envoyee'))`.as('sent'),
       sql<boolean>`EXISTS (SELECT 1 FROM courriels m WHERE m.contact_id = c.id AND m.statut IN ('en_attente', 'envoye'))`.as('queued'),
     ])
@@ -135,20 +136,24 @@ export async function selectMailing(db: Kysely<DB>, options: LetterOptions, inpu
 export async function produceMailing(db: Kysely<DB>, selection: MailingSelection, actor: ChannelActor | null): Promise<{ pdf: Buffer | null; report: MailingReport; fileName: string }> {
   const { report, letters } = selection;
   const fileName = `publipostage-${report.programme}-${report.organisation}-${report.periode}.pdf`;
-  if (letters.length === 0) return { pdf: null, report, fileName };
-  const pdf = await buildMailingPdf(letters, `Publipostage ${report.programme} ${report.periode} (${report.organisation})`);
+  // Record first, print after: a letter the rules refuse at recording time (an opposition made
+  // meanwhile, say) must not end up in the PDF that is posted.
+  const printable: typeof letters = [];
   let recorded = 0;
   for (const l of letters) {
     try {
       if (await recordLetter(db, l.contactId, actor)) recorded++;
+      printable.push(l);
     } catch (e) {
       if (!(e instanceof ChannelRefusal)) throw e;
     }
   }
+  if (printable.length === 0) return { pdf: null, report: { ...report, courriers: 0 }, fileName };
+  const pdf = await buildMailingPdf(printable, `Publipostage ${report.programme} ${report.periode} (${report.organisation})`);
   await recordAudit(db, {
     action: 'courrier.publipostage', acteur: actor ? { compteId: actor.compteId, organisation: actor.organisation } : { compteId: null, organisation: report.organisation },
     cible: { type: 'liste', id: `${report.organisation}/${report.programme}/${report.periode}` },
-    details: { programme: report.programme, periode: report.periode, nombre: letters.length, evenements: recorded },
+    details: { programme: report.programme, periode: report.periode, nombre: printable.length, evenements: recorded },
   });
-  return { pdf, report, fileName };
+  return { pdf, report: { ...report, courriers: printable.length }, fileName };
 }

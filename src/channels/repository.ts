@@ -65,10 +65,6 @@ export async function protectOrganisationKeys(db: Kysely<DB>, keys: MasterKeys =
   });
 }
 
-export async function organisationOf(db: Kysely<DB>, code: string) {
-  return db.selectFrom('organisations').select(['code', 'nom', 'type']).where('code', '=', code).executeTakeFirst();
-}
-
 export async function channelContact(db: Kysely<DB>, contactId: string): Promise<ChannelContact | null> {
   if (!/^\d{1,18}$/.test(contactId)) return null;
   const row = await db.selectFrom('contacts as c')

@@ -109,11 +109,6 @@ export function riskRefusal(programme: ProgrammeRules, champs: Fields, code: Eve
   return null;
 }
 
-/** Events that are a contact (blocked after an opposition); all events are, except history of a reply. */
-export function isContactEvent(code: EventCode): boolean {
-  return code !== 'opposition';
-}
-
 /**
  * The checks of one event against the person's situation, pure. `oppositionAt` is the earliest
  * opposition of the person for this programme (any cohort). An event that happened before it

@@ -2,7 +2,7 @@
  * Retention: destroys the personal data of the contacts whose deadline has come, and writes for
  * each (organisation, programme, package) a destruction record into the audit trail — counts and
  * a digest of the pseudonyms destroyed, never the data itself. Destroying a contact wipes its
- * fields and its pseudonym; the bare row and its events stay as anonymous counting units for the
+ * fields, its pseudonym and the agents' free-text notes on its events; the bare row and its events stay as anonymous counting units for the
  * funnels (migration 0005).
  *
  * Digest: SHA-256 (hex) of the destroyed pseudonyms sorted in ascending byte order, each followed
@@ -58,6 +58,12 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
         echeance: g.echeance, empreinte: pseudonymsDigest(rows.map((r) => r.pseudonyme)),
       };
       if (options.dryRun) return group;
+      // Agents' free-text notes go with the data; structured details (appointment date, partner
+      // codes) and the system's fixed texts stay for the funnels.
+      await trx.updateTable('evenements').set({ detail: null })
+        .where('contact_id', 'in', due(trx.selectFrom('contacts').select('id')))
+        .where('code', 'not in', ['rdv_pris', 'orientation', 'accompagnement_debute']).where('origine', '!=', 'systeme')
+        .where('detail', 'is not', null).execute();
       await due(trx.updateTable('contacts').set({ champs: null, pseudonyme: null, detruit_le: new Date() })).execute();
       const remaining = g.paquet_id === null ? { n: '1' } : await trx.selectFrom('contacts').select(sql<string>`count(*)`.as('n'))
         .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id).where('detruit_le', 'is', null)
