@@ -221,7 +221,6 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
       if (report.courrielIds.length > 0 && !hasMailWorker(db)) {
         for (const id of report.courrielIds) await deliverOfferEmail(db, settings(), id, settings().maxAttempts);
       } else await queueDelivery(db, report.courrielIds);
-      for (const id of Object.values(request.body.fichiers)) await store.removeUpload(org, id);
       // The row report names files, lines and reasons only (no personal value): returned to the page, at most 500 lines.
       const lines = (await readFile(report.rapport, 'utf8')).replace(/^\ufeff/, '').split(/\r?\n/).slice(1).filter(Boolean);
       const rapport = lines.slice(0, 500).map((l) => {
@@ -234,6 +233,8 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
       if (error instanceof CampaignInputError) return reply.code(400).send({ erreur: error.message });
       throw error;
     } finally {
+      // The extracts hold NIRs: they go whatever the outcome (the officer uploads them again to retry).
+      for (const id of Object.values(request.body.fichiers)) await store.removeUpload(org, id);
       await rm(outDir, { recursive: true, force: true });
     }
   });
