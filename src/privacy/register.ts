@@ -203,7 +203,8 @@ export const REGISTER_CSV_COLUMNS: readonly { titre: string; valeur: (e: Registe
   { titre: 'Mesures de sécurité', valeur: (e) => e.mesuresSecurite.join(' | ') },
 ];
 
-function csvCell(value: string): string {
+/** One CSV cell, `;`-separated, quoted when needed. */
+export function csvCell(value: string): string {
   return /[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -26,6 +26,7 @@ import {
 } from '../../channels/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
+import { actorWorklists } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { actorOf } from '../access.ts';
 import { ExchangeStore } from './exchange-store.ts';
@@ -55,9 +56,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
 
   /** An agent works the lists of their organisation and of the one it is attached to (ces-83 works cpam-83's list). */
   async function channelActor(actor: Actor): Promise<ChannelActor> {
-    const own = await db.selectFrom('organisations').select('rattachement').where('code', '=', actor.organisation.code).executeTakeFirst();
-    const organisations = actor.roles.includes('agent') ? [...(own?.rattachement ? [own.rattachement] : []), actor.organisation.code] : [];
-    return { compteId: actor.compteId, organisation: actor.organisation.code, organisations };
+    return { compteId: actor.compteId, organisation: actor.organisation.code, organisations: await actorWorklists(db, actor) };
   }
 
   /** The organisations whose outbox an administrator sees: their own and those attached to it; all for a national one. */

@@ -9,14 +9,12 @@ import type { Actor } from '../../accounts/index.ts';
 import type { Database } from '../../db/index.ts';
 import { exchangeRepository } from '../../exchange/index.ts';
 import { loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
-import { destructionRecords, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
+import { csvCell, destructionRecords, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { branchesOfOrganisationType } from './exchange.ts';
 
 const DPO = { access: { roles: ['dpo' as const, 'administrateur' as const] } };
-
-const csvCell = (value: string) => (/[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 function destructionsCsv(records: readonly DestructionRecord[]): string {
   const lines = ['Date de destruction;Organisme;Programme;Paquet;Nombre de personnes;Échéance la plus tardive;Empreinte SHA-256 des pseudonymes;Entrée du journal;Empreinte de l’entrée'];
