@@ -37,7 +37,7 @@ import { migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { runCycle, type CycleReport } from '../src/exchange/cycle.ts';
 import { exchangeRepository } from '../src/exchange/repository.ts';
 import { ensureExchangeSetup } from '../src/exchange/setup.ts';
-import { EXTRACT_FORMATS } from '../src/generate/index.ts';
+import { EXTRACT_FORMATS } from '../src/extracts/index.ts';
 import { ensureReferenceData } from '../src/territories/index.ts';
 import { writeNationalCafExtract } from './cycle-extract.ts';
 

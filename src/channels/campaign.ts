@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { readExtract, CycleInputError } from '../exchange/index.ts';
-import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
+import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import { isCallable, markRegisteredOppositions, outreachProgrammes } from '../outreach/index.ts';
 import {
   findProgramme, isIsoMonth, pseudonym, retentionDeadline, selectPerson, targetingContext, withMarkers, type Programme, type Row,

@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { allowedFields, coveringConvention } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
-import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
+import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import {
   findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveRecipient, minimise,
   type CompetenceLookup, type Programme, type Row,

@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import type { Programme, Row } from '../programmes/index.ts';
 import { checkHeaderOrThrow, CycleInputError, decoderFor, quotedRecordEnd, type Sniffed } from './extract.ts';
 import type { JoinIndex } from './extract-select.ts';

@@ -5,7 +5,7 @@
  * must write or keep: rejected rows, warnings, retained people; plus counts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ExtractKind } from '../generate/index.ts';
+import type { ExtractKind } from '../extracts/index.ts';
 import type { Programme, Row } from '../programmes/index.ts';
 import { CsvSplitter, CycleInputError, decoderFor, rowChecker, type Encoding } from './extract.ts';
 import { selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';

@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse as parseSync } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { checkCell, checkHeader, EXTRACT_FORMATS, isWellFormedEmail, normalizeFrenchPhone, type ColumnDefinition, type ExtractKind } from '../generate/index.ts';
+import { checkCell, checkHeader, EXTRACT_FORMATS, isWellFormedEmail, normalizeFrenchPhone, type ColumnDefinition, type ExtractKind } from '../extracts/index.ts';
 import type { Row } from '../programmes/index.ts';
 
 /** Input refused as a whole (missing file, bad header, unknown programme): exit code 2. */

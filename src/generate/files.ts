@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { csvHeader, csvLine, EXTRACT_FORMATS, EXTRACT_KINDS, type ExtractKind, type ExtractRow } from './formats.ts';
+import { csvHeader, csvLine, EXTRACT_FORMATS, EXTRACT_KINDS, type ExtractKind, type ExtractRow } from '../extracts/index.ts';
 import type { RowSink } from './rows.ts';
 
 export interface WrittenFile {

@@ -8,10 +8,10 @@
  */
 import { faker as fakerFR } from '@faker-js/faker/locale/fr';
 import { nirKey } from '../shared/nir.ts';
-import { civilFromDays } from './calendar.ts';
+import { civilFromDays } from '../shared/calendar.ts';
 import type { CommuneGeo, DepartementGeo, Geography } from './geography.ts';
 import { fmix32, Weighted, type Rng } from './random.ts';
-import type { Sexe } from './formats.ts';
+import type { Sexe } from '../extracts/index.ts';
 import { DATA_QUALITY } from './parameters.ts';
 
 // ---- names ------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@
  * whole — identity, household, benefits, health cover, retirement, life event — and then written
  * to every file they belong to: the joins between files hold by construction.
  */
-import { ageAt, civilFromDays, type ExtractMonth } from './calendar.ts';
+import { ageAt, civilFromDays, type ExtractMonth } from '../shared/calendar.ts';
 import type {
   AldSignalement, CanalSur, Complementaire, ConfigurationFoyer, Decision, LienAide, MinimumSocial, ModeAccouchement,
   ModeGarde, MotifNonEligibilitePrado, NatureArret, PrestationAidant, Sexe, SituationFamiliale, TypeUnion,
-} from './formats.ts';
+} from '../extracts/index.ts';
 import type { DepartementGeo, Establishment, Geography } from './geography.ts';
 import {
   address, allocataireNumber, contacts, displayPhone, firstName, lastName, makeNir, nationalPhone, wellFormedEmail,

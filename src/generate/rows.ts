@@ -1,6 +1,6 @@
 /** Turns one synthetic person into the rows of every extract they belong to (pure). */
-import { isoDate } from './calendar.ts';
-import type { ExtractKind, ExtractRow, OuiNon } from './formats.ts';
+import { isoDate } from '../shared/calendar.ts';
+import type { ExtractKind, ExtractRow, OuiNon } from '../extracts/index.ts';
 import type { DepartementGeo } from './geography.ts';
 import type { Person } from './population.ts';
 

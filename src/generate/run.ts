@@ -1,6 +1,6 @@
 /** Orchestrates a generation run: plan, generate person by person, stream to the files, report. */
 import { performance } from 'node:perf_hooks';
-import { extractMonth } from './calendar.ts';
+import { extractMonth } from '../shared/calendar.ts';
 import { ExtractWriter, type WrittenFile } from './files.ts';
 import { loadGeography, type DepartementGeo } from './geography.ts';
 import { NirRegistry } from './identity.ts';

@@ -22,7 +22,7 @@ import {
   CycleInputError, ImportRefused, TransportError, cycleReference, exchangeRepository, importPackage, recordAcknowledgement, runCycle, sendPackage,
   type CycleReference,
 } from '../exchange/index.ts';
-import { EXTRACT_FORMATS, type ExtractKind } from '../generate/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import { findProgramme, loadProgrammes } from '../programmes/index.ts';
 
 export interface MonthlyCycleOptions {

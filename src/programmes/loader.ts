@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { EXTRACT_FORMATS, type ExtractKind, type Producer } from '../generate/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind, type Producer } from '../extracts/index.ts';
 import { ruleFields, ruleParameters, type Rule } from './rules.ts';
 import { programmeSchema, STAGE_CODES, type Programme } from './schema.ts';
 

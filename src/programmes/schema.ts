@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Branche } from '../territories/index.ts';
-import { EXTRACT_KINDS, type ExtractKind } from '../generate/index.ts';
+import { EXTRACT_KINDS, type ExtractKind } from '../extracts/index.ts';
 import { isIsoDate } from './dates.ts';
 import { ruleProblems, type Rule, type Scalar } from './rules.ts';
 

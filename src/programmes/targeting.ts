@@ -4,7 +4,7 @@
  * compute the markers, apply the contact rules (safe channel, authorisations), resolve the
  * recipient, offer. No I/O: the cycle (reading files, the database, sealing) lives elsewhere.
  */
-import { EXTRACT_FORMATS } from '../generate/index.ts';
+import { EXTRACT_FORMATS } from '../extracts/index.ts';
 import { MARKERS_FIELD } from './loader.ts';
 import { matches, type Row, type RuleContext, type Scalar } from './rules.ts';
 import type { Programme } from './schema.ts';

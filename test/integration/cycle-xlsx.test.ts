@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readExtract } from '../../src/exchange/extract.ts';
 import { runCycle } from '../../src/exchange/cycle.ts';
 import { ensureExchangeSetup } from '../../src/exchange/setup.ts';
-import { EXTRACT_FORMATS, generateExtracts } from '../../src/generate/index.ts';
+import { EXTRACT_FORMATS } from '../../src/extracts/index.ts';
+import { generateExtracts } from '../../src/generate/index.ts';
 import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
 
 const NOW = new Date('2026-11-28T09:00:00.000Z');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pseudonym } from '../../src/programmes/index.ts';
 import { organisationPseudonymKey, runSeparationCampaign, mailSettings, CampaignInputError } from '../../src/channels/index.ts';
 import { readConfig } from '../../src/config.ts';
-import { EXTRACT_FORMATS } from '../../src/generate/index.ts';
+import { EXTRACT_FORMATS } from '../../src/extracts/index.ts';
 import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
 import { runCli } from '../helpers/cli.ts';
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_CELL, rowChecker } from '../../src/exchange/extract.ts';
-import { checkCell, EXTRACT_FORMATS, normalizeFrenchPhone, type ColumnDefinition } from '../../src/generate/index.ts';
+import { checkCell, EXTRACT_FORMATS, normalizeFrenchPhone, type ColumnDefinition } from '../../src/extracts/index.ts';
 import { nirKey } from '../../src/shared/nir.ts';
 
 const FORMULA = /^(?:[=@]|[+-](?![\d\s.]))/;

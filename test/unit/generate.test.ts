@@ -7,10 +7,11 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGenerate } from '../../src/cli/commands/generate.ts';
 import {
-  checkCell, checkHeader, DATA_QUALITY, EXTRACT_FORMATS, EXTRACT_KINDS, generateExtracts, GenerateOptionsError, listDepartements,
-  NATIONAL, normalizeFrenchPhone, parseIsoDate, planPeople, samplePeople, SPEC_RATES, validateGenerateOptions,
-  type ExtractKind, type GenerateReport, type KindCounts,
+  DATA_QUALITY, generateExtracts, GenerateOptionsError, listDepartements,
+  NATIONAL, planPeople, samplePeople, SPEC_RATES, validateGenerateOptions, type GenerateReport, type KindCounts,
 } from '../../src/generate/index.ts';
+import { checkCell, checkHeader, EXTRACT_FORMATS, EXTRACT_KINDS, normalizeFrenchPhone, type ExtractKind } from '../../src/extracts/index.ts';
+import { parseIsoDate } from '../../src/shared/calendar.ts';
 import { checkNir } from '../../src/shared/nir.ts';
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedFields, type Convention } from '../../src/conventions/index.ts';
-import { EXTRACT_FORMATS, generateExtracts, type ExtractKind } from '../../src/generate/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../../src/extracts/index.ts';
+import { generateExtracts } from '../../src/generate/index.ts';
 import {
   applyContactRules, findProgramme, joinSource, loadProgrammes, matches, minimise, offerFor, parseProgramme, pseudonym,
   resolveRecipient, retentionDeadline, RuleError, selectPerson, STAGE_CODES, targetingContext, withMarkers,

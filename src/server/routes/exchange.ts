@@ -23,7 +23,7 @@ import {
   PackageNameSchema,
 } from '../../exchange/index.ts';
 import { looksLikeZip } from '../../exchange/spreadsheet.ts';
-import { EXTRACT_FORMATS, type ExtractKind } from '../../generate/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../../extracts/index.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../../programmes/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';

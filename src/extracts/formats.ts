@@ -10,7 +10,7 @@
  * decimals with a comma (`12,50`); booleans `oui` / `non`; an empty field means "unknown / none".
  */
 import { checkNir } from '../shared/nir.ts';
-import { parseIsoDate } from './calendar.ts';
+import { parseIsoDate } from '../shared/calendar.ts';
 
 export const CSV_SEPARATOR = ';';
 export const CSV_LINE_END = '\n';
