@@ -11,6 +11,7 @@
  */
 export {
   programmeSchema, ruleSchema, STAGE_CODES, STAGE_LABELS, CHANNELS, PROGRAMME_BRANCHES, OFFER_BRANCHES, OFFER_CATEGORIES, SOURCE_TYPES,
+  PROGRAMME_SHAPES, PROGRAMME_SHAPE_LABELS, type ProgrammeShape,
   type Programme, type ProgrammeInput, type ProgrammeBranche, type StageCode, type Channel, type ProgrammeParametres,
 } from './schema.ts';
 export {

@@ -140,6 +140,10 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
     if (p.destinataire.branche === p.expediteur.branche) add(['destinataire', 'branche'], 'le destinataire doit appartenir à une autre branche que l’expéditeur');
   }
   const d = p.donnees;
+  if (p.forme === 'echange' && d.transmission !== 'nominative') add(['forme'], 'un programme d’échange transmet des données nominatives (donnees.transmission « nominative »)');
+  if (p.forme !== 'echange' && d.transmission === 'nominative') add(['forme'], `un programme « ${p.forme} » ne transmet rien entre organismes : donnees.transmission doit être « aucune »`);
+  if (p.forme === 'signalement' && p.source.type !== 'signalements') add(['source', 'type'], 'un programme de signalements a une source de type « signalements »');
+  if (p.forme !== 'signalement' && p.source.type === 'signalements') add(['forme'], 'une source de type « signalements » appelle la forme « signalement »');
   if (d.transmission === 'nominative') {
     if (!p.destinataire) add(['destinataire'], 'une transmission nominative exige un destinataire');
     if (d.champsMaximum.length === 0) add(['donnees', 'champsMaximum'], 'une transmission nominative exige au moins un champ');

@@ -36,6 +36,19 @@ export type Channel = (typeof CHANNELS)[number];
 export const OFFER_BRANCHES = ['caf', 'assurance_maladie', 'carsat'] as const;
 export const OFFER_CATEGORIES = ['droits', 'soins', 'prevention', 'accompagnement', 'aide_financiere', 'repit', 'information', 'orientation'] as const;
 export const SOURCE_TYPES = ['requete_mensuelle', 'signalements', 'evenement_de_vie'] as const;
+/**
+ * The three shapes of programme, one engine: `echange` (the holder seals a package per competent
+ * recipient, who works the list), `interne` (the holder works its own list, nothing personal
+ * leaves it), `signalement` (a third party, e.g. a health establishment, signals a person to the
+ * competent organisation, which works the list).
+ */
+export const PROGRAMME_SHAPES = ['echange', 'interne', 'signalement'] as const;
+export type ProgrammeShape = (typeof PROGRAMME_SHAPES)[number];
+export const PROGRAMME_SHAPE_LABELS: Record<ProgrammeShape, string> = {
+  echange: 'Échange entre organismes',
+  interne: 'Programme interne',
+  signalement: 'Signalements par des tiers',
+};
 
 const missingOr = (what: string) => (iss: { input?: unknown }) => (iss.input === undefined ? 'valeur obligatoire manquante' : what);
 const texte = z.string({ error: missingOr('texte attendu') }).trim().min(1, 'texte non vide attendu');
@@ -100,6 +113,12 @@ export const programmeSchema = z.object({
   id: code,
   titre: texte,
   description: texte,
+  forme: enumeration(PROGRAMME_SHAPES, 'forme'),
+  /**
+   * Months after the end of a person's follow-up (terminal status, or destroyed) before the
+   * programme may target them again; while the follow-up is open they are never added twice.
+   */
+  delaiNouveauCiblageMois: z.number({ error: 'nombre de mois attendu' }).int().min(0).max(120),
   document: z.object({
     reference: texte,
     titre: texte,

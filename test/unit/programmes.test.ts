@@ -32,6 +32,10 @@ describe('programme definitions', () => {
       expect(p.etapes.every((e) => (STAGE_CODES as readonly string[]).includes(e.code))).toBe(true);
       expect(p.baseLegale.length).toBeGreaterThan(0);
     }
+    expect(Object.fromEntries(programmes.map((p) => [p.id, p.forme]))).toEqual({
+      aidants: 'echange', 'carsat-arret-91': 'echange', 'carsat-parcours-prevention': 'echange', 'carsat-pdp': 'echange',
+      'carsat-sortie-hospitalisation': 'signalement', prado: 'interne', separation: 'interne',
+    });
   });
 
   it('writes the caregivers programme completely (IT 2025-098)', () => {
@@ -98,6 +102,8 @@ describe('programme definitions', () => {
     ['an unknown channel', (d) => { d.canaux[0].canal = 'pigeon'; }, 'aidants.json : canaux[0].canal : canal : « pigeon » n\'est pas admis'],
     ['a recipient channel on a field that does not cross', (d) => { d.canaux[1].champ = 'adresse_ligne'; }, 'aidants.json : canaux[1].champ : le destinataire ne reçoit pas « adresse_ligne »'],
     ['a recipient when nothing crosses', (d) => { d.donnees.transmission = 'aucune'; }, 'aidants.json : destinataire : aucune donnée personnelle ne circule : le destinataire doit être null'],
+    ['an exchange that sends nothing', (d) => { d.forme = 'interne'; }, "aidants.json : forme : un programme « interne » ne transmet rien entre organismes"],
+    ['an unknown shape', (d) => { d.forme = 'national'; }, 'aidants.json : forme : forme : « national » n\'est pas admis'],
     ['stages out of order', (d) => { d.etapes.reverse(); }, 'aidants.json : etapes : les étapes doivent suivre l\'ordre de l\'entonnoir'],
     ['an indicator on a missing stage', (d) => { d.etapes = d.etapes.filter((e: { code: string }) => e.code !== 'joints'); }, 'aidants.json : indicateurs[1].denominateur : l\'étape « joints » n\'est pas une étape du programme'],
   ])('refuses %s with a French message naming file and path', (_label, change, message) => {
