@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { allowedFields, coveringConvention } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
-import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
+import { csvField, EXTRACT_FORMATS, lastDayOfMonth, type ExtractKind, type PostalCodes } from '../extracts/index.ts';
 import {
   findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveRecipient, minimise,
   type CompetenceLookup, type Programme, type Row,
@@ -27,7 +27,7 @@ import { currentGeneration, currentRecipientKey } from './keys.ts';
 import { exchangeRepository, type StoredConvention } from './repository.ts';
 import { CycleInputError, readExtract, sniff } from './extract.ts';
 import { readExtractInWorkers } from './extract-parallel.ts';
-import { joinKey, selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';
+import { joinedKey, joinKey, selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';
 import { sealPackage } from './seal.ts';
 
 export { CycleInputError, readExtract, type ExtractReading } from './extract.ts';
@@ -68,11 +68,14 @@ export interface CycleOptions {
 export interface CycleReference {
   competences(branche: string): Promise<CompetenceLookup>;
   organisations(): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }>;
+  /** Commune INSEE code → its postal codes: the reader rejects a row whose postal code is not its commune's. Optional for callers' own references. */
+  codesPostaux?(): Promise<PostalCodes>;
 }
 
 export function cycleReference(db: Kysely<DB>): CycleReference {
   const lookups = new Map<string, Promise<CompetenceLookup>>();
   let organisations: ReturnType<CycleReference['organisations']> | undefined;
+  let codesPostaux: Promise<PostalCodes> | undefined;
   // A failed load is not kept: the next run tries again.
   const remember = <T>(promise: Promise<T>, forget: () => void) => { promise.catch(forget); return promise; };
   return {
@@ -84,6 +87,10 @@ export function cycleReference(db: Kysely<DB>): CycleReference {
     organisations() {
       organisations ??= remember(exchangeRepository.organisationNames(db), () => { organisations = undefined; });
       return organisations;
+    },
+    codesPostaux() {
+      codesPostaux ??= remember(exchangeRepository.postalCodesByCommune(db), () => { codesPostaux = undefined; });
+      return codesPostaux;
     },
   };
 }
@@ -152,6 +159,8 @@ interface Group {
   convention?: StoredConvention;
   champs: string[];
   lignes: string[];
+  /** The main file's line of each entry of `lignes`. */
+  lignesSource: number[];
   vus: Map<string, number>;
 }
 
@@ -195,6 +204,8 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
   let peak = process.memoryUsage.rss();
 
   try {
+    const reference = options.reference ?? cycleReference(db);
+    const context = { asOf: lastDayOfMonth(options.periode), postalCodes: await reference.codesPostaux?.() };
     // Joined files: read whole (the month's applications), indexed by their join key.
     const joins: JoinIndex[] = [];
     for (const j of programme.source.jointures) {
@@ -210,16 +221,29 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         if (j.obligatoire) throw new CycleInputError(`Fichier joint obligatoire introuvable : ${path}.`);
         writeReport('', `${fileName} absent du dossier : aucune demande du mois n'est prise en compte, seuls les bénéficiaires sont ciblés`);
       } else {
+        // The file's own key (EXTRACT_FORMATS[kind].key) is unique: a repeated one keeps the first row.
+        const keys = new Map<string, number>();
+        const key = EXTRACT_FORMATS[kind].key;
         await readExtract(path, kind, {
-          onRow: (row) => { const k = joinKey(row, j.cle); (index.get(k) ?? index.set(k, []).get(k)!).push(row); },
+          onRow: (row, line) => {
+            const own = joinKey(row, key);
+            const first = keys.get(own);
+            if (first !== undefined) {
+              report.lignesRejetees++;
+              writeReport(`${fileName}:${line}`, `clé en double (${key.join(', ')}) : déjà à la ligne ${first}, ligne écartée`);
+              return;
+            }
+            keys.set(own, line);
+            const k = joinKey(row, j.cle);
+            (index.get(k) ?? index.set(k, []).get(k)!).push(row);
+          },
           onReject: (line, reason) => { report.lignesRejetees++; writeReport(`${fileName}:${line}`, reason); },
           onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(`${fileName}:${line}`, reason); },
-        });
+        }, context);
       }
       joins.push({ cle: j.cle, obligatoire: j.obligatoire, index, empty });
     }
 
-    const reference = options.reference ?? cycleReference(db);
     const lookup = await reference.competences(programme.destinataire.branche);
     const { noms, cafParDepartement } = await reference.organisations();
     const conventions = await exchangeRepository.conventions(db);
@@ -231,7 +255,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       const key = `${expediteur}>${destinataire}`;
       let g = groups.get(key);
       if (g) return g;
-      g = { expediteur, destinataire, personnes: 0, champs: [], lignes: [], vus: new Map() };
+      g = { expediteur, destinataire, personnes: 0, champs: [], lignes: [], lignesSource: [], vus: new Map() };
       const coverage = coveringConvention(conventions.map((c) => c.convention), { programme, expediteur, destinataire, date: now, noms });
       if (!coverage.ok) g.refus = coverage.raison;
       else {
@@ -255,8 +279,24 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     const onReject = (line: number, reason: string) => { report.lignesRejetees++; writeReport(String(line), reason); };
     const onWarning = (line: number, reason: string) => { report.valeursIgnorees++; writeReport(String(line), reason); };
 
+    // Duplicate keys among the rows that found applications: both rows would inherit the same
+    // applications, so neither is transmitted (the later ones at once, the first before sealing).
+    const keyNames = programme.source.jointures[0]?.cle.join(', ') ?? '';
+    const joinedLines = new Map<string, number>();
+    const repeated = new Set<number>();
+    const firstOfRepeated = new Map<number, number>();
+    const onJoinedKey = (key: string, line: number) => {
+      const first = joinedLines.get(key);
+      if (first === undefined) { joinedLines.set(key, line); return; }
+      repeated.add(line);
+      if (!firstOfRepeated.has(first)) firstOfRepeated.set(first, line);
+      report.lignesRejetees++;
+      writeReport(String(line), `clé en double (${keyNames}) : même clé qu'à la ligne ${first}, avec des demandes du mois ; aucune des deux lignes n'est transmise`);
+    };
+
     /** A person retained by the programme and the contact rules: recipient, sender, convention, pseudonym, minimised line. */
     const retained = (ligne: Row, line: number) => {
+      if (repeated.has(line)) return;
       const recipient = resolveRecipient(programme, ligne, lookup);
       if (!recipient.ok) { report.sansDestinataire++; writeReport(String(line), `destinataire introuvable : ${recipient.raison}`); return; }
       let expediteur = options.expediteur;
@@ -279,29 +319,49 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       group.vus.set(pseudo, line);
       const fields = minimise(ligne, group.champs);
       group.lignes.push([pseudo, ...group.champs.map((f) => fields[f] ?? '')].map(csvField).join(';') + '\n');
+      group.lignesSource.push(line);
     };
 
     // Large CSV files are read by worker threads (same checks, results applied in file order);
     // smaller ones, spreadsheets and special cases in process.
-    const sniffed = await sniff(mainPath);
+    const sniffed = await sniff(mainPath, basename(mainPath));
     const workers = options.workers ?? (mainBytes >= PARALLEL_FROM_BYTES ? Math.min(availableParallelism(), 4) : 0);
     let read: number | null = null;
     if (workers > 0 && !sniffed.xlsx) {
-      read = await readExtractInWorkers(mainPath, mainKind, sniffed, { programme, periode: options.periode, joins }, {
-        onReject, onWarning, onProgress, onRetained: retained,
+      read = await readExtractInWorkers(mainPath, mainKind, sniffed, { programme, periode: options.periode, joins, ...context }, {
+        onReject, onWarning, onProgress, onRetained: retained, onJoinedKey,
         onCounts: (c) => { report.nonCibles += c.nonCibles; report.exclus += c.exclus; report.nonContactables += c.nonContactables; },
       }, { workers, blockBytes: options.blockBytes });
     }
     report.lignesLues = read ?? await readExtract(mainPath, mainKind, {
       onReject, onWarning, onProgress,
       onRow: (row, line) => {
+        const key = joinedKey(plan, row);
+        if (key !== null) onJoinedKey(key, line);
         const outcome = selectRow(plan, row);
         if (outcome.statut === 'retenu') retained(outcome.ligne, line);
         else if (outcome.statut === 'non_cible') report.nonCibles++;
         else if (outcome.statut === 'exclu') report.exclus++;
         else report.nonContactables++;
       },
-    });
+    }, { ...context, sniffed });
+
+    // The first row of a repeated key was retained before the repetition was seen: removed now.
+    if (firstOfRepeated.size > 0) {
+      for (const g of groups.values()) {
+        const kept: number[] = [];
+        g.lignesSource.forEach((line, i) => {
+          const other = firstOfRepeated.get(line);
+          if (other === undefined) { kept.push(i); return; }
+          report.retenus--;
+          report.lignesRejetees++;
+          g.personnes--;
+          writeReport(String(line), `clé en double (${keyNames}) : même clé qu'à la ligne ${other}, avec des demandes du mois ; aucune des deux lignes n'est transmise`);
+        });
+        g.lignes = kept.map((i) => g.lignes[i]!);
+        g.lignesSource = kept.map((i) => g.lignesSource[i]!);
+      }
+    }
 
     // A Caf seals for several recipients: its keyring (decrypted from the database) is read once.
     const senderRings = new Map<string, Awaited<ReturnType<typeof exchangeRepository.keyring>>>();

@@ -1,8 +1,7 @@
 /**
  * Reading a large CSV main file with worker threads. The main thread reads the file in blocks cut
- * on record boundaries (a quoted field may hold line breaks: a block holding a double quote is
- * scanned to cut after a complete record), counts the lines of each block so that every worker
- * knows its first line number, and hands the blocks to the workers (extract-worker.ts), which
+ * on line ends (a record is one physical line: src/extracts/lines.ts), counts the lines of each
+ * block so that every worker knows its first line number, and hands the blocks to the workers (extract-worker.ts), which
  * split, validate, join, select and apply the contact rules. The results are applied in file
  * order, so the row report and the duplicates are exactly those of a reading in process.
  * Memory: at most two blocks per worker in flight.
@@ -12,7 +11,8 @@ import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import type { Programme, Row } from '../programmes/index.ts';
-import { checkHeaderOrThrow, CycleInputError, decoderFor, quotedRecordEnd, type Sniffed } from './extract.ts';
+import { countLines, decodeBlock, type PostalCodes } from '../extracts/index.ts';
+import { checkHeaderOrThrow, CycleInputError, type Sniffed } from './extract.ts';
 import type { JoinIndex } from './extract-select.ts';
 import type { BlockResult, BlockTask, WorkerSetup } from './extract-worker.ts';
 
@@ -21,39 +21,13 @@ export interface ParallelReading {
   onWarning: (line: number, reason: string) => void;
   /** A person retained by the programme's rule and the contact rules (the row after them). */
   onRetained: (row: Row, line: number) => void;
+  /** The key of a valid row that found entries in a joined file (extract-select.ts joinedKey), before its outcome. */
+  onJoinedKey: (key: string, line: number) => void;
   onCounts: (counts: { nonCibles: number; exclus: number; nonContactables: number }) => void;
   onProgress?: (bytes: number, rows: number) => void;
 }
 
 export interface ParallelOptions { workers: number; blockBytes?: number }
-
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
-
-/** End (exclusive) of the last complete record of `data`, which starts on a record boundary; 0 when there is none. */
-function lastBoundary(data: Buffer, sniffed: Sniffed): number {
-  const lineEndByte = sniffed.lineEnd === '\n' ? 0x0a : 0x0d;
-  if (data.indexOf(0x22) === -1) return data.lastIndexOf(lineEndByte) + 1;
-  // Separators, quotes and line ends are ASCII: in latin1, character offsets are byte offsets.
-  const text = data.toString('latin1');
-  let pos = 0;
-  for (;;) {
-    const end = text.indexOf(sniffed.lineEnd, pos);
-    if (end === -1) return pos;
-    const quote = text.indexOf('"', pos);
-    if (quote !== -1 && quote < end) {
-      const stop = quotedRecordEnd(text, pos, sniffed.delimiter, sniffed.lineEnd);
-      if (stop === -1) return pos;
-      pos = stop + 1;
-    } else pos = end + 1;
-  }
-}
-
-function countLines(block: Uint8Array, byte: number): number {
-  const b = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-  let n = 0;
-  for (let i = b.indexOf(byte); i !== -1; i = b.indexOf(byte, i + 1)) n++;
-  return n;
-}
 
 /**
  * Reads `path` (a CSV main file) in workers; returns the number of rows after the header, or null
@@ -61,7 +35,7 @@ function countLines(block: Uint8Array, byte: number): number {
  */
 export async function readExtractInWorkers(
   path: string, kind: ExtractKind, sniffed: Sniffed,
-  selection: { programme: Programme; periode: string; joins: readonly JoinIndex[] },
+  selection: { programme: Programme; periode: string; joins: readonly JoinIndex[]; asOf: string; postalCodes?: PostalCodes },
   reading: ParallelReading, options: ParallelOptions,
 ): Promise<number | null> {
   const fileName = EXTRACT_FORMATS[kind].fileName;
@@ -74,10 +48,11 @@ export async function readExtractInWorkers(
   try {
     const head = Buffer.alloc(1 << 20);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    headerEnd = head.subarray(0, bytesRead).indexOf(lineEndByte);
-    if (headerEnd === -1 || head.subarray(0, headerEnd).includes(0x22)) return null;
-    let header = decoderFor(sniffed.encoding)(head.subarray(0, headerEnd));
-    if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
+    const skip = sniffed.bom ? 3 : 0;
+    headerEnd = head.subarray(0, bytesRead).indexOf(lineEndByte, skip);
+    // A header that is not plain (quotes, blank lines before it, control characters): read in process.
+    if (headerEnd <= skip || head.subarray(skip, headerEnd).some((b) => b === 0x22 || (b < 0x20 && b !== 0x0d))) return null;
+    let header = decodeBlock(head.subarray(skip, headerEnd), sniffed.encoding);
     if (header.endsWith('\r')) header = header.slice(0, -1);
     checkHeaderOrThrow(kind, header.split(sniffed.delimiter));
   } finally {
@@ -86,7 +61,7 @@ export async function readExtractInWorkers(
 
   const setup: WorkerSetup = {
     kind, fileName, delimiter: sniffed.delimiter, lineEnd: sniffed.lineEnd, encoding: sniffed.encoding,
-    programme: selection.programme, periode: selection.periode,
+    programme: selection.programme, periode: selection.periode, asOf: selection.asOf, postalCodes: selection.postalCodes,
     joins: selection.joins.map((j) => ({ cle: j.cle, obligatoire: j.obligatoire, entries: [...j.index], empty: j.empty })),
   };
   const pool = Array.from({ length: Math.max(1, options.workers) }, () => new Worker(new URL('./extract-worker.ts', import.meta.url), { workerData: setup }));
@@ -109,6 +84,7 @@ export async function readExtractInWorkers(
         for (const e of r.events) {
           if (e[0] === 2) reading.onRetained(e[2], e[1]);
           else if (e[0] === 0) reading.onReject(e[1], e[2]);
+          else if (e[0] === 3) reading.onJoinedKey(e[2], e[1]);
           else reading.onWarning(e[1], e[2]);
         }
         reading.onCounts({ nonCibles: r.nonCibles, exclus: r.exclus, nonContactables: r.nonContactables });
@@ -133,7 +109,7 @@ export async function readExtractInWorkers(
   };
 
   let seq = 0;
-  let line = 1;
+  let line = 2;
   const dispatch = async (data: Buffer) => {
     // Bounded: two blocks per worker in flight, and results waiting for an earlier block limited too.
     await waitFor(() => seq - nextToApply < 4 * pool.length && [...inFlight.values()].some((n) => n < 2));
@@ -143,7 +119,7 @@ export async function readExtractInWorkers(
     const worker = pool.reduce((best, w) => (inFlight.get(w)! < inFlight.get(best)! ? w : best));
     const task: BlockTask = { seq, block, startLine: line };
     sizes.set(seq, data.length);
-    line += countLines(block, lineEndByte);
+    line += countLines(block, sniffed.lineEnd);
     seq++;
     inFlight.set(worker, inFlight.get(worker)! + 1);
     worker.postMessage(task, [block.buffer]);
@@ -156,14 +132,8 @@ export async function readExtractInWorkers(
       if (failure !== undefined) break;
       const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       carry = null;
-      const cut = lastBoundary(data, sniffed);
-      if (cut === 0) {
-        if (data.length > MAX_RECORD_BYTES) {
-          throw new CycleInputError(`${fileName} illisible : enregistrement de plus de ${MAX_RECORD_BYTES / 1024 / 1024} Mo vers la ligne ${line + 1} (guillemet non fermé ?).`);
-        }
-        carry = data;
-        continue;
-      }
+      const cut = data.lastIndexOf(lineEndByte) + 1;
+      if (cut === 0) { carry = data; continue; }
       await dispatch(data.subarray(0, cut));
       if (cut < data.length) carry = Buffer.from(data.subarray(cut));
     }

@@ -60,3 +60,17 @@ export function selectRow(plan: SelectionPlan, row: Row): RowOutcome {
   if (!contact.ok) return { statut: 'non_contactable' };
   return { statut: 'retenu', ligne: contact.ligne };
 }
+
+/**
+ * The key of a row that found entries in a joined file (the month's applications), or null. Two
+ * rows of the main file with the same such key would both inherit the same applications: the cycle
+ * keeps neither (docs/extract-formats.md, "Duplicate keys").
+ */
+export function joinedKey(plan: SelectionPlan, row: Row): string | null {
+  for (const j of plan.joins) {
+    if (j.index.size === 0) continue;
+    const key = joinKey(row, j.cle);
+    if (j.index.has(key)) return key;
+  }
+  return null;
+}

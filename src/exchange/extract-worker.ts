@@ -7,8 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExtractKind } from '../extracts/index.ts';
 import type { Programme, Row } from '../programmes/index.ts';
-import { CsvSplitter, CycleInputError, decoderFor, rowChecker, type Encoding } from './extract.ts';
-import { selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';
+import { readLines, type PostalCodes } from '../extracts/index.ts';
+import { CycleInputError, rowChecker, type Encoding } from './extract.ts';
+import { joinedKey, selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';
 
 export interface WorkerSetup {
   kind: ExtractKind;
@@ -18,13 +19,15 @@ export interface WorkerSetup {
   encoding: Encoding;
   programme: Programme;
   periode: string;
+  asOf: string;
+  postalCodes?: PostalCodes;
   joins: { cle: readonly string[]; obligatoire: boolean; entries: [string, Row[]][]; empty: Row }[];
 }
 
 export interface BlockTask { seq: number; block: Uint8Array; startLine: number }
 
-/** Events in file order: 0 = rejected row (reason), 1 = warning (reason), 2 = retained person (row). */
-export type BlockEvent = [0 | 1, number, string] | [2, number, Row];
+/** Events in file order: 0 = rejected row (reason), 1 = warning (reason), 2 = retained person (row), 3 = key of a row that joined (before its outcome). */
+export type BlockEvent = [0 | 1 | 3, number, string] | [2, number, Row];
 
 export type BlockResult =
   | { seq: number; rows: number; nonCibles: number; exclus: number; nonContactables: number; events: BlockEvent[] }
@@ -35,31 +38,31 @@ if (parentPort) {
   const setup = workerData as WorkerSetup;
   const joins: JoinIndex[] = setup.joins.map((j) => ({ cle: j.cle, obligatoire: j.obligatoire, index: new Map(j.entries), empty: j.empty }));
   const plan = selectionPlan(setup.programme, setup.periode, joins);
-  const decode = decoderFor(setup.encoding);
   let events: BlockEvent[] = [];
   let counts = { rows: 0, nonCibles: 0, exclus: 0, nonContactables: 0 };
+  const shape = { encoding: setup.encoding, delimiter: setup.delimiter, lineEnd: setup.lineEnd };
   const check = rowChecker(setup.kind, {
     onReject: (line, reason) => { events.push([0, line, reason]); },
     onWarning: (line, reason) => { events.push([1, line, reason]); },
     onRow: (row, line) => {
+      const key = joinedKey(plan, row);
+      if (key !== null) events.push([3, line, key]);
       const outcome = selectRow(plan, row);
       if (outcome.statut === 'retenu') events.push([2, line, outcome.ligne]);
       else if (outcome.statut === 'non_cible') counts.nonCibles++;
       else if (outcome.statut === 'exclu') counts.exclus++;
       else counts.nonContactables++;
     },
-  });
-  const splitter = new CsvSplitter({
-    delimiter: setup.delimiter, lineEnd: setup.lineEnd, fileName: setup.fileName,
-    onBadRecord: (line, reason) => { events.push([0, line, reason]); },
-    onRecord: (cells, line) => { counts.rows++; check(cells, line); },
-  });
+  }, { asOf: setup.asOf, postalCodes: setup.postalCodes });
+  const sink = {
+    bad: (line: number, reason: string) => { counts.rows++; events.push([0, line, reason]); },
+    record: (cells: string[], line: number) => { counts.rows++; check(cells, line); },
+  };
   port.on('message', (task: BlockTask) => {
     events = [];
     counts = { rows: 0, nonCibles: 0, exclus: 0, nonContactables: 0 };
     try {
-      splitter.line = task.startLine;
-      splitter.consume(decode(task.block), true);
+      readLines(task.block, task.startLine, shape, sink);
       port.postMessage({ seq: task.seq, ...counts, events } satisfies BlockResult);
     } catch (error) {
       port.postMessage({ seq: task.seq, error: (error as Error).message, input: error instanceof CycleInputError } satisfies BlockResult);

@@ -4,17 +4,24 @@
  * EXTRACT_FORMATS. A wrong header refuses the file (CycleInputError); a bad row is reported with
  * its line number (the spreadsheet row for XLSX) and skipped; valid rows are never lost.
  *
- * Speed: the CSV reader splits lines itself (one decode per 1 MiB chunk, `split` on the
- * separator) and hands only records holding a double quote to csv-parse, with the same options
- * as before. Cells are checked by compiled per-column tests that accept the common valid values
+ * Lines: the shared line reader of src/extracts/lines.ts (one record per physical line, encoding
+ * decided per file, NUL and control characters and malformed quotes reject their line only).
+ * Cells are checked by compiled per-column tests that accept the common valid values
  * without allocating; anything they do not accept goes to `checkCell`, which writes the French
  * reason, so the messages are exactly those of EXTRACT_FORMATS.
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { parse as parseSync } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { checkCell, checkHeader, EXTRACT_FORMATS, isWellFormedEmail, normalizeFrenchPhone, type ColumnDefinition, type ExtractKind } from '../extracts/index.ts';
+import { basename } from 'node:path';
+import {
+  controlProblem, decodeBlock, detectDelimiter, detectLineEnd, EncodingTally, hasUtf8Bom, readLines, undecidableText,
+  type LineShape, type LineSink, type TextEncoding,
+} from '../extracts/lines.ts';
+import {
+  checkCell, checkDateBounds, checkHeader, checkPostalCode, dateBounds, EXTRACT_FORMATS, formulaProblem, isWellFormedEmail, normalizeFrenchPhone,
+  type ColumnDefinition, type ExtractKind, type ReadingContext,
+} from '../extracts/index.ts';
 import type { Row } from '../programmes/index.ts';
 
 /** Input refused as a whole (missing file, bad header, unknown programme): exit code 2. */
@@ -29,8 +36,6 @@ export interface ExtractReading {
 
 /** Longest cell accepted: no column of the extracts needs more (a 10 MB cell is a broken export). */
 export const MAX_CELL = 1000;
-/** Longest record (a quoted field that never closes would otherwise swallow the rest of the file). */
-const MAX_RECORD_CHARS = 64 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;
 const PROGRESS_EVERY = 10_000;
 
@@ -126,27 +131,38 @@ function untrimmed(v: string): boolean {
   return a <= 32 || a >= 127 || z <= 32 || z >= 127;
 }
 
-/** A cell a spreadsheet would run as a formula: `=`, `@`, or `+`/`-` not followed by a digit, a space or a dot. */
-function formulaStart(v: string): boolean {
+/** May start a spreadsheet formula (before or after trimming): `=`, `+`, `-`, `@`, or a blank that trimming removes. */
+function mayBeFormula(v: string): boolean {
   const c = v.charCodeAt(0);
-  if (c === 61 /* = */ || c === 64 /* @ */) return true;
-  if (c !== 43 /* + */ && c !== 45 /* - */) return false;
-  if (v.length === 1) return true;
-  const n = v.charCodeAt(1);
-  return !((n >= 48 && n <= 57) || n === 46 || /\s/.test(v[1]!));
+  return c === 61 || c === 43 || c === 45 || c === 64 || c <= 32 || c === 160;
 }
+
+/** Today, AAAA-MM-JJ: the default extraction day when a caller gives none. */
+const today = () => new Date().toISOString().slice(0, 10);
 
 /**
  * The row checker of an extract kind: takes the cells of one record (strings, already split),
  * reports warnings and rejections, and hands a valid row to `onRow`. Same rules for CSV and XLSX.
+ * `context`: the extraction day (plausible dates) and, when the caller has the territories
+ * reference, the communes' postal codes (docs/extract-formats.md, "Reading rules").
  */
-export function rowChecker(kind: ExtractKind, reading: ExtractReading): (cells: readonly string[], line: number) => void {
+export function rowChecker(kind: ExtractKind, reading: ExtractReading, context: Partial<ReadingContext> = {}): (cells: readonly string[], line: number) => void {
   const columns: readonly ColumnDefinition[] = EXTRACT_FORMATS[kind].columns;
   const n = columns.length;
-  const tests = columns.map(fastTest);
+  const asOf = context.asOf ?? today();
+  const tests = columns.map((c) => {
+    const test = fastTest(c);
+    if (c.type !== 'date') return test;
+    const { from, to } = dateBounds(c, asOf);
+    return (v: string) => test(v) && v >= from && v <= to;
+  });
   const text = columns.map((c) => c.type === 'text');
+  const date = columns.map((c) => c.type === 'date');
   const code = columns.map((c) => c.type === 'postalCode' || c.type === 'inseeCode');
   const phone = columns.map((c) => c.type === 'phone');
+  const postalCodes = context.postalCodes;
+  const cpAt = columns.findIndex((c) => c.name === 'code_postal');
+  const communeAt = columns.findIndex((c) => c.name === 'code_commune');
   // One object literal with a fixed shape per row: faster than adding 31 keys one by one.
   const build = new Function('v', `return {${columns.map((c, i) => `${JSON.stringify(c.name)}: v[${i}]`).join(', ')}};`) as (v: string[]) => Row;
   const values: string[] = new Array<string>(n).fill('');
@@ -159,6 +175,10 @@ export function rowChecker(kind: ExtractKind, reading: ExtractReading): (cells: 
     for (let i = 0; i < n; i++) {
       const column = columns[i]!;
       let value = cells[i]!;
+      if (text[i] && value.length > 0 && mayBeFormula(value)) {
+        const formula = formulaProblem(column, value);
+        if (formula) { (problems ??= []).push(formula); continue; }
+      }
       if (value.length > 0 && untrimmed(value)) value = value.trim();
       if (value === '') {
         if (column.required) (problems ??= []).push(`${column.name} : valeur obligatoire manquante`);
@@ -169,16 +189,9 @@ export function rowChecker(kind: ExtractKind, reading: ExtractReading): (cells: 
         (problems ??= []).push(`${column.name} : cellule de ${value.length} caractères (${MAX_CELL} au plus)`);
         continue;
       }
-      const first = value.charCodeAt(0);
-      if (first === 61 || first === 64 || first === 43 || first === 45) {
-        if (text[i] && formulaStart(value)) {
-          (problems ??= []).push(`${column.name} : la cellule commence par « ${value[0]} » (formule de tableur refusée)`);
-          continue;
-        }
-        if (first === 61) {
-          (problems ??= []).push(`${column.name} : la cellule commence par « = » (formule de tableur refusée)`);
-          continue;
-        }
+      if (value.charCodeAt(0) === 61 && !text[i]) {
+        (problems ??= []).push(`${column.name} : la cellule commence par « = » (formule de tableur refusée)`);
+        continue;
       }
       if (code[i] && value.length === 4 && digits(value, 4)) {
         // A spreadsheet drops the leading zero of 01000 or 06000: restore it, and say so.
@@ -186,7 +199,7 @@ export function rowChecker(kind: ExtractKind, reading: ExtractReading): (cells: 
         reading.onWarning(line, `${column.name} : 4 chiffres, zéro initial rétabli`);
       }
       if (!tests[i]!(value)) {
-        const problem = checkCell(column, value);
+        const problem = checkCell(column, value) ?? (date[i] ? checkDateBounds(column, value, asOf) : null);
         if (problem) {
           if (column.raw) {
             reading.onWarning(line, `${withoutValue(problem)} : valeur non transmise, ligne conservée`);
@@ -198,6 +211,10 @@ export function rowChecker(kind: ExtractKind, reading: ExtractReading): (cells: 
         }
       }
       values[i] = phone[i] ? phoneNormalised(value) ?? '' : value;
+    }
+    if (!problems && postalCodes && cpAt !== -1 && communeAt !== -1) {
+      const problem = checkPostalCode(postalCodes, values[communeAt]!, values[cpAt]!);
+      if (problem) problems = [problem];
     }
     if (problems) { reading.onReject(line, problems.join(' ; ')); return; }
     reading.onRow(build(values), line);
@@ -217,201 +234,112 @@ export function checkHeaderOrThrow(kind: ExtractKind, record: readonly string[],
 
 // ---- CSV --------------------------------------------------------------------------------------
 
-export type Encoding = 'utf-8' | 'windows-1252';
+export type Encoding = TextEncoding;
 
-/** Sniffs the separator (`;` or `,`), the encoding (UTF-8, or Windows-1252 when the first MiB is not valid UTF-8) and the line end. */
-export async function sniff(path: string): Promise<{ delimiter: string; encoding: Encoding; lineEnd: '\n' | '\r'; xlsx: boolean }> {
+export interface Sniffed extends LineShape { xlsx: boolean; bom: boolean }
+
+/**
+ * Decides how to read a file: XLSX (recognised by its content), or CSV with its separator (`;` or
+ * `,`, from the header line), line end, and encoding decided from the bytes of the whole file
+ * (lines.ts: UTF-8 with or without BOM, or Windows-1252 when the file as a whole is not UTF-8).
+ * A file that is not text (UTF-16, binary) is refused whole (CycleInputError).
+ */
+export async function sniff(path: string, fileName = basename(path)): Promise<Sniffed> {
   let handle;
   try { handle = await open(path, 'r'); } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') throw new CycleInputError(`Fichier introuvable : ${path}.`);
     throw error;
   }
+  let head: Buffer;
   try {
     const buffer = Buffer.alloc(1 << 20);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, bytesRead);
-    const xlsx = head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-    let encoding: Encoding = 'utf-8';
-    try { new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); } catch { encoding = 'windows-1252'; }
-    const text = new TextDecoder(encoding).decode(head.subarray(0, 65536)).replace(/^\ufeff/, '');
-    const firstLine = text.split(/\r?\n|\r/, 1)[0] ?? '';
-    const lineEnd = text.includes('\n') || !text.includes('\r') ? '\n' : '\r';
-    return { delimiter: firstLine.includes(';') ? ';' : firstLine.includes(',') ? ',' : ';', encoding, lineEnd, xlsx };
+    head = buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+  const xlsx = head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  if (xlsx) return { xlsx, bom: false, encoding: 'utf-8', delimiter: ';', lineEnd: '\n' };
+  const refused = undecidableText(head);
+  if (refused) throw new CycleInputError(`${fileName} refusé : ${refused}.`);
+  const bom = hasUtf8Bom(head);
+  const lineEnd = detectLineEnd(head);
+  const encoding: TextEncoding = bom ? 'utf-8' : await fileEncoding(path, lineEnd);
+  const text = decodeBlock(head.subarray(bom ? 3 : 0, 65536), encoding).replace(/^[\r\n]+/, '');
+  const firstLine = text.split(/\r?\n|\r/, 1)[0] ?? '';
+  return { xlsx, bom, encoding, delimiter: detectDelimiter(firstLine), lineEnd };
 }
 
-/** End (exclusive) of the record that starts at `start` and holds a double quote, or -1 when `text` ends inside it. */
-export function quotedRecordEnd(text: string, start: number, delimiter: string, lineEnd: string): number {
-  let i = start;
-  let fieldStart = true;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (fieldStart && c === '"') {
-      // Quoted field: up to a quote that is not doubled.
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q === -1) return -1;
-        if (text[q + 1] === '"') { j = q + 2; continue; }
-        if (q + 1 >= text.length) return -1; // the next chunk may start with the doubling quote
-        i = q + 1;
-        break;
-      }
-      fieldStart = false;
-      continue;
-    }
-    if (c === lineEnd) return i;
-    fieldStart = c === delimiter;
-    i++;
-  }
-  return -1;
-}
-
-export type Sniffed = Awaited<ReturnType<typeof sniff>>;
-
-/** csv-parse options for the records that hold a double quote (those of the whole-file parse the reader replaced). */
-const csvParseOptions = (delimiter: string) => ({
-  delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: false, skip_records_with_error: true,
-} as const);
-
-export interface SplitterOptions {
-  delimiter: string;
-  lineEnd: '\n' | '\r';
-  /** The file's name, for messages. */
-  fileName: string;
-  onRecord: (cells: string[], line: number) => void;
-  /** A record csv-parse cannot read (unclosed quote…): reported, skipped. */
-  onBadRecord: (line: number, reason: string) => void;
-}
-
-/**
- * Splits decoded CSV text into records: lines without a double quote by `split`, records with one
- * (which may span lines) by csv-parse. Feed it text ending on a line end (`final` false: an
- * unfinished record is returned to be fed again with what follows) or the last text (`final`).
- */
-export class CsvSplitter {
-  /** Physical lines consumed so far (a record's line is the one where it starts). */
-  line = 0;
-  private readonly o: SplitterOptions;
-
-  constructor(options: SplitterOptions) {
-    this.o = options;
-  }
-
-  private quoted(recordText: string, at: number): void {
-    let records: string[][];
-    try {
-      records = parseSync(recordText, {
-        ...csvParseOptions(this.o.delimiter),
-        on_skip: (error) => { if (error) this.o.onBadRecord(at, `CSV mal formé (${error.code})`); },
-      }) as string[][];
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (typeof code === 'string' && code.startsWith('CSV_')) throw new CycleInputError(`${this.o.fileName} illisible : CSV mal formé vers la ligne ${at} (${code}).`);
-      throw error;
-    }
-    for (const r of records) this.o.onRecord(r, at);
-  }
-
-  /** Consumes the complete records of `text`; returns the unconsumed rest. `final`: no more data follows. */
-  consume(text: string, final: boolean): string {
-    const { delimiter, lineEnd, onRecord } = this.o;
-    let start = 0;
-    let nextQuote = text.indexOf('"');
-    while (start < text.length) {
-      let end = text.indexOf(lineEnd, start);
-      if (end === -1) {
-        if (!final) break;
-        end = text.length;
-      }
-      if (nextQuote !== -1 && nextQuote < start) nextQuote = text.indexOf('"', start);
-      if (nextQuote !== -1 && nextQuote < end) {
-        // A record with a double quote: it may span several lines.
-        let stop = quotedRecordEnd(text, start, delimiter, lineEnd);
-        if (stop === -1) {
-          if (!final) {
-            if (text.length - start > MAX_RECORD_CHARS) {
-              throw new CycleInputError(`${this.o.fileName} illisible : enregistrement de plus de ${MAX_RECORD_CHARS / 1024 / 1024} Mo à partir de la ligne ${this.line + 1} (guillemet non fermé ?).`);
-            }
-            break;
-          }
-          stop = text.length;
-        }
-        let body = text.slice(start, stop);
-        if (body.charCodeAt(body.length - 1) === 13) body = body.slice(0, -1);
-        const at = this.line + 1;
-        let newlines = 0;
-        for (let k = body.indexOf(lineEnd); k !== -1; k = body.indexOf(lineEnd, k + 1)) newlines++;
-        this.line += newlines + (stop < text.length ? 1 : 0);
-        this.quoted(body, at);
-        start = stop + 1;
-        nextQuote = text.indexOf('"', start);
-        continue;
-      }
-      this.line++;
-      let stop = end;
-      if (lineEnd === '\n' && stop > start && text.charCodeAt(stop - 1) === 13) stop--;
-      if (stop > start) onRecord(text.slice(start, stop).split(delimiter), this.line);
-      start = end + 1;
-    }
-    return start >= text.length ? '' : text.slice(start);
-  }
-}
-
-/** Decodes bytes that end on a line end (no character cut in two). */
-export function decoderFor(encoding: Encoding): (b: Uint8Array) => string {
-  if (encoding === 'windows-1252') { const d = new TextDecoder('windows-1252'); return (b) => d.decode(b); }
-  return (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
-}
-
-async function readCsv(path: string, kind: ExtractKind, reading: ExtractReading, { delimiter, encoding, lineEnd }: Sniffed): Promise<number> {
-  const format = EXTRACT_FORMATS[kind];
-  const lineEndByte = lineEnd === '\n' ? 0x0a : 0x0d;
-  const decode = decoderFor(encoding);
-  const check = rowChecker(kind, reading);
-  let header = true;
-  let rows = 0;
-  let bytes = 0;
-  let pendingBytes: Buffer | null = null;
-  let pending = ''; // decoded text not consumed yet (an unfinished quoted record)
-  let first = true;
-  const splitter = new CsvSplitter({
-    delimiter, lineEnd, fileName: format.fileName,
-    onBadRecord: (line, reason) => reading.onReject(line, reason),
-    onRecord: (cells, at) => {
-      if (header) {
-        header = false;
-        checkHeaderOrThrow(kind, cells);
-        return;
-      }
-      rows++;
-      if (rows % PROGRESS_EVERY === 0) reading.onProgress?.(bytes, rows);
-      check(cells, at);
-    },
-  });
-
-  const input = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+/** The whole file through the encoding tally, in blocks cut on line ends (one fast UTF-8 check per block). */
+async function fileEncoding(path: string, lineEnd: '\n' | '\r'): Promise<TextEncoding> {
+  const tally = new EncodingTally();
+  const byte = lineEnd === '\n' ? 0x0a : 0x0d;
+  const input = createReadStream(path, { highWaterMark: 4 * CHUNK_BYTES });
+  let carry: Buffer | null = null;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      let data: Buffer = pendingBytes ? Buffer.concat([pendingBytes, chunk]) : chunk;
-      pendingBytes = null;
-      const last = data.lastIndexOf(lineEndByte);
-      if (last === -1) { pendingBytes = data; continue; }
-      if (last < data.length - 1) { pendingBytes = data.subarray(last + 1); data = data.subarray(0, last + 1); }
-      let text = decode(data);
-      if (first) { first = false; if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); }
-      pending = splitter.consume(pending === '' ? text : pending + text, false);
+      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = null;
+      const last = data.lastIndexOf(byte);
+      if (last === -1) { carry = data; continue; }
+      tally.add(data.subarray(0, last + 1), lineEnd);
+      if (last < data.length - 1) carry = data.subarray(last + 1);
     }
-    let text = pendingBytes ? decode(pendingBytes) : '';
-    if (first) { first = false; if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); }
-    splitter.consume(pending + text, true);
+    if (carry) tally.add(carry, lineEnd);
   } finally {
     input.destroy();
   }
-  if (header) throw new CycleInputError(`${format.fileName} refusé : fichier vide (pas même la ligne d'en-tête).`);
+  return tally.decide();
+}
+
+/**
+ * Streams the lines of a CSV file to `sink` in blocks cut on line ends; the first line that is not
+ * blank is the header, given to `onHeader` (which throws to refuse the file). Returns the bytes read.
+ */
+export async function streamLines(path: string, sniffed: Sniffed, sink: LineSink & { onHeader: (cells: string[], line: number) => void }, onBlock?: (bytes: number) => void): Promise<boolean> {
+  const byte = sniffed.lineEnd === '\n' ? 0x0a : 0x0d;
+  let header = false;
+  const lines: LineSink = {
+    record: (cells, line) => { if (header) sink.record(cells, line); else { header = true; sink.onHeader(cells, line); } },
+    bad: (line, reason) => { if (header) sink.bad(line, reason); else throw new CycleInputError(`${basename(path)} refusé : en-tête illisible à la ligne ${line} : ${reason}.`); },
+  };
+  const input = createReadStream(path, { highWaterMark: CHUNK_BYTES, start: sniffed.bom ? 3 : 0 });
+  let line = 1;
+  let bytes = 0;
+  let carry: Buffer | null = null;
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = null;
+      const last = data.lastIndexOf(byte);
+      if (last === -1) { carry = data; continue; }
+      line += readLines(data.subarray(0, last + 1), line, sniffed, lines);
+      if (last < data.length - 1) carry = data.subarray(last + 1);
+      onBlock?.(bytes);
+    }
+    if (carry) readLines(carry, line, sniffed, lines);
+  } finally {
+    input.destroy();
+  }
+  return header;
+}
+
+async function readCsv(path: string, kind: ExtractKind, reading: ExtractReading, sniffed: Sniffed, options: ReadOptions): Promise<number> {
+  const format = EXTRACT_FORMATS[kind];
+  const check = rowChecker(kind, reading, options);
+  let rows = 0;
+  let bytes = 0;
+  const header = await streamLines(path, sniffed, {
+    onHeader: (cells) => checkHeaderOrThrow(kind, cells),
+    record: (cells, line) => {
+      rows++;
+      if (rows % PROGRESS_EVERY === 0) reading.onProgress?.(bytes, rows);
+      check(cells, line);
+    },
+    bad: (line, reason) => { rows++; reading.onReject(line, reason); },
+  }, (b) => { bytes = b; });
+  if (!header) throw new CycleInputError(`${format.fileName} refusé : fichier vide (pas même la ligne d'en-tête).`);
   reading.onProgress?.(bytes, rows);
   return rows;
 }
@@ -438,9 +366,9 @@ function cellText(value: unknown): string {
   return String(value);
 }
 
-async function readXlsx(path: string, kind: ExtractKind, reading: ExtractReading): Promise<number> {
+async function readXlsx(path: string, kind: ExtractKind, reading: ExtractReading, options: ReadOptions): Promise<number> {
   const name = displayName(kind, true);
-  const check = rowChecker(kind, reading);
+  const check = rowChecker(kind, reading, options);
   const input = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   let bytes = 0;
   input.on('data', (chunk) => { bytes += chunk.length; });
@@ -471,6 +399,8 @@ async function readXlsx(path: string, kind: ExtractKind, reading: ExtractReading
         if (cells.every((c) => c === '')) continue;
         rows++;
         if (rows % PROGRESS_EVERY === 0) reading.onProgress?.(bytes, rows);
+        const control = cells.map(controlProblem).find((p) => p !== null);
+        if (control) { reading.onReject(row.number, control); continue; }
         try { check(cells, row.number); } catch (error) { failure = error; throw error; }
       }
       break; // first worksheet only
@@ -493,7 +423,12 @@ async function readXlsx(path: string, kind: ExtractKind, reading: ExtractReading
  * bad row is reported and skipped). Free-input columns (e-mail, phone) that are malformed are
  * emptied with a warning; phones are normalised. Returns the number of rows after the header.
  */
-export async function readExtract(path: string, kind: ExtractKind, reading: ExtractReading): Promise<number> {
-  const sniffed = await sniff(path);
-  return sniffed.xlsx ? readXlsx(path, kind, reading) : readCsv(path, kind, reading, sniffed);
+export async function readExtract(path: string, kind: ExtractKind, reading: ExtractReading, options: ReadOptions = {}): Promise<number> {
+  const sniffed = options.sniffed ?? await sniff(path);
+  return sniffed.xlsx ? readXlsx(path, kind, reading, options) : readCsv(path, kind, reading, sniffed, options);
+}
+
+export interface ReadOptions extends Partial<ReadingContext> {
+  /** The file's sniff when the caller already made it (it reads the whole file once to decide the encoding). */
+  sniffed?: Sniffed;
 }

@@ -285,6 +285,16 @@ export const exchangeRepository = {
   },
 
   /** Competence of one branch, loaded once in memory for the cycle (≈ 35 000 communes). */
+  /** Commune INSEE code → its postal codes (the reader's postal-code check). */
+  async postalCodesByCommune(db: Kysely<DB>): Promise<Map<string, string[]>> {
+    const byCommune = new Map<string, string[]>();
+    for (const r of await db.selectFrom('communes_codes_postaux').select(['code_postal', 'commune_code']).execute()) {
+      const list = byCommune.get(r.commune_code);
+      if (list) list.push(r.code_postal); else byCommune.set(r.commune_code, [r.code_postal]);
+    }
+    return byCommune;
+  },
+
   async competenceLookup(db: Kysely<DB>, branche: string): Promise<CompetenceLookup> {
     const byCommune = new Map<string, string>();
     for (const r of await db.selectFrom('competences').select(['commune_code', 'organisation_code']).where('branche', '=', branche).execute()) {

@@ -42,6 +42,8 @@ export interface ColumnDefinition {
   readonly raw?: boolean;
   /** Meaning, in French (the agents' language). */
   readonly description: string;
+  /** Date columns: the plausible range (`birth`: 120 years back to the extraction day; `event`, the default: 20 years back to 2 years ahead). */
+  readonly dateRange?: 'birth' | 'event';
 }
 
 export type Producer = 'caf' | 'cpam' | 'carsat' | 'etablissement';
@@ -96,9 +98,9 @@ export const GIRS = ['1', '2', '3', '4', '5', '6'] as const;
 
 // ---- column builders (keep the literal column names in the types) ----------------------------
 
-type Opts = { required?: boolean; raw?: boolean };
+type Opts = { required?: boolean; raw?: boolean; birth?: boolean };
 function c<N extends string, T extends ColumnType>(name: N, type: T, description: string, opts: Opts = {}) {
-  return { name, type, required: opts.required ?? true, ...(opts.raw ? { raw: true } : {}), description } as const;
+  return { name, type, required: opts.required ?? true, ...(opts.raw ? { raw: true } : {}), ...(opts.birth ? { dateRange: 'birth' as const } : {}), description } as const;
 }
 function e<N extends string, V extends readonly string[]>(name: N, values: V, description: string, opts: Opts = {}) {
   return { name, type: 'enum', values, required: opts.required ?? true, description } as const;
@@ -113,7 +115,7 @@ const identite = [
   c('nom', 'text', 'Nom de naissance, en majuscules'),
   c('prenom', 'text', 'Premier prénom'),
   e('sexe', SEXES, 'Sexe : F (femme) ou M (homme)'),
-  c('date_naissance', 'date', 'Date de naissance'),
+  c('date_naissance', 'date', 'Date de naissance', { birth: true }),
 ] as const;
 const adresse = [
   c('adresse_ligne', 'text', 'Numéro et voie (ou lieu-dit)'),
@@ -250,7 +252,7 @@ export const EXTRACT_FORMATS = {
       c('nir_mere', 'nir', 'NIR de la mère (présent dans cpam_assures)'),
       c('nom', 'text', 'Nom de naissance de la mère, en majuscules'),
       c('prenom', 'text', 'Prénom de la mère'),
-      c('date_naissance_mere', 'date', 'Date de naissance de la mère'),
+      c('date_naissance_mere', 'date', 'Date de naissance de la mère', { birth: true }),
       c('code_postal', 'postalCode', 'Code postal du domicile (oriente vers le correspondant local de la Caf)'),
       c('code_commune', 'inseeCode', 'Code INSEE de la commune du domicile'),
       ...etablissement,
@@ -375,8 +377,10 @@ export function normalizeFrenchPhone(input: string): string | null {
   return null;
 }
 
+/** A leading `+` or `-` is refused too: a spreadsheet would read the address as a formula. */
 export function isWellFormedEmail(input: string): boolean {
-  return EMAIL.test(input) && !input.includes('..');
+  const c = input.charCodeAt(0);
+  return c !== 43 && c !== 45 && EMAIL.test(input) && !input.includes('..');
 }
 
 export function parseDecimal(text: string): number | null {
@@ -418,4 +422,61 @@ export function checkCell(column: ColumnDefinition, value: string): string | nul
     case 'phone':
       return normalizeFrenchPhone(value) ? null : bad('numéro de téléphone mal formé');
   }
+}
+
+// ---- semantic checks (docs/extract-formats.md, "Reading rules") ----------------------------------
+
+/** Commune INSEE code → its postal codes (the territories reference), for the postal-code check. */
+export type PostalCodes = ReadonlyMap<string, readonly string[]>;
+
+/** What a reader checks rows against besides the format: the extraction day and the communes' postal codes. */
+export interface ReadingContext {
+  /** AAAA-MM-JJ: the last day the extract covers (dates of birth after it are refused). */
+  asOf: string;
+  /** When given, a postal code that is not one of the commune's rejects the row. */
+  postalCodes?: PostalCodes;
+}
+
+/** The last day of a month AAAA-MM, as AAAA-MM-JJ. */
+export function lastDayOfMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return `${month}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}`;
+}
+
+/** The plausible range of a date column, inclusive, as AAAA-MM-JJ strings (they compare as text). */
+export function dateBounds(column: ColumnDefinition, asOf: string): { from: string; to: string } {
+  const year = Number(asOf.slice(0, 4));
+  const pad = (y: number) => String(y).padStart(4, '0');
+  if (column.dateRange === 'birth') return { from: `${pad(year - 120)}-01-01`, to: asOf };
+  return { from: `${pad(year - 20)}-01-01`, to: `${pad(year + 2)}-12-31` };
+}
+
+export function checkDateBounds(column: ColumnDefinition, value: string, asOf: string): string | null {
+  const { from, to } = dateBounds(column, asOf);
+  return value < from || value > to ? `${column.name} : date invraisemblable (attendue entre le ${from} et le ${to})` : null;
+}
+
+/**
+ * Formula injection: the reason why a cell of a free-text column would be run by a spreadsheet
+ * (`=`, `+`, `-`, `@` first, or a tab or carriage return before anything), or null. The cell is
+ * given untrimmed. A leading `+` is kept when the whole cell is a French phone number in
+ * international form (a safe channel `+33 6…`): digits cannot make a formula. Typed columns need no
+ * such rule: their type refuses these characters (a phone's `+33`, a negative decimal are typed).
+ */
+export function formulaProblem(column: ColumnDefinition, raw: string): string | null {
+  const c0 = raw.charCodeAt(0);
+  if (c0 === 9) return `${column.name} : la cellule commence par une tabulation (formule de tableur refusée)`;
+  if (c0 === 13) return `${column.name} : la cellule commence par un retour chariot (formule de tableur refusée)`;
+  const value = raw.trim();
+  const c = value.charCodeAt(0);
+  if (c !== 61 && c !== 43 && c !== 45 && c !== 64) return null;
+  if (c === 43 && normalizeFrenchPhone(value) !== null) return null;
+  return `${column.name} : la cellule commence par « ${value[0]} » (formule de tableur refusée)`;
+}
+
+/** The postal code of a row against its commune: a reason when the commune is known and the code is not one of its own. */
+export function checkPostalCode(postalCodes: PostalCodes, codeCommune: string, codePostal: string): string | null {
+  const codes = postalCodes.get(codeCommune);
+  if (!codes || codes.includes(codePostal)) return null;
+  return "code_postal : ce n'est pas un code postal de la commune indiquée dans code_commune";
 }

@@ -4,3 +4,4 @@
  * reads extracts through this context; only the synthetic-data generator (`generate/`) writes them.
  */
 export * from './formats.ts';
+export * from './lines.ts';

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_CELL, rowChecker } from '../../src/exchange/extract.ts';
-import { checkCell, EXTRACT_FORMATS, normalizeFrenchPhone, type ColumnDefinition } from '../../src/extracts/index.ts';
+import { checkCell, checkDateBounds, EXTRACT_FORMATS, formulaProblem, normalizeFrenchPhone, type ColumnDefinition } from '../../src/extracts/index.ts';
 import { nirKey } from '../../src/shared/nir.ts';
 
-const FORMULA = /^(?:[=@]|[+-](?![\d\s.]))/;
+const AS_OF = '2026-11-30';
 const withoutValue = (reason: string) => reason.replace(/ \(« [\s\S]* »\)$/, '');
 
 /** The reference: the per-cell loop of the reader as first written. */
@@ -19,15 +19,16 @@ function reference(columns: readonly ColumnDefinition[], record: readonly string
   const problems: string[] = [];
   for (let i = 0; i < columns.length; i++) {
     const column = columns[i]!;
+    const formula = column.type === 'text' && (record[i] ?? '') !== '' ? formulaProblem(column, record[i]!) : null;
+    if (formula) { problems.push(formula); continue; }
     let value = (record[i] ?? '').trim();
     if (value.length > MAX_CELL) { problems.push(`${column.name} : cellule de ${value.length} caractères (${MAX_CELL} au plus)`); continue; }
-    if (value !== '' && FORMULA.test(value) && column.type === 'text') { problems.push(`${column.name} : la cellule commence par « ${value[0]} » (formule de tableur refusée)`); continue; }
     if (value.startsWith('=')) { problems.push(`${column.name} : la cellule commence par « = » (formule de tableur refusée)`); continue; }
     if ((column.type === 'postalCode' || column.type === 'inseeCode') && /^\d{4}$/.test(value)) {
       value = `0${value}`;
       warnings.push(`${column.name} : 4 chiffres, zéro initial rétabli`);
     }
-    const problem = checkCell(column, value);
+    const problem = checkCell(column, value) ?? (column.type === 'date' && value !== '' ? checkDateBounds(column, value, AS_OF) : null);
     if (problem) {
       if (column.raw) { warnings.push(`${withoutValue(problem)} : valeur non transmise, ligne conservée`); value = ''; } else { problems.push(withoutValue(problem)); continue; }
     }
@@ -50,6 +51,7 @@ const SAMPLES = [
   '0612345678', '06.12.34.56.78', '+33612345678', '+262692123456', '0012345678', '06123456', '6000', '06000', '2A004', '2B', '97', '976', '974', '975',
   '2024-02-29', '2023-02-29', '2026-13-01', '2026-11-31', '2026-11-30', '1900-02-29', '2000-02-29', '26-11-01',
   'oui', 'non', 'Oui', 'F', 'M', 'f', 'marie', 'celibataire', 'email', 'telephone', '0', '12', '1,5', '12,50', '-3,2', '12.5', 'a@b.fr', 'a@@b.fr', 'a..b@c.fr', 'x'.repeat(1001),
+  '\t=1+1', ' =1', '-2+3+cmd', '+ 2', '+33 6 12 34 56 78', '1800-01-01', '2099-01-01', '1906-01-01', '1905-12-31', '+x@y.fr', '-x@y.fr',
 ];
 
 function mutate(value: string, r: (n: number) => number): string {
@@ -78,7 +80,7 @@ describe('the fast row checker', () => {
       onRow: (row) => { got.row = { ...row }; },
       onReject: (_line, reason) => { got.reject = reason; },
       onWarning: (_line, reason) => { got.warnings.push(reason); },
-    });
+    }, { asOf: AS_OF });
     let rejected = 0;
     const mismatches: string[] = [];
     for (let t = 0; t < 30_000; t++) {
@@ -121,11 +123,11 @@ describe('the CSV reader', () => {
     }
   }
 
-  it('splits lines itself and hands quoted records to csv-parse: same rows as csv-parse over the whole file, across 1 MiB chunks', async () => {
+  it('reads quoted cells within a line: same rows as csv-parse over the whole file, across 1 MiB chunks', async () => {
     const { parse } = await import('csv-parse/sync');
     const r = random(7);
     const lines: string[] = [header];
-    const texts = ['Résidence « Les Pins »', 'Bât. 3; esc. B', 'dit "le Moulin"', 'ligne 1\nligne 2', 'ligne A\r\nligne B', '日本 🙂', 'Œuvre ; "x"\n'];
+    const texts = ['Résidence « Les Pins »', 'Bât. 3; esc. B', 'dit "le Moulin"', 'ligne 1 ; ligne 2', '"entre guillemets"', '日本 🙂', 'Œuvre ; "x"'];
     for (let i = 0; i < 14_000; i++) {
       const record = [...VALID];
       record[1] = String(1_000_000 + i);
@@ -147,13 +149,13 @@ describe('the CSV reader', () => {
     expect(got.rows.map((x) => x.line)).toEqual(starts);
   }, 60_000);
 
-  it('reads old Mac line ends, keeps the good rows around a bad one, and reports an unclosed quote', async () => {
+  it('reads old Mac line ends, and an unclosed quote rejects its own line only', async () => {
     const good = VALID.join(';');
     const mac = await readAll(`${header}\r${good}\r${good}\r`);
     expect(mac.count).toBe(2);
     expect(mac.rows.map((x) => x.line)).toEqual([2, 3]);
     const unclosed = await readAll(`${header}\n${good}\n${good.replace('Bât. B', '"Bât. B')}\n${good}\n`);
-    expect(unclosed.rows.map((x) => x.line)).toEqual([2]);
-    expect(unclosed.rejects).toEqual([expect.stringMatching(/^3;CSV mal formé \(CSV_QUOTE_NOT_CLOSED\)$/)]);
+    expect(unclosed.rows.map((x) => x.line)).toEqual([2, 4]);
+    expect(unclosed.rejects).toEqual([expect.stringMatching(/^3;guillemet ouvert dans la colonne 13 et non fermé sur la ligne/)]);
   });
 });
