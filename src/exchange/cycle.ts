@@ -282,12 +282,17 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     // Duplicate keys among the rows that found applications: both rows would inherit the same
     // applications, so neither is transmitted (the later ones at once, the first before sealing).
     const keyNames = programme.source.jointures[0]?.cle.join(', ') ?? '';
-    const joinedLines = new Map<string, number>();
+    const joinedLines = new Map<string, { line: number; person: string }>();
     const repeated = new Set<number>();
     const firstOfRepeated = new Map<number, number>();
-    const onJoinedKey = (key: string, line: number) => {
-      const first = joinedLines.get(key);
-      if (first === undefined) { joinedLines.set(key, line); return; }
+    const onJoinedKey = (keyAndPerson: string, line: number) => {
+      const tab = keyAndPerson.indexOf('\t');
+      const key = keyAndPerson.slice(0, tab);
+      const person = keyAndPerson.slice(tab + 1);
+      const seen = joinedLines.get(key);
+      if (seen === undefined) { joinedLines.set(key, { line, person }); return; }
+      if (seen.person === person) return; // the same person twice: a plain duplicate, transmitted once
+      const first = seen.line;
       repeated.add(line);
       if (!firstOfRepeated.has(first)) firstOfRepeated.set(first, line);
       report.lignesRejetees++;
@@ -416,6 +421,10 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       });
       g.lignes = [];
     }
+  } catch (error) {
+    // A file refused whole (not text, wrong header, missing): said in the row report too, as the whole-file line.
+    if (error instanceof CycleInputError) writeReport('', `fichier refusé en entier, rien n'est transmis : ${error.message}`);
+    throw error;
   } finally {
     await new Promise<void>((ok, ko) => rapport.end((e?: Error | null) => (e ? ko(e) : ok())));
   }

@@ -62,15 +62,16 @@ export function selectRow(plan: SelectionPlan, row: Row): RowOutcome {
 }
 
 /**
- * The key of a row that found entries in a joined file (the month's applications), or null. Two
- * rows of the main file with the same such key would both inherit the same applications: the cycle
- * keeps neither (docs/extract-formats.md, "Duplicate keys").
+ * The key of a row that found entries in a joined file (the month's applications), with the
+ * person's identifier after a tab, or null. Two rows of the main file with the same key but two
+ * different people would both inherit the same applications: the cycle keeps neither
+ * (docs/extract-formats.md, "Duplicate keys"); the same person twice is a plain duplicate.
  */
 export function joinedKey(plan: SelectionPlan, row: Row): string | null {
   for (const j of plan.joins) {
     if (j.index.size === 0) continue;
     const key = joinKey(row, j.cle);
-    if (j.index.has(key)) return key;
+    if (j.index.has(key)) return `${key}\t${row[plan.programme.donnees.identifiant?.champ ?? 'nir'] ?? ''}`;
   }
   return null;
 }

@@ -1,14 +1,15 @@
 /**
  * Bulk outcomes: a CSV `pseudonyme;date;evenement;detail` (also with `,`, a BOM, in UTF-8 or
- * Windows-1252), e.g. exported by a call-centre tool. Each row is checked and recorded on its
+ * Windows-1252, read by the shared line reader of src/extracts/lines.ts), e.g. exported by a
+ * call-centre tool. Each row is checked and recorded on its
  * own (a savepoint per row inside batches of 500): a rejected row is reported with its line and
  * a French reason and never loses the valid ones. The report never repeats the pseudonym.
  * And the worklist export (with the `pseudonyme` column), audited.
  */
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
+import { decideEncoding, decodeBlock, detectLineEnd, formulaProblem, hasUtf8Bom, readText } from '../extracts/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { findProgramme } from '../programmes/index.ts';
 import { applyEvent, programmes } from './events.ts';
@@ -18,11 +19,10 @@ import { STATUS_LABELS, type Status } from './status.ts';
 import { EVENT_CODES, isEventCode } from './vocabulary.ts';
 import { worklistRepository } from './worklist-repository.ts';
 
-/** UTF-8 when the bytes are valid UTF-8, Windows-1252 otherwise; the BOM is dropped. */
+/** The text of a file: UTF-8 (with or without BOM), or Windows-1252 when the file as a whole is not UTF-8 (src/extracts/lines.ts). */
 export function decodeText(bytes: Uint8Array): string {
-  let text: string;
-  try { text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); } catch { text = new TextDecoder('windows-1252').decode(bytes); }
-  return text.replace(/^\uFEFF/, '');
+  const body = hasUtf8Bom(bytes) ? bytes.subarray(3) : bytes;
+  return decodeBlock(body, decideEncoding(bytes, detectLineEnd(body)));
 }
 
 export interface OutcomeRow { ligne: number; pseudonyme: string; date: Date; evenement: string; detail: string | null }
@@ -54,37 +54,56 @@ export function parseOutcomeDate(value: string): Date | null {
 
 export type ParsedOutcomes = { ok: true; rows: OutcomeRow[]; rejets: RowReport[]; lignes: number } | { ok: false; erreur: string };
 
-/** Parses the file; a bad header refuses the whole file, a bad row only itself. */
-export function parseOutcomes(bytes: Uint8Array): ParsedOutcomes {
-  const text = decodeText(bytes);
-  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  const delimiter = firstLine.includes(';') ? ';' : ',';
-  let records: string[][];
-  try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, trim: true, relax_quotes: true }) as string[][];
-  } catch (error) {
-    return { ok: false, erreur: `Fichier CSV illisible : ${(error as Error).message.slice(0, 200)}` };
-  }
-  const header = (records[0] ?? []).map((h) => h.toLowerCase().replace(/^"|"$/g, ''));
-  const expected = ['pseudonyme', 'date', 'evenement'];
-  if (header.length < 3 || expected.some((h, i) => header[i] !== h) || (header.length > 3 && header[3] !== 'detail')) {
-    return { ok: false, erreur: `En-tête invalide à la ligne 1 : attendu « pseudonyme;date;evenement;detail » (séparateur ; ou ,), reçu « ${header.join(delimiter).slice(0, 120)} ».` };
-  }
+/**
+ * Parses the file with the shared line reader (src/extracts/lines.ts): a file that is not text is
+ * refused whole, so is a bad header; a malformed line (unclosed quote, NUL, control character,
+ * bytes of another encoding) or a bad row is rejected with its physical line and reading goes on.
+ */
+export function parseOutcomes(bytes: Uint8Array, now: Date = new Date()): ParsedOutcomes {
+  // Plausible moments of an outcome: from 2000 to the day after the import (time zones).
+  const earliest = Date.UTC(2000, 0, 1);
+  const latest = now.getTime() + 24 * 3600 * 1000;
   const rows: OutcomeRow[] = [];
   const rejets: RowReport[] = [];
-  records.slice(1).forEach((r, i) => {
-    const ligne = i + 2;
-    const reject = (motif: string) => rejets.push({ ligne, resultat: 'rejetee', motif });
-    if (r.length > 4) return reject(`${r.length} colonnes au lieu de 4 au plus`);
-    const [pseudonyme = '', date = '', evenement = '', detail = ''] = r;
-    if (!/^[0-9a-f]{64}$/i.test(pseudonyme)) return reject('pseudonyme mal formé (64 caractères hexadécimaux attendus)');
-    const when = parseOutcomeDate(date);
-    if (!when) return reject(`date invalide « ${date.slice(0, 25)} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement)`);
-    const code = evenement.toLowerCase();
-    if (!isEventCode(code)) return reject(`événement inconnu « ${evenement.slice(0, 40)} » (attendu l'un de : ${EVENT_CODES.join(', ')})`);
-    rows.push({ ligne, pseudonyme: pseudonyme.toLowerCase(), date: when, evenement: code, detail: detail === '' ? null : detail });
+  const records: { cells: string[]; ligne: number }[] = [];
+  let lignes = 0;
+  const read = readText(bytes, {
+    record: (cells, ligne) => { lignes++; records.push({ cells, ligne }); },
+    bad: (ligne, motif) => { lignes++; rejets.push({ ligne, resultat: 'rejetee', motif }); },
   });
-  return { ok: true, rows, rejets, lignes: records.length - 1 };
+  if (!read.ok) return { ok: false, erreur: read.erreur };
+  const delimiter = read.shape.delimiter;
+  const header = (read.header?.cells ?? []).map((h) => h.trim().toLowerCase());
+  const expected = ['pseudonyme', 'date', 'evenement'];
+  if (header.length < 3 || expected.some((h, i) => header[i] !== h) || (header.length > 3 && header[3] !== 'detail')) {
+    return { ok: false, erreur: `En-tête invalide à la ligne ${read.header?.line ?? 1} : attendu « pseudonyme;date;evenement;detail » (séparateur ; ou ,), reçu « ${header.join(delimiter).slice(0, 120)} ».` };
+  }
+  const detailColumn = { name: 'detail', type: 'text', required: false, description: '' } as const;
+  const seen = new Map<string, number>();
+  for (const { cells, ligne } of records) {
+    const reject = (motif: string) => { rejets.push({ ligne, resultat: 'rejetee', motif }); };
+    if (cells.length > 4) { reject(`${cells.length} colonnes au lieu de 4 au plus`); continue; }
+    if (cells.length < 3) { reject(`${cells.length} colonne(s) au lieu de 3 ou 4`); continue; }
+    const [pseudonyme = '', date = '', evenement = ''] = cells.map((c) => c.trim());
+    const rawDetail = cells[3] ?? '';
+    if (!/^[0-9a-f]{64}$/i.test(pseudonyme)) { reject('pseudonyme mal formé (64 caractères hexadécimaux attendus)'); continue; }
+    const when = parseOutcomeDate(date);
+    if (!when) { reject(`date invalide « ${date.slice(0, 25)} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement)`); continue; }
+    if (when.getTime() < earliest || when.getTime() > latest) { reject(`date invraisemblable « ${date.slice(0, 25)} » (attendue entre 2000 et aujourd'hui)`); continue; }
+    const code = evenement.toLowerCase();
+    if (!isEventCode(code)) { reject(`événement inconnu « ${evenement.slice(0, 40)} » (attendu l'un de : ${EVENT_CODES.join(', ')})`); continue; }
+    const formula = rawDetail === '' ? null : formulaProblem(detailColumn, rawDetail);
+    if (formula) { reject(formula); continue; }
+    const detail = rawDetail.trim();
+    // The same outcome twice in one file (same person, moment and event): recorded once.
+    const key = `${pseudonyme.toLowerCase()}|${when.toISOString()}|${code}`;
+    const first = seen.get(key);
+    if (first !== undefined) { reject(`même résultat qu'à la ligne ${first} (même personne, même date, même événement) : enregistré une seule fois`); continue; }
+    seen.set(key, ligne);
+    rows.push({ ligne, pseudonyme: pseudonyme.toLowerCase(), date: when, evenement: code, detail: detail === '' ? null : detail });
+  }
+  rejets.sort((a, b) => a.ligne - b.ligne);
+  return { ok: true, rows, rejets, lignes };
 }
 
 /**
@@ -96,7 +115,7 @@ export async function importOutcomes(db: Kysely<DB>, input: {
   organisation: string; programme?: string | null; bytes: Uint8Array; actor?: { compteId: string; organisation: string } | null; now?: Date; batchSize?: number;
 }): Promise<{ ok: true; report: OutcomesReport } | { ok: false; erreur: string }> {
   const now = input.now ?? new Date();
-  const parsed = parseOutcomes(input.bytes);
+  const parsed = parseOutcomes(input.bytes, now);
   if (!parsed.ok) return parsed;
   const rapport: RowReport[] = [...parsed.rejets];
   const batchSize = input.batchSize ?? 500;

@@ -1,11 +1,10 @@
-import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { parseCompetenceCsv, parsePostalCode, type RejectedRow } from './postal.ts';
+import { parseCompetenceRows, parsePostalCode, readCompetenceFile, type RejectedRow } from './postal.ts';
 import { loadReferenceData, shippedReferenceVersion } from './reference.ts';
 import { territoriesRepository, type CommuneCompetente } from './repository.ts';
 
-export { parsePostalCode, parseCompetenceCsv, TYPES_BY_BRANCHE } from './postal.ts';
+export { parsePostalCode, parseCompetenceCsv, parseCompetenceRows, readCompetenceFile, TYPES_BY_BRANCHE, type RejectedRow } from './postal.ts';
 export { buildNetwork, avecArticle, BRANCHES, type Branche, type Organisation, type OrganisationType } from './network.ts';
 export { loadReferenceData, shippedReferenceVersion, type ReferenceData } from './reference.ts';
 export type { CommuneCompetente } from './repository.ts';
@@ -32,24 +31,32 @@ export async function lookupPostalCode(db: Kysely<DB>, input: string): Promise<P
   return { ok: true, codePostal: parsed.value, communes };
 }
 
-export interface CompetenceImportReport { appliquees: number; rejetees: RejectedRow[] }
+export interface CompetenceImportReport {
+  appliquees: number;
+  rejetees: RejectedRow[];
+  /** The file was refused whole (not a text file, or a wrong header): nothing applied. */
+  refusee?: boolean;
+}
 
-/** Applies an administrator's commune-by-commune corrections. Bad rows are reported; good rows are applied together. */
-export async function importCompetenceCorrections(db: Kysely<DB>, content: string): Promise<CompetenceImportReport> {
-  const text = content.replace(/^\ufeff/, '');
-  const delimiter = (text.split('\n', 1)[0] ?? '').includes(';') ? ';' : ',';
-  let records: string[][];
-  try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true });
-  } catch (error) {
-    return { appliquees: 0, rejetees: [{ ligne: (error as { lines?: number }).lines ?? 1, raison: 'fichier CSV illisible' }] };
-  }
-  const codes = records.slice(1).map((r) => (r[0] ?? '').trim());
+/**
+ * Applies an administrator's commune-by-commune corrections (bytes of a CSV file, or its text).
+ * Read by the shared line reader (src/extracts/lines.ts): a file that is not text is refused whole;
+ * a malformed line, a bad row or a repeated commune and branch is reported with its physical line;
+ * good rows are applied together.
+ */
+export async function importCompetenceCorrections(db: Kysely<DB>, content: Uint8Array | string): Promise<CompetenceImportReport> {
+  const file = readCompetenceFile(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+  if (!file.ok) return { appliquees: 0, refusee: true, rejetees: [{ ligne: 1, raison: file.erreur }] };
+  const { header, records, unreadable } = file;
+  const codes = records.map((r) => (r.cells[0] ?? '').trim());
   const organisations = new Map((await territoriesRepository.organisations(db)).map((o) => [o.code, o.type]));
   const communes = await territoriesRepository.existingCommunes(db, [...new Set(codes)]);
-  const { valides, rejetees } = parseCompetenceCsv(records, { communes, organisations });
+  const { valides, rejetees } = parseCompetenceRows(header, records, { communes, organisations });
+  if (rejetees.length === 1 && rejetees[0]!.ligne === header.ligne && rejetees[0]!.raison.startsWith('en-tête')) {
+    return { appliquees: 0, refusee: true, rejetees };
+  }
   await territoriesRepository.applyCorrections(db, valides);
-  return { appliquees: valides.length, rejetees };
+  return { appliquees: valides.length, rejetees: [...unreadable, ...rejetees].sort((a, b) => a.ligne - b.ligne) };
 }
 
 export const listOrganisations = (db: Kysely<DB>) => territoriesRepository.organisations(db);

@@ -24,13 +24,18 @@ export function registerTerritories(program: Command) {
   t.command('import-competences <fichier>')
     .description('Corrige la compétence commune par commune depuis un CSV « commune;branche;organisation »')
     .action((file: string) => withInstance(async (database) => {
-      let content: string;
+      let content: Uint8Array;
       try {
-        content = readFileSync(file, 'utf8');
+        content = readFileSync(file);
       } catch {
         return fail(`Fichier illisible : ${file}`, 2);
       }
       const report = await importCompetenceCorrections(database.db, content);
+      // A file refused whole (not text, bad header): nothing applied, exit 2.
+      if (report.appliquees === 0 && report.refusee) {
+        await recordAudit(database.db, { action: 'competences_importees', details: { appliquees: 0, rejetees: report.rejetees.length, origine: 'cli' } });
+        return fail(report.rejetees[0]!.raison, 2);
+      }
       await recordAudit(database.db, { action: 'competences_importees', details: { appliquees: report.appliquees, rejetees: report.rejetees.length, origine: 'cli' } });
       out(`${report.appliquees} correction(s) appliquée(s), ${report.rejetees.length} ligne(s) rejetée(s).`);
       for (const r of report.rejetees) out(`  ligne ${r.ligne} : ${r.raison}`);

@@ -24,14 +24,16 @@ export function territoryRoutes(app: FastifyInstance, database: Database) {
     if (actor.organisation.type !== 'national') {
       return reply.code(403).send({ erreur: "Seul un administrateur national peut corriger la compétence territoriale des organismes." });
     }
-    if (typeof request.body !== 'string' || request.body.trim() === '') {
+    const body = request.body;
+    if (!(typeof body === 'string' || Buffer.isBuffer(body)) || body.toString().trim() === '') {
       return reply.code(400).send({ erreur: 'Envoyez un fichier CSV (commune;branche;organisation) avec le type text/csv.' });
     }
-    const report = await importCompetenceCorrections(database.db, request.body);
+    const report = await importCompetenceCorrections(database.db, body);
     await recordAudit(database.db, {
       action: 'competences_importees', acteur: { compteId: actor.compteId, organisation: actor.organisation.code },
       details: { appliquees: report.appliquees, rejetees: report.rejetees.length },
     });
+    if (report.refusee) return reply.code(400).send({ erreur: report.rejetees[0]?.raison ?? 'Fichier refusé.' });
     return report;
   });
 }
