@@ -14,8 +14,8 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { readExtract, CycleInputError } from '../exchange/index.ts';
-import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
+import { cycleReference, readExtract, CycleInputError } from '../exchange/index.ts';
+import { csvField, EXTRACT_FORMATS, lastDayOfMonth, type ExtractKind } from '../extracts/index.ts';
 import { isCallable, markRegisteredOppositions, outreachProgrammes } from '../outreach/index.ts';
 import {
   findProgramme, isIsoMonth, pseudonym, retentionDeadline, selectPerson, targetingContext, withMarkers, type Programme, type Row,
@@ -160,6 +160,7 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
   try {
     // 1. The month's separations, indexed by allocataire (several declarations of one allocataire are kept together).
     const separations = new Map<string, { row: Row; line: number }[]>();
+    const asOf = lastDayOfMonth(options.periode);
     report.separationsLues = await readExtract(paths.separations, 'caf_separations', {
       onRow: (row, line) => {
         if (row.departement_caf !== org.departement_code) {
@@ -172,12 +173,15 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
       },
       onReject: (line, reason) => { report.lignesRejetees++; writeReport(`${fileName('caf_separations')}:${line}`, reason); },
       onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(`${fileName('caf_separations')}:${line}`, reason); },
-    });
+    }, { asOf });
 
     // 2. Stream the allocataires; keep those with a separation of the month.
     const context = targetingContext(programme, options.periode);
     const key = await organisationPseudonymKey(db, org.code);
-    const retained: { pseudonyme: string; champs: Record<string, string>; line: string }[] = [];
+    const retained: { pseudonyme: string; champs: Record<string, string>; line: string; cle: string }[] = [];
+    // Two allocataires (two NIRs) with the key of one separation: neither inherits it (docs/extract-formats.md, "Duplicate keys").
+    const matchedBy = new Map<string, { line: number; nir: string }>();
+    const ambiguous = new Set<string>();
     const seen = new Map<string, string>();
     const matched = new Set<string>();
     let nextProgress = 0.1;
@@ -196,6 +200,14 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
         const declarations = separations.get(k);
         if (!declarations) return;
         matched.add(k);
+        const earlier = matchedBy.get(k);
+        if (earlier === undefined) matchedBy.set(k, { line, nir: row.nir ?? '' });
+        else if (earlier.nir !== (row.nir ?? '')) {
+          ambiguous.add(k);
+          report.lignesRejetees++;
+          writeReport(`${fileName('caf_allocataires')}:${line}`, `clé en double (departement_caf, numero_allocataire) : même clé qu'à la ligne ${earlier.line}, pour une autre personne ; aucune des deux n'est inscrite`);
+          return;
+        }
         const where = `${fileName('caf_separations')}:${declarations[0]!.line}`;
         const merged = declarations.map((d) => ({ ...row, ...d.row }));
         const selection = selectPerson(programme, merged, context);
@@ -213,9 +225,17 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
         if (first) { report.doublons++; writeReport(`${fileName('caf_allocataires')}:${line}`, `même personne que ${first} (doublon) : inscrite une seule fois`); return; }
         seen.set(pseudo, `${fileName('caf_allocataires')}:${line}`);
         report.retenus++;
-        retained.push({ pseudonyme: pseudo, champs, line: where });
+        retained.push({ pseudonyme: pseudo, champs, line: where, cle: k });
       },
-    });
+    }, { asOf, postalCodes: await cycleReference(db).codesPostaux?.() });
+    if (ambiguous.size > 0) {
+      for (const r of retained.filter((x) => ambiguous.has(x.cle))) {
+        report.retenus--;
+        report.lignesRejetees++;
+        writeReport(`${fileName('caf_allocataires')}:${matchedBy.get(r.cle)!.line}`, "clé en double (departement_caf, numero_allocataire) : une autre ligne porte la même clé pour une autre personne ; aucune des deux n'est inscrite");
+      }
+      retained.splice(0, retained.length, ...retained.filter((x) => !ambiguous.has(x.cle)));
+    }
     for (const [k, declarations] of separations) {
       if (matched.has(k)) continue;
       report.sansDossier += declarations.length;
