@@ -305,7 +305,7 @@ export async function streamLines(path: string, sniffed: Sniffed, sink: LineSink
   };
   const input = createReadStream(path, { highWaterMark: CHUNK_BYTES, start: sniffed.bom ? 3 : 0 });
   let line = 1;
-  let bytes = 0;
+  let bytes = sniffed.bom ? 3 : 0;
   let carry: Buffer | null = null;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
