@@ -319,6 +319,7 @@ export async function streamLines(path: string, sniffed: Sniffed, sink: LineSink
       onBlock?.(bytes);
     }
     if (carry) readLines(carry, line, sniffed, lines);
+    onBlock?.(bytes);
   } finally {
     input.destroy();
   }
