@@ -270,25 +270,43 @@ export async function sniff(path: string, fileName = basename(path)): Promise<Sn
   return { xlsx, bom, encoding, delimiter: detectDelimiter(firstLine), lineEnd };
 }
 
-/** The whole file through the encoding tally, in blocks cut on line ends (one fast UTF-8 check per block). */
-async function fileEncoding(path: string, lineEnd: '\n' | '\r'): Promise<TextEncoding> {
-  const tally = new EncodingTally();
+/**
+ * The blocks of a file cut on line ends, without copying the chunks: the bytes of a line that
+ * straddles two chunks are joined into a small block of their own. `onBlock(block)`; the last
+ * bytes without a line end come last.
+ */
+async function forEachBlock(path: string, start: number, chunkBytes: number, lineEnd: '\n' | '\r', onBlock: (block: Buffer, bytesRead: number) => void): Promise<void> {
   const byte = lineEnd === '\n' ? 0x0a : 0x0d;
-  const input = createReadStream(path, { highWaterMark: 4 * CHUNK_BYTES });
-  let carry: Buffer | null = null;
+  const input = createReadStream(path, { highWaterMark: chunkBytes, start });
+  let carry: Buffer[] = [];
+  let bytes = start;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      carry = null;
-      const last = data.lastIndexOf(byte);
-      if (last === -1) { carry = data; continue; }
-      tally.add(data.subarray(0, last + 1), lineEnd);
-      if (last < data.length - 1) carry = data.subarray(last + 1);
+      bytes += chunk.length;
+      let from = 0;
+      if (carry.length > 0) {
+        const first = chunk.indexOf(byte);
+        if (first === -1) { carry.push(chunk); continue; }
+        carry.push(chunk.subarray(0, first + 1));
+        onBlock(Buffer.concat(carry), bytes);
+        carry = [];
+        from = first + 1;
+      }
+      const last = chunk.lastIndexOf(byte);
+      if (last >= from) onBlock(chunk.subarray(from, last + 1), bytes);
+      const rest = Math.max(from, last + 1);
+      if (rest < chunk.length) carry.push(chunk.subarray(rest));
     }
-    if (carry) tally.add(carry, lineEnd);
+    if (carry.length > 0) onBlock(Buffer.concat(carry), bytes);
   } finally {
     input.destroy();
   }
+}
+
+/** The whole file through the encoding tally, in blocks cut on line ends (one fast UTF-8 check per block). */
+async function fileEncoding(path: string, lineEnd: '\n' | '\r'): Promise<TextEncoding> {
+  const tally = new EncodingTally();
+  await forEachBlock(path, 0, 4 * CHUNK_BYTES, lineEnd, (block) => tally.add(block, lineEnd));
   return tally.decide();
 }
 
@@ -297,32 +315,16 @@ async function fileEncoding(path: string, lineEnd: '\n' | '\r'): Promise<TextEnc
  * blank is the header, given to `onHeader` (which throws to refuse the file). Returns the bytes read.
  */
 export async function streamLines(path: string, sniffed: Sniffed, sink: LineSink & { onHeader: (cells: string[], line: number) => void }, onBlock?: (bytes: number) => void): Promise<boolean> {
-  const byte = sniffed.lineEnd === '\n' ? 0x0a : 0x0d;
   let header = false;
   const lines: LineSink = {
     record: (cells, line) => { if (header) sink.record(cells, line); else { header = true; sink.onHeader(cells, line); } },
     bad: (line, reason) => { if (header) sink.bad(line, reason); else throw new CycleInputError(`${basename(path)} refusé : en-tête illisible à la ligne ${line} : ${reason}.`); },
   };
-  const input = createReadStream(path, { highWaterMark: CHUNK_BYTES, start: sniffed.bom ? 3 : 0 });
   let line = 1;
-  let bytes = sniffed.bom ? 3 : 0;
-  let carry: Buffer | null = null;
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      carry = null;
-      const last = data.lastIndexOf(byte);
-      if (last === -1) { carry = data; continue; }
-      line += readLines(data.subarray(0, last + 1), line, sniffed, lines);
-      if (last < data.length - 1) carry = data.subarray(last + 1);
-      onBlock?.(bytes);
-    }
-    if (carry) readLines(carry, line, sniffed, lines);
+  await forEachBlock(path, sniffed.bom ? 3 : 0, CHUNK_BYTES, sniffed.lineEnd, (block, bytes) => {
+    line += readLines(block, line, sniffed, lines);
     onBlock?.(bytes);
-  } finally {
-    input.destroy();
-  }
+  });
   return header;
 }
 
