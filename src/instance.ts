@@ -5,7 +5,7 @@ import { migrateToLatest, openDatabase, schemaVersion, type Database } from './d
 import { embeddedBusyMessage, embeddedHolder } from './db/lock.ts';
 import { configureMasterKeys, ensureExchangeSetup, exchangeRepository, loadMasterKeys } from './exchange/index.ts';
 import { ensureDemoData } from './demo/index.ts';
-import { protectOrganisationKeys } from './channels/index.ts';
+import { protectOrganisationKeys } from './exchange/index.ts';
 import { join } from 'node:path';
 import { ensureReferenceData } from './territories/index.ts';
 

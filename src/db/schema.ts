@@ -97,7 +97,7 @@ export interface DB {
     echeance: ColumnType<string, string, string>;
     /** Cohort month (YYYY-MM): the cycle through which the person entered the worklist. */
     periode: string;
-    origine: ColumnType<'paquet' | 'extrait', 'paquet' | 'extrait' | undefined, 'paquet' | 'extrait'>;
+    origine: ColumnType<'paquet' | 'extrait' | 'signalement', 'paquet' | 'extrait' | 'signalement' | undefined, 'paquet' | 'extrait' | 'signalement'>;
     detruit_le: Timestamp | null;
     agent_id: string | null;
     /** Incremented on every change: two agents editing the same person get a conflict, not a lost update. */
@@ -155,6 +155,14 @@ export interface DB {
     enregistre_le: ColumnType<Date, Date | string | undefined, Date | string>;
     /** Date (YYYY-MM-DD) after which the retention job deletes the row. */
     conserver_jusqu_au: ColumnType<string, string, string>;
+  };
+  /** After a contact's destruction, the date from which its programme may target the person again (migration 0014); nothing else. */
+  suivis_termines: {
+    organisation_code: string;
+    programme: string;
+    pseudonyme: string;
+    termine_le: ColumnType<string, string, string>;
+    reciblable_le: ColumnType<string, string, string>;
   };
   /** One run of a Passerelle job (migration 0008): French message without personal data, counts only in `resultat`. */
   executions_taches: {

@@ -18,13 +18,13 @@ export interface WorkerSetup {
   encoding: Encoding;
   programme: Programme;
   periode: string;
-  joins: { cle: readonly string[]; obligatoire: boolean; entries: [string, Row[]][]; empty: Row }[];
+  joins: { fichier: string; cle: readonly string[]; obligatoire: boolean; entries: [string, Row[]][]; empty: Row }[];
 }
 
 export interface BlockTask { seq: number; block: Uint8Array; startLine: number }
 
-/** Events in file order: 0 = rejected row (reason), 1 = warning (reason), 2 = retained person (row). */
-export type BlockEvent = [0 | 1, number, string] | [2, number, Row];
+/** Events in file order: 0 = rejected row (reason), 1 = warning (reason), 2 = retained person (row), 3 = no match in a mandatory joined file (its name). */
+export type BlockEvent = [0 | 1 | 3, number, string] | [2, number, Row];
 
 export type BlockResult =
   | { seq: number; rows: number; nonCibles: number; exclus: number; nonContactables: number; events: BlockEvent[] }
@@ -33,7 +33,7 @@ export type BlockResult =
 if (parentPort) {
   const port = parentPort;
   const setup = workerData as WorkerSetup;
-  const joins: JoinIndex[] = setup.joins.map((j) => ({ cle: j.cle, obligatoire: j.obligatoire, index: new Map(j.entries), empty: j.empty }));
+  const joins: JoinIndex[] = setup.joins.map((j) => ({ fichier: j.fichier, cle: j.cle, obligatoire: j.obligatoire, index: new Map(j.entries), empty: j.empty }));
   const plan = selectionPlan(setup.programme, setup.periode, joins);
   const decode = decoderFor(setup.encoding);
   let events: BlockEvent[] = [];
@@ -45,6 +45,7 @@ if (parentPort) {
       const outcome = selectRow(plan, row);
       if (outcome.statut === 'retenu') events.push([2, line, outcome.ligne]);
       else if (outcome.statut === 'non_cible') counts.nonCibles++;
+      else if (outcome.statut === 'sans_correspondance') events.push([3, line, outcome.fichier]);
       else if (outcome.statut === 'exclu') counts.exclus++;
       else counts.nonContactables++;
     },

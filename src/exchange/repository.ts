@@ -267,15 +267,6 @@ export const exchangeRepository = {
     }).where('id', '=', id).where('detenteur', '=', expediteur).execute();
   },
 
-  async insertContacts(db: Kysely<DB>, rows: { organisation: string; programme: string; paquet: string; periode: string; pseudonyme: string; champs: Record<string, string>; importeLe: Date; echeance: string; appelable?: boolean }[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const result = await db.insertInto('contacts').values(rows.map((r) => ({
-      organisation_code: r.organisation, programme: r.programme, paquet_id: r.paquet, periode: r.periode, pseudonyme: r.pseudonyme,
-      champs: JSON.stringify(r.champs), importe_le: r.importeLe, echeance: r.echeance, appelable: r.appelable ?? false,
-    }))).onConflict((oc) => oc.columns(['organisation_code', 'paquet_id', 'pseudonyme']).doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n);
-  },
-
   /** Contacts still holding personal data (destroyed ones stay as anonymous rows for the funnels). */
   async countContacts(db: Kysely<DB>, filter: { organisation?: string; paquet?: string } = {}): Promise<number> {
     let q = db.selectFrom('contacts').select(sql<string>`count(*)`.as('n')).where('detruit_le', 'is', null);

@@ -25,7 +25,8 @@ export {
   markRegisteredOppositions, registerOpposition, registeredOppositionAt, oppositionKeepUntil,
   OPPOSITION_PERIOD_MONTHS, REGISTER_EVENT_DETAIL, type RegisteredOppositions,
 } from './oppositions.ts';
-export { visibleFields, workableOrganisations, FIELD_LABELS, EXTRACT_DISPLAY_FIELDS, LIST_FIELDS } from './fields.ts';
+export { visibleFields, workableOrganisations, FIELD_LABELS, LIST_FIELDS } from './fields.ts';
+export { enrolContacts, retargetableFrom, CONTACT_DETAILS_CHANGED, type EnrolmentInput, type EnrolmentPerson, type EnrolmentResult, type AlreadyFollowed } from './enrolment.ts';
 export { CALL_SCRIPTS, callScript, type CallScript } from './scripts.ts';
 export {
   listWorklist, personPage, recordEventAs, assignContacts, assignableAgents, updateOrientation, closeWorklist, actorWorklists,

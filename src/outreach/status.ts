@@ -59,6 +59,7 @@ export function nextStatus(current: Status, code: EventCode): Status {
     case 'rdv_annule': return 'rdv_annule';
     case 'orientation': return current === 'accompagne' ? current : 'oriente';
     case 'accompagnement_debute': return 'accompagne';
+    case 'coordonnees_modifiees': return current;
   }
 }
 

@@ -7,7 +7,7 @@ export const EVENT_CODES = [
   'appel_non_joint', 'appel_faux_numero', 'appel_joint',
   'offre_acceptee', 'offre_refusee', 'opposition',
   'rdv_pris', 'rdv_honore', 'rdv_non_honore', 'rdv_annule',
-  'orientation', 'accompagnement_debute',
+  'orientation', 'accompagnement_debute', 'coordonnees_modifiees',
 ] as const;
 export type EventCode = (typeof EVENT_CODES)[number];
 
@@ -27,6 +27,7 @@ export const EVENT_LABELS: Record<EventCode, string> = {
   rdv_annule: 'Rendez-vous annulé',
   orientation: 'Orientation vers un partenaire',
   accompagnement_debute: 'Accompagnement débuté',
+  coordonnees_modifiees: 'Coordonnées mises à jour par un nouvel envoi',
 };
 
 export const ORIGINS = ['agent', 'import', 'courriel', 'courrier', 'systeme'] as const;

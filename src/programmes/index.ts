@@ -23,8 +23,8 @@ export {
   type Rule, type Comparison, type Row, type RuleContext, type Scalar, type Operator, type RuleProblem,
 } from './rules.ts';
 export {
-  targetingContext, joinSource, selectPerson, withMarkers, offerFor, applyContactRules, resolveRecipient,
-  type Candidate, type Selection, type ContactCheck, type CompetenceLookup, type RecipientResolution,
+  targetingContext, joinSource, selectPerson, withMarkers, offerFor, applyContactRules, resolveRecipient, resolveHolder, worklistLine,
+  type Candidate, type Selection, type ContactCheck, type CompetenceLookup, type RecipientResolution, type WorklistLine,
 } from './targeting.ts';
 export { minimise, pseudonym, PSEUDONYM_KEY_MIN_BYTES } from './minimise.ts';
 export { retentionDeadline, isPastRetention, describeRetention, type RetentionInput, type RetentionRule } from './retention.ts';

@@ -153,6 +153,19 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
     if (p.destinataire) add(['destinataire'], 'aucune donnée personnelle ne circule : le destinataire doit être null');
     if (d.champsMaximum.length > 0) add(['donnees', 'champsMaximum'], 'aucune donnée personnelle ne circule : la liste doit être vide');
   }
+  const listFields = d.champsListe ?? [];
+  if (p.forme === 'echange' && listFields.length > 0) add(['donnees', 'champsListe'], 'un programme d’échange n’a pas de liste interne : la liste du destinataire porte les champs du paquet');
+  if (p.forme === 'interne' && listFields.length === 0) add(['donnees', 'champsListe'], 'un programme interne liste les colonnes gardées sur la liste de travail de l’organisme');
+  listFields.forEach((col, i) => {
+    if (col !== MARKERS_FIELD && !known(col)) add(['donnees', 'champsListe', i], unknownColumn(col));
+    if (d.identifiant && col === d.identifiant.champ) add(['donnees', 'champsListe', i], `l'identifiant « ${col} » n'est jamais gardé en clair : seul son pseudonyme l'est`);
+  });
+  unique(listFields, ['donnees', 'champsListe'], 'champ', add);
+  if (p.expediteur.resolution) {
+    const r = p.expediteur.resolution;
+    if (!known(r.champCommune)) add(['expediteur', 'resolution', 'champCommune'], unknownColumn(r.champCommune));
+    if (!known(r.champCodePostal)) add(['expediteur', 'resolution', 'champCodePostal'], unknownColumn(r.champCodePostal));
+  }
   d.champsMaximum.forEach((col, i) => {
     if (col === MARKERS_FIELD) {
       if (p.marqueurs.length === 0) add(['donnees', 'champsMaximum', i], `« ${MARKERS_FIELD} » n'est possible que si le programme définit des marqueurs`);
@@ -169,6 +182,7 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
       if (!known(r[key])) add(['personnesARisque', key], unknownColumn(r[key]));
     }
     for (const [value, col] of Object.entries(r.canaux)) if (!known(col)) add(['personnesARisque', 'canaux', value], unknownColumn(col));
+    r.champsFoyer?.forEach((col, i) => { if (!known(col)) add(['personnesARisque', 'champsFoyer', i], unknownColumn(col)); });
   }
 
   // Channels.

@@ -129,7 +129,20 @@ export const programmeSchema = z.object({
     complements: z.array(z.string().regex(/^\d{3}_[0-9a-f]+\.txt$/, 'nom de fichier de seeds/ attendu')).optional(),
   }).strict(),
   /** The organisation type that holds the source data, runs the targeting and (if any) sends the package. */
-  expediteur: z.object({ branche: enumeration(PROGRAMME_BRANCHES, 'branche'), description: texte }).strict(),
+  expediteur: z.object({
+    branche: enumeration(PROGRAMME_BRANCHES, 'branche'),
+    description: texte,
+    /**
+     * How the holding organisation of a row is found when the extract covers several: the
+     * organisation of the branch competent for the person's commune. Without it, the Caf of the
+     * row's `departement_caf`, or the organisation given to the cycle.
+     */
+    resolution: z.object({
+      methode: z.literal('organisme_competent_commune', { error: 'méthode « organisme_competent_commune » attendue' }),
+      champCommune: colonne,
+      champCodePostal: colonne,
+    }).strict().optional(),
+  }).strict(),
   /** Who receives the package, resolved per person; null when no personal data crosses. */
   destinataire: z.object({
     branche: enumeration(PROGRAMME_BRANCHES, 'branche'),
@@ -160,11 +173,18 @@ export const programmeSchema = z.object({
     champValeurCanalSur: colonne,
     /** Value of champCanalSur → contact column it replaces. */
     canaux: z.record(z.string(), colonne),
+    /** Columns shared with the household (postal address…): never kept on a worklist for a person at risk. */
+    champsFoyer: z.array(colonne).optional(),
   }).strict().nullable(),
   donnees: z.object({
     transmission: enumeration(['nominative', 'aucune'] as const, 'transmission'),
     /** The most that may cross; a package carries the intersection with the convention's list. */
     champsMaximum: z.array(colonne),
+    /**
+     * In-house and signalement programmes: the columns the holder keeps on its own worklist (nothing
+     * crosses). Empty for an exchange programme, whose recipient's list holds the package's fields.
+     */
+    champsListe: z.array(colonne).optional(),
     /** Column identifying the person; it never crosses, only its keyed pseudonym does. */
     identifiant: z.object({ champ: colonne, pseudonyme: z.literal('hmac-sha256', { error: 'pseudonyme « hmac-sha256 » attendu' }) }).strict().nullable(),
     /** What goes to the partner when no personal data crosses (anonymous aggregates). */

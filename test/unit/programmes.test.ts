@@ -65,7 +65,9 @@ describe('programme definitions', () => {
     const p = programme(id);
     expect(p.expediteur.branche).toBe(expediteur);
     expect(p.destinataire).toBeNull();
-    expect(p.donnees).toMatchObject({ transmission: 'aucune', champsMaximum: [], identifiant: null });
+    expect(p.donnees).toMatchObject({ transmission: 'aucune', champsMaximum: [] });
+    // an in-house list keeps its people under a pseudonym keyed by the holder's own key, never the NIR itself
+    if (p.donnees.identifiant) expect(p.donnees.champsListe).not.toContain(p.donnees.identifiant.champ);
     expect(p.donnees.agregatsAnonymes?.vers ?? null).toBe(agregatsVers);
     expect(p.canaux.every((c) => c.par === 'expediteur')).toBe(true);
   });

@@ -21,6 +21,7 @@ export function registerExchange(program: Command) {
       try {
         const r = await importPackage(database.db, manifest, { organisation: options.organisation });
         out(`Paquet ${r.paquet} importé : ${r.importes} contact(s) créé(s) sur ${r.recus} reçu(s) (programme ${r.programme}, expéditeur ${r.expediteur}), à détruire au plus tard le ${r.echeance}.`);
+        if (r.dejaSuivis > 0) out(`Déjà suivis : ${r.dejaSuivis} (non ajoutés une seconde fois${r.misAJour > 0 ? ` ; coordonnées mises à jour pour ${r.misAJour}` : ''}).`);
         out(`Accusé de réception signé : ${r.accuse} (à renvoyer à ${r.expediteur}).`);
         return 0;
       } catch (error) {

@@ -501,7 +501,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         const report = await importPackage(db, join(dir, manifest!.nom), { organisation: org, programmes });
         Object.assign(record, {
           statut: 'importe', paquet: report.paquet, programme: report.programme, expediteur: report.expediteur,
-          recus: report.recus, importes: report.importes, echeance: report.echeance,
+          recus: report.recus, importes: report.importes, dejaSuivis: report.dejaSuivis, echeance: report.echeance,
         });
         // When the sender's record is in this same instance, the acknowledgement is recorded at once.
         if (await exchangeRepository.packageOf(db, report.paquet, report.expediteur)) {

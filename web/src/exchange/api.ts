@@ -101,6 +101,7 @@ export interface ImportRecord {
   expediteur: string | null;
   recus: number | null;
   importes: number | null;
+  dejaSuivis?: number | null;
   echeance: string | null;
   accuseEnregistre: boolean;
   erreur: string | null;
