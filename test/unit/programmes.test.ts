@@ -72,7 +72,7 @@ describe('programme definitions', () => {
 
   it.each([
     ['carsat-arret-91', 'cpam_arrets_travail'],
-    ['carsat-pdp', 'cpam_arrets_travail'],
+    ['carsat-pdp', 'cpam_assures'],
     ['carsat-parcours-prevention', 'cpam_assures'],
   ])('sends %s from the CPAM to the competent Carsat', (id, fichier) => {
     const p = programme(id);
