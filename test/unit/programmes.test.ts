@@ -376,3 +376,99 @@ describe('against the synthetic extracts', () => {
     expect(signalements.every((c) => selectPerson(hosp, c.lignes, ctxOf(hosp)).statut === 'retenu')).toBe(true);
   });
 });
+
+describe('against one generated Var month (département 83, 2026-11, default scale)', () => {
+  // The whole month as `npx passerelle generate --departement 83 --month 2026-11` writes it
+  // (≈ 776 000 people, 200 MB). Large files are read in chunks so memory stays bounded.
+  const PERIODE = '2026-11';
+  let dir: string;
+  const counts: Record<string, { cibles: number; marqueurs: Record<string, number> }> = {};
+
+  function* lines(kind: ExtractKind): Generator<Row> {
+    const text = readFileSync(join(dir, EXTRACT_FORMATS[kind].fileName), 'utf8');
+    expect(text.includes('"'), kind).toBe(false); // no quoted field: a plain split is exact
+    let start = text.indexOf('\n') + 1;
+    const header = text.slice(0, start - 1).split(';');
+    while (start < text.length) {
+      const end = text.indexOf('\n', start);
+      const cells = text.slice(start, end).split(';');
+      const out: Record<string, string> = {};
+      for (let i = 0; i < header.length; i++) out[header[i] as string] = cells[i] as string;
+      yield out;
+      start = end + 1;
+    }
+  }
+
+  const BIG = new Set<ExtractKind>(['cpam_assures', 'caf_allocataires', 'carsat_retraites']);
+  /** Targets a programme on the generated files: the main file in chunks when it is large, joins restricted to the main rows' keys otherwise. */
+  function target(p: Programme): { cibles: number; marqueurs: Record<string, number> } {
+    const ctx = targetingContext(p, PERIODE);
+    const result = { cibles: 0, marqueurs: {} as Record<string, number> };
+    const select = (tables: Record<string, Row[]>) => {
+      for (const c of joinSource(p, tables)) {
+        const s = selectPerson(p, c.lignes, ctx);
+        if (s.statut !== 'retenu') continue;
+        result.cibles++;
+        for (const m of s.marqueurs) result.marqueurs[m] = (result.marqueurs[m] ?? 0) + 1;
+      }
+    };
+    const main = p.source.fichier;
+    if (BIG.has(main)) {
+      const joined = Object.fromEntries(p.source.jointures.map((j) => [j.fichier, [...lines(j.fichier)]]));
+      let chunk: Row[] = [];
+      for (const row of lines(main)) {
+        chunk.push(row);
+        if (chunk.length === 50_000) { select({ ...joined, [main]: chunk }); chunk = []; }
+      }
+      select({ ...joined, [main]: chunk });
+    } else {
+      const mainRows = [...lines(main)];
+      const tables: Record<string, Row[]> = { [main]: mainRows };
+      for (const j of p.source.jointures) {
+        const keys = new Set(mainRows.map((r) => j.cle.map((k) => r[k] ?? '').join('|')));
+        tables[j.fichier] = [];
+        for (const r of lines(j.fichier)) if (keys.has(j.cle.map((k) => r[k] ?? '').join('|'))) tables[j.fichier]!.push(r);
+      }
+      select(tables);
+    }
+    return result;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'passerelle-var-'));
+    await generateExtracts({ departement: '83', month: PERIODE, outDir: dir });
+    for (const p of programmes) counts[p.id] = target(p);
+    console.log(`Var ${PERIODE}, échelle 1 — personnes ciblées par programme :\n${JSON.stringify(counts, null, 1)}`);
+  }, 600_000);
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  // Plausible ranges for the Var (1.6 % of the population), from the volumes of docs/extract-formats.md.
+  it.each<[string, number, number]>([
+    ['aidants', 100, 600], // 39 applicants of the month + AJPA/AJPP beneficiaries
+    ['separation', 250, 600], // 486 separations, 84 % with a child
+    ['prado', 500, 1_000], // 900 births, ≈ 90 % eligible, 4 % refuse the visit
+    ['carsat-arret-91', 400, 1_500], // 27 839 paid sick leaves, ≈ 3 % on their 91st paid day
+    ['carsat-pdp', 500, 3_000], // 60th paid day with a contract, and the month's new invalidity pensions
+    ['carsat-parcours-prevention', 60_000, 160_000], // the C2S stock, plus those under or just above the ceiling
+    ['carsat-sortie-hospitalisation', 40, 150], // ≈ 80 signalements, each with a criterion
+  ])('%s targets a plausible population', (id, min, max) => {
+    expect(counts[id]!.cibles).toBeGreaterThanOrEqual(min);
+    expect(counts[id]!.cibles).toBeLessThanOrEqual(max);
+  });
+
+  it('finds, for P2, people passing into invalidity without a current sick leave', () => {
+    expect(counts['carsat-pdp']!.marqueurs['passage-invalidite']).toBeGreaterThanOrEqual(15);
+    expect(counts['carsat-pdp']!.marqueurs['passage-invalidite']).toBeLessThanOrEqual(100);
+  });
+
+  it('finds, for P4, insured people without C2S under the ceiling and just above it', () => {
+    const m = counts['carsat-parcours-prevention']!.marqueurs;
+    expect(m['eligible-c2s-sans-droit']).toBeGreaterThan(10_000);
+    expect(m['proche-plafond-c2s']).toBeGreaterThan(5_000);
+    expect(m['proche-plafond-c2s']).toBeLessThan(m['eligible-c2s-sans-droit']!);
+  });
+
+  it('marks retirees in GIR 5–6 for the ARDH among the discharge signalements', () => {
+    expect(counts['carsat-sortie-hospitalisation']!.marqueurs.ardh).toBeGreaterThan(10);
+  });
+});
