@@ -111,9 +111,15 @@ function c<N extends string, T extends ColumnType>(name: N, type: T, description
 function e<N extends string, V extends readonly string[]>(name: N, values: V, description: string, opts: Opts = {}) {
   return { name, type: 'enum', values, required: opts.required ?? true, description } as const;
 }
-function b<N extends string>(name: N, description: string) {
-  return { name, type: 'boolean', values: OUI_NON, required: true, description } as const;
+function b<N extends string>(name: N, description: string, opts: { required?: boolean } = {}) {
+  return { name, type: 'boolean', values: OUI_NON, required: opts.required ?? true, description } as const;
 }
+/**
+ * Columns added at the end of a file after its first version are optional (`required: false`):
+ * an extract written before them, or by a producer that does not have them yet, still loads,
+ * its empty cells meaning "unknown". The generator always fills them.
+ */
+const ADDED = { required: false } as const;
 
 // Groups of columns shared by several files.
 const identite = [
@@ -189,7 +195,7 @@ export const EXTRACT_FORMATS = {
       b('enfant_a_charge', 'Au moins un enfant à charge au moment de la séparation'),
       c('nombre_enfants', 'integer', 'Nombre d’enfants concernés (0 si aucun)'),
       e('mode_garde', MODES_GARDE, 'Résidence des enfants : chez le déclarant, alternée, chez l’autre parent ; vide sans enfant', { required: false }),
-      b('victime_violences', 'Séparation déclarée dans un contexte de violences intrafamiliales (victime ; pack nouveau départ, aide universelle d’urgence) : contacter seulement sur le canal sûr'),
+      b('victime_violences', 'Séparation déclarée dans un contexte de violences intrafamiliales (victime ; pack nouveau départ, aide universelle d’urgence) : contacter seulement sur le canal sûr ; vide si non renseigné', ADDED),
     ],
   },
   caf_suivi_separations: {
@@ -248,7 +254,7 @@ export const EXTRACT_FORMATS = {
       b('invalidite', 'Titulaire d’une pension d’invalidité'),
       c('nombre_ayants_droit', 'integer', 'Nombre d’ayants droit rattachés (enfants, conjoint)'),
       c('ressources_annuelles', 'decimal', 'Ressources annuelles du foyer au sens de la C2S (12 mois glissants, connues par le dispositif de ressources mensuelles ou la dernière demande de C2S), en euros ; vide si inconnues', { required: false }),
-      c('coefficient_foyer_c2s', 'decimal', 'Coefficient du foyer pour les plafonds de la C2S : 1 pour une personne seule, 1,5 pour deux, 1,8 pour trois, 2,1 pour quatre, + 0,4 par personne au-delà ; plafond du foyer = plafond d’une personne seule × coefficient'),
+      c('coefficient_foyer_c2s', 'decimal', 'Coefficient du foyer pour les plafonds de la C2S : 1 pour une personne seule, 1,5 pour deux, 1,8 pour trois, 2,1 pour quatre, + 0,4 par personne au-delà ; plafond du foyer = plafond d’une personne seule × coefficient ; vide si inconnu', ADDED),
     ],
   },
   cpam_arrets_travail: {
@@ -307,9 +313,9 @@ export const EXTRACT_FORMATS = {
       b('eligible_prado', 'Éligible au PRADO maternité (enfant unique, sans complication)'),
       e('motif_non_eligibilite', MOTIFS_NON_ELIGIBILITE_PRADO, 'Raison de la non-éligibilité, vide si éligible', { required: false }),
       { ...telephone, description: 'Téléphone de la mère (pour joindre la mère après la visite et organiser le suivi par la sage-femme), vide si aucun ; saisie libre, une petite part est mal formée' },
-      c('chambre', 'text', 'Chambre de la mère dans le service de maternité (pour la visite du conseiller de l’Assurance Maladie)'),
-      c('date_sortie_prevue', 'date', 'Date de sortie prévue par l’équipe médicale : la visite du conseiller a lieu avant'),
-      b('refus_visite', 'La mère a refusé de recevoir le conseiller de l’Assurance Maladie (il n’entre pas dans sa chambre)'),
+      c('chambre', 'text', 'Chambre de la mère dans le service de maternité (pour la visite du conseiller de l’Assurance Maladie)', ADDED),
+      c('date_sortie_prevue', 'date', 'Date de sortie prévue par l’équipe médicale : la visite du conseiller a lieu avant', ADDED),
+      b('refus_visite', 'La mère a refusé de recevoir le conseiller de l’Assurance Maladie (il n’entre pas dans sa chambre) ; vide si non renseigné', ADDED),
     ],
   },
   etablissements_signalements_sortie: {

@@ -232,6 +232,75 @@ describe('Carsat day-91 targeting and precarity markers', () => {
   });
 });
 
+describe('Carsat PDP targeting (P2): sick leave on its 60th paid day, or passing into invalidity, with a contract', () => {
+  const person = (values: Record<string, string>) => ({
+    ...row('cpam_assures', { nir: '175053417222654', invalidite: 'non', complementaire: 'privee', ald: 'non', medecin_traitant: 'oui', nombre_ayants_droit: '0' }),
+    ...row('cpam_arrets_travail', {}),
+    ...row('cpam_invalidite', {}),
+    ...values,
+  });
+  const leave = { date_debut_arret: '2026-09-01', date_debut_indemnisation: '2026-09-04', nature: 'maladie', jours_indemnises: '88', contrat_travail_en_cours: 'oui' };
+  const pension = { invalidite: 'oui', categorie_invalidite: '2', date_debut_pension_invalidite: '2026-11-01', contrat_travail_maintenu: 'oui', arret_travail_en_cours: 'non' };
+  it.each<[string, Record<string, string>, string, string[]]>([
+    ['60th paid day in the month (2026-09-04 + 59 = 2026-11-02), contract held', leave, 'retenu', []],
+    ['60th paid day, contract lost', { ...leave, contrat_travail_en_cours: 'non' }, 'non_cible', []],
+    ['60th paid day, leave already ended', { ...leave, date_fin_arret: '2026-11-20' }, 'non_cible', []],
+    ['invalidity pension starting in the month, contract kept, no current leave', pension, 'retenu', ['invalidite', 'passage-invalidite']],
+    ['invalidity pension starting in the month, contract lost', { ...pension, contrat_travail_maintenu: 'non' }, 'non_cible', []],
+    ['invalidity pension of an earlier month (the stock)', { ...pension, date_debut_pension_invalidite: '2024-03-01' }, 'non_cible', []],
+    ['invalidity pension with a current sick leave not on its 60th day', { ...pension, arret_travail_en_cours: 'oui', ...leave, date_debut_indemnisation: '2026-06-01' }, 'non_cible', []],
+    ['nothing', {}, 'non_cible', []],
+  ])('%s', (_label, values, statut, marqueurs) => {
+    const p = programme('carsat-pdp');
+    const s = selectPerson(p, person(values), targetingContext(p, '2026-11'));
+    expect(s.statut).toBe(statut);
+    if (s.statut === 'retenu') expect(s.marqueurs).toEqual(marqueurs);
+  });
+});
+
+describe('Carsat prevention pathway (P4): C2S, and resources under or just above the C2S ceiling', () => {
+  const assure = (values: Record<string, string>) => row('cpam_assures', {
+    nir: '275053417222689', complementaire: 'privee', medecin_traitant: 'oui', ressources_annuelles: '30000', coefficient_foyer_c2s: '1', ...values,
+  });
+  it.each<[string, Record<string, string>, string, string[]]>([
+    ['C2S without contribution', { complementaire: 'c2s', ressources_annuelles: '8000' }, 'retenu', []],
+    ['C2S with contribution', { complementaire: 'c2s_participation', ressources_annuelles: '12000' }, 'retenu', ['c2s-participation']],
+    ['no C2S, resources under the ceiling (non-take-up)', { complementaire: 'aucune', ressources_annuelles: '13957' }, 'retenu', ['eligible-c2s-sans-droit']],
+    ['private cover, just above the ceiling', { ressources_annuelles: '15000,50' }, 'retenu', ['proche-plafond-c2s']],
+    ['a couple (× 1.5) just above its ceiling', { ressources_annuelles: '22500', coefficient_foyer_c2s: '1,5' }, 'retenu', ['proche-plafond-c2s']],
+    ['the same resources for one person: far above', { ressources_annuelles: '22500' }, 'non_cible', []],
+    ['resources unknown, no C2S', { ressources_annuelles: '' }, 'non_cible', []],
+    ['no médecin traitant is a marker', { complementaire: 'c2s', medecin_traitant: 'non' }, 'retenu', ['sans-medecin-traitant']],
+  ])('%s', (_label, values, statut, marqueurs) => {
+    const p = programme('carsat-parcours-prevention');
+    const s = selectPerson(p, assure(values), targetingContext(p, '2026-11'));
+    expect(s.statut).toBe(statut);
+    if (s.statut === 'retenu') expect(s.marqueurs).toEqual(marqueurs);
+  });
+
+  it('dates the C2S ceiling and lets a territory (a DROM) raise it', () => {
+    const p = programme('carsat-parcours-prevention');
+    expect(p.parametres.plafondC2sParticipation).toMatchObject({ valeur: 13957, dateEffet: '2025-04-01' });
+    const s = selectPerson(p, assure({ ressources_annuelles: '16000' }), targetingContext(p, '2026-11', { plafondC2sParticipation: 15535, limiteProcheDuPlafond: 17089 }));
+    expect(s.statut === 'retenu' && s.marqueurs).toEqual(['proche-plafond-c2s']);
+  });
+});
+
+describe('PRADO targeting: eligible mothers of the month who did not refuse the visit', () => {
+  const stay = (values: Record<string, string>) => row('cpam_sejours_maternite', {
+    nir_mere: '290053417222640', date_accouchement: '2026-11-12', eligible_prado: 'oui', chambre: '214', date_sortie_prevue: '2026-11-15', refus_visite: 'non', ...values,
+  });
+  it.each<[string, Record<string, string>, string]>([
+    ['eligible', {}, 'retenu'],
+    ['eligible, refused the visit', { refus_visite: 'oui' }, 'exclu'],
+    ['an older extract without the column', { refus_visite: '' }, 'retenu'],
+    ['twins', { eligible_prado: 'non', motif_non_eligibilite: 'naissance_multiple' }, 'non_cible'],
+  ])('%s', (_label, values, statut) => {
+    const p = programme('prado');
+    expect(selectPerson(p, stay(values), targetingContext(p, '2026-11')).statut).toBe(statut);
+  });
+});
+
 describe('minimisation and contact rules', () => {
   const convention = (champs: string[]): Convention => ({
     id: 'conv-83-aidants', parties: { expediteur: 'caf-83', destinataire: 'cpam-83' }, programmes: ['aidants'], champs,
