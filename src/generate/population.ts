@@ -693,8 +693,8 @@ export class PopulationGenerator {
     const r = SUIVI_SEPARATION;
     const effet = () => s.dateDeclaration + rng.int(0, 60);
     const out: MouvementDroit[] = [];
-    const ouvre = (prestation: PrestationSuivi, p: number, montant: () => number) => {
-      if (rng.chance(p)) out.push({ mouvement: 'droit_ouvert', prestation, dateEffet: effet(), montant: Math.round(montant() * 100) / 100 });
+    const ouvre = (prestation: PrestationSuivi, probability: number, montant: () => number) => {
+      if (rng.chance(probability)) out.push({ mouvement: 'droit_ouvert', prestation, dateEffet: effet(), montant: Math.round(montant() * 100) / 100 });
     };
     if (s.modeGarde === 'exclusive_declarant' && !a.asf) ouvre('asf', r.ouvertureAsf, () => MONTANTS_CAF.asfParEnfant * s.nombreEnfants);
     if (a.aideLogement === null) ouvre('aide_logement', gardien ? r.ouvertureAideLogementParent : r.ouvertureAideLogement, () => rng.normal(260, 80, 40, 650));
@@ -705,22 +705,15 @@ export class PopulationGenerator {
     if (gardien && a.foyer.agePlusJeune !== null && a.foyer.agePlusJeune < 3) ouvre('paje', r.ouverturePaje, () => MONTANTS_CAF.pajeAllocationBase);
     // late declarations leave rights computed on the couple: recalculated, up or down
     const tardive = s.dateDeclaration - s.dateSeparation > 60;
-    const recalcul = (mouvement: 'indu' | 'rappel', p: number, median: number) => {
-      if (!rng.chance(tardive ? Math.min(0.9, p * 2) : p)) return;
+    const recalcul = (mouvement: 'indu' | 'rappel', probability: number, median: number) => {
+      if (!rng.chance(tardive ? Math.min(0.9, probability * 2) : probability)) return;
       const prestation = RECALCULS.sample(rng);
       out.push({ mouvement, prestation, dateEffet: s.dateSeparation + rng.int(0, 30), montant: Math.round(Math.min(6000, Math.max(20, Math.exp(Math.log(median) + 0.7 * rng.normal(0, 1, -3, 3)))) * 100) / 100 });
     };
     recalcul('rappel', avecEnfant ? r.rappelAvecEnfant : r.rappelSansEnfant, r.rappelMedian);
     recalcul('indu', avecEnfant ? r.induAvecEnfant : r.induSansEnfant, r.induMedian);
-    // one movement per (kind, benefit): keep the first of a pair drawn twice
-    const seen = new Set<string>();
-    s.suivi = out.filter((m) => {
-      const k = `${m.mouvement}|${m.prestation}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-    if (s.suivi.length === 0) s.suivi.push({ mouvement: 'aucun', prestation: null, dateEffet: null, montant: null });
+    // each benefit is opened at most once, each recalculation drawn once: one row per (movement, benefit)
+    s.suivi = out.length > 0 ? out : [{ mouvement: 'aucun', prestation: null, dateEffet: null, montant: null }];
   }
 
   private demande(prestation: PrestationAidant, lien: LienAide, ageAide: number, decision: Decision): DemandeAidant {
