@@ -17,7 +17,6 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '../db/index.ts';
 import { cycleReference } from '../exchange/index.ts';
-import { generateExtracts } from '../generate/index.ts';
 import { runMonthlyCycle } from '../jobs/index.ts';
 import { seedDemoOutreach } from '../outreach/index.ts';
 
@@ -78,6 +77,9 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
     for (const [j, s] of senders.entries()) {
       const dir = join(options.depotDir, s.caf, PROGRAMME, month);
       if (!(await exists(join(dir, 'caf_allocataires.csv')))) {
+        // Loaded here, not at the top: a server that starts on existing demo data never loads the
+        // synthetic-data generator nor faker (test/unit/production-imports.test.ts).
+        const { generateExtracts } = await import('../generate/index.ts');
         await generateExtracts({ departement: s.departement, month, outDir: dir, scale: DEMO_SCALE, seed: 2026 + 10 * i + j, people: DEMO_PEOPLE });
       }
     }

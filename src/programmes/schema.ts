@@ -82,6 +82,8 @@ const jointureSchema = z.object({
 const parametreSchema = z.object({
   valeur: z.union([z.number(), z.string()], { error: 'nombre ou texte attendu' }),
   unite: texte.optional(),
+  /** Date from which the value applies (a ceiling revalued every year), YYYY-MM-DD. */
+  dateEffet: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date AAAA-MM-JJ attendue').optional(),
   libelle: texte,
   source: texte,
 }).strict();
