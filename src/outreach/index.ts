@@ -29,7 +29,7 @@ export { visibleFields, workableOrganisations, FIELD_LABELS, LIST_FIELDS } from 
 export { enrolContacts, retargetableFrom, CONTACT_DETAILS_CHANGED, type EnrolmentInput, type EnrolmentPerson, type EnrolmentResult, type AlreadyFollowed } from './enrolment.ts';
 export { CALL_SCRIPTS, callScript, type CallScript } from './scripts.ts';
 export {
-  listWorklist, personPage, recordEventAs, assignContacts, assignableAgents, updateOrientation, closeWorklist, actorWorklists,
+  listWorklist, agentToDo, personPage, recordEventAs, assignContacts, assignableAgents, updateOrientation, closeWorklist, actorWorklists,
   type WorklistQuery, type Failure as OutreachFailure,
 } from './worklist.ts';
 export { importOutcomes, parseOutcomes, parseOutcomeDate, decodeText, reportCsv, exportWorklist, type OutcomesReport, type RowReport } from './outcomes.ts';

@@ -66,6 +66,16 @@ export const worklistRepository = {
     return r.rows;
   },
 
+  /** Live people still to be worked (no terminal status) per list, most recent months first. */
+  async toDo(db: Kysely<DB>, organisations: string[], limit: number): Promise<{ organisation: string; programme: string; periode: string; a_traiter: number; total: number }[]> {
+    if (organisations.length === 0) return [];
+    const r = await sql<{ organisation: string; programme: string; periode: string; a_traiter: string; total: string }>`
+      SELECT organisation_code AS organisation, programme, periode, count(*) FILTER (WHERE traite_le IS NULL) AS a_traiter, count(*) AS total
+      FROM contacts WHERE organisation_code = ANY(${`{${organisations.join(',')}}`}::text[]) AND detruit_le IS NULL
+      GROUP BY organisation_code, programme, periode ORDER BY periode DESC, programme, organisation_code LIMIT ${limit}`.execute(db);
+    return r.rows.map((x) => ({ ...x, a_traiter: Number(x.a_traiter), total: Number(x.total) }));
+  },
+
   async agents(db: Kysely<DB>, organisations: string[]) {
     if (organisations.length === 0) return [];
     return db.selectFrom('comptes').select(['id', 'nom', 'organisation_code']).where('organisation_code', 'in', organisations)

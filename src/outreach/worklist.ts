@@ -100,6 +100,16 @@ export async function listWorklist(db: Kysely<DB>, actor: Actor, query: Worklist
   return { ok: true as const, ...base, programme, periode: mois, page, taille, total, restants, parStatut, lignes };
 }
 
+/** What an agent has to do: her lists with people still to be worked (counts only: no audit of personal data). */
+export async function agentToDo(db: Kysely<DB>, actor: Actor) {
+  const organisations = await actorWorklists(db, actor);
+  const rows = await worklistRepository.toDo(db, organisations, 12);
+  return rows.filter((r) => r.a_traiter > 0).map((r) => ({
+    organisation: r.organisation, programme: r.programme, programmeTitre: findProgramme(programmes(), r.programme)?.titre ?? r.programme,
+    mois: r.periode, aTraiter: r.a_traiter, total: r.total,
+  }));
+}
+
 async function contactInScope(db: Kysely<DB>, actor: Actor, id: string) {
   const contact = await outreachRepository.contact(db, id);
   const organisations = await actorWorklists(db, actor);

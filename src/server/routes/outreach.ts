@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
 import {
-  actorWorklists, assignableAgents, assignContacts, closeWorklist, importOutcomes, listWorklist, ORIENTATION_STATUSES, personPage,
+  actorWorklists, agentToDo, assignableAgents, assignContacts, closeWorklist, importOutcomes, listWorklist, ORIENTATION_STATUSES, personPage,
   recordEventAs, updateOrientation, type OutreachFailure,
 } from '../../outreach/index.ts';
 import { actorOf } from '../access.ts';
@@ -50,6 +50,19 @@ function routes(app: FastifyInstance, database: Database) {
     const { ok: _ok, ...body } = result;
     return body;
   });
+
+  r.get('/api/listes/a-faire', {
+    config: agents,
+    schema: {
+      response: {
+        200: z.object({
+          listes: z.array(z.object({
+            organisation: z.string(), programme: z.string(), programmeTitre: z.string(), mois: z.string(), aTraiter: z.number().int(), total: z.number().int(),
+          })),
+        }),
+      },
+    },
+  }, async (request) => ({ listes: await agentToDo(db, actorOf(request)) }));
 
   r.get('/api/listes/agents', { config: agents }, async (request) => ({
     agents: (await assignableAgents(db, actorOf(request))).map((a) => ({ id: a.id, nom: a.nom, organisation: a.organisation_code })),

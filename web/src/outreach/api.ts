@@ -46,6 +46,8 @@ export interface Person {
 
 export interface OutcomesReport { lignes: number; enregistrees: number; rejetees: number; rapport: { ligne: number; resultat: 'enregistree' | 'rejetee'; motif: string }[] }
 
+export interface ToDo { organisation: string; programme: string; programmeTitre: string; mois: string; aTraiter: number; total: number }
+export const fetchToDo = () => api<{ listes: ToDo[] }>('/api/listes/a-faire');
 export const fetchWorklist = (params: URLSearchParams) => api<Worklist>(`/api/listes?${params.toString()}`);
 export const fetchPerson = (id: string) => api<Person>(`/api/listes/contacts/${encodeURIComponent(id)}`);
 export const fetchAgents = () => api<{ agents: { id: string; nom: string; organisation: string }[] }>('/api/listes/agents');
