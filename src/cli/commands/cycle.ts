@@ -6,7 +6,7 @@ import { resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/index.ts';
-import { CycleInputError, runCycle, type CycleReport } from '../../exchange/index.ts';
+import { CycleInputError, cycleCounts, runCycle, type CycleReport } from '../../exchange/index.ts';
 import { findOrganisation } from '../../territories/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
@@ -45,7 +45,8 @@ export function registerCycle(program: Command) {
     .requiredOption('--source <chemin>', "fichier source principal, ou dossier écrit par « passerelle generate »")
     .requiredOption('--out <dossier>', 'dossier où écrire les paquets et le rapport des lignes')
     .option('--expediteur <code>', "organisme qui détient l'extrait (par défaut : celui du dossier de dépôt <organisme>/<programme>/<AAAA-MM>/, sinon celui de chaque ligne : la Caf du dossier ou l'organisme compétent pour la commune)")
-    .action((options: { programme: string; month: string; source: string; out: string; expediteur?: string }) => withInstance(async (database) => {
+    .option('--json', 'sortie JSON : les comptes du cycle (lignesLues, retenus, transmis, ajoutes, dejaSuivis…), les paquets, les refus et les listes')
+    .action((options: { programme: string; month: string; source: string; out: string; expediteur?: string; json?: boolean }) => withInstance(async (database) => {
       let report: CycleReport;
       const expediteur = options.expediteur ?? await holderFromDropFolder(database.db, options.source, options.programme, options.month);
       try {
@@ -57,7 +58,12 @@ export function registerCycle(program: Command) {
         if (error instanceof CycleInputError) return fail(error.message, 2);
         throw error;
       }
-      out(cycleSummary(report));
+      if (options.json) {
+        out(JSON.stringify({
+          ...cycleCounts(report), programme: report.programme, periode: report.periode, rapport: report.rapport, durationMs: Math.round(report.durationMs),
+          paquets: report.paquets.map(({ manifeste: _m, ...p }) => p), refus: report.refus, listes: report.listes.map(({ lignes: _l, contactIds: _c, ...l }) => l),
+        }));
+      } else out(cycleSummary(report));
       return report.lignesRejetees > 0 || report.refus.length > 0 ? 3 : 0;
     }));
 }
