@@ -20,6 +20,7 @@ import { cycleReference } from '../exchange/index.ts';
 import { generateExtracts } from '../generate/index.ts';
 import { runMonthlyCycle } from '../jobs/index.ts';
 import { seedDemoOutreach } from '../outreach/index.ts';
+import { ensureDemoSignalements } from '../signalements/index.ts';
 
 export const DEMO_MONTHS = ['2026-09', '2026-10', '2026-11'] as const;
 export const DEMO_SENDERS = [
@@ -64,6 +65,8 @@ function cycleDate(month: string, today: Date): Date {
 export async function ensureDemoData(database: Database, options: DemoDataOptions): Promise<DemoDataReport> {
   const started = performance.now();
   const db = database.db;
+  // hospital-discharge signalements to the Carsat Sud-Est (src/signalements): their own marker
+  await ensureDemoSignalements(db, { today: options.today, log: options.log });
   const done = await db.selectFrom('meta').select('valeur').where('cle', '=', MARKER).executeTakeFirst();
   if (done) return { created: false, paquets: 0, contacts: 0, evenements: 0, durationMs: performance.now() - started };
   const known = new Set((await db.selectFrom('organisations').select('code').where('code', 'in', DEMO_SENDERS.map((s) => s.caf)).execute()).map((r) => r.code));

@@ -11,11 +11,21 @@ export const EXTRACT_DISPLAY_FIELDS = [
   'autorisation_contact_email', 'autorisation_contact_telephone', 'risque_violence',
 ] as const;
 
+/** Fields a signalement (health establishment → Carsat, src/signalements) shows on the receiving worklist: the seed's indicative criteria as fields. */
+export const SIGNALEMENT_DISPLAY_FIELDS = [
+  'nom', 'prenom', 'date_naissance', 'telephone', 'code_postal', 'commune', 'marqueurs', 'etablissement', 'date_signalement', 'date_entree',
+  'date_sortie_prevue', 'ald', 'c2s', 'minimum_social', 'sans_complementaire', 'difficulte_financement_soins', 'retraite', 'gir',
+] as const;
+
 export const FIELD_LABELS: Record<string, string> = {
   nom: 'Nom', prenom: 'Prénom', email: 'Adresse électronique', telephone: 'Téléphone', adresse: 'Adresse', code_postal: 'Code postal',
   commune: 'Commune', prestation: 'Prestation demandée', marqueurs: 'Situations repérées', autorisation_contact_email: 'Accepte les courriels',
   autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences', adresse_ligne: 'Adresse',
   adresse_complement: "Complément d'adresse", nombre_enfants: "Nombre d'enfants", mode_garde: 'Mode de garde', date_declaration: 'Date de la déclaration',
+  date_naissance: 'Date de naissance', etablissement: 'Établissement qui signale', date_signalement: 'Date du signalement',
+  date_entree: "Entrée à l'hôpital", date_sortie_prevue: 'Sortie prévue', ald: 'Affection de longue durée (ALD)', c2s: 'Complémentaire santé solidaire (C2S)',
+  minimum_social: 'Minimum social', sans_complementaire: 'Sans complémentaire santé', difficulte_financement_soins: 'Difficulté à financer les soins',
+  retraite: 'Retraité du régime général', gir: 'GIR',
 };
 
 /** The fields a worklist row shows (the rest only on the person page). */
@@ -27,8 +37,8 @@ export const LIST_FIELDS = ['nom', 'prenom', 'code_postal'] as const;
  * organisation's own extract. For a person at risk of violence, the household's shared channels
  * are hidden and only the safe channel is shown.
  */
-export function visibleFields(programme: Pick<Programme, 'donnees' | 'canaux' | 'personnesARisque'>, origine: 'paquet' | 'extrait', champs: Readonly<Record<string, string>>): Record<string, string> {
-  const allowed: readonly string[] = origine === 'paquet' ? programme.donnees.champsMaximum : EXTRACT_DISPLAY_FIELDS;
+export function visibleFields(programme: Pick<Programme, 'donnees' | 'canaux' | 'personnesARisque'>, origine: 'paquet' | 'extrait' | 'signalement', champs: Readonly<Record<string, string>>): Record<string, string> {
+  const allowed: readonly string[] = origine === 'paquet' ? programme.donnees.champsMaximum : origine === 'signalement' ? SIGNALEMENT_DISPLAY_FIELDS : EXTRACT_DISPLAY_FIELDS;
   const out: Record<string, string> = {};
   for (const f of allowed) if (champs[f] !== undefined) out[f] = champs[f];
   const risk = riskProfile(programme, champs);

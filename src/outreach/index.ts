@@ -26,6 +26,7 @@ export {
   OPPOSITION_PERIOD_MONTHS, REGISTER_EVENT_DETAIL, type RegisteredOppositions,
 } from './oppositions.ts';
 export { visibleFields, workableOrganisations, FIELD_LABELS, EXTRACT_DISPLAY_FIELDS, LIST_FIELDS } from './fields.ts';
+export { SIGNALEMENT_DISPLAY_FIELDS } from './fields.ts';
 export { CALL_SCRIPTS, callScript, type CallScript } from './scripts.ts';
 export {
   listWorklist, personPage, recordEventAs, assignContacts, assignableAgents, updateOrientation, closeWorklist, actorWorklists,
