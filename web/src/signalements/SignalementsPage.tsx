@@ -145,7 +145,7 @@ export function SignalementsPage() {
         <div ref={resultat} tabIndex={-1} aria-live="polite" className={fr.cx('fr-mt-3w')}>
           {cree ? <Alert severity={cree.resultat === 'deja_suivi' ? 'info' : 'success'} small description={cree.message} /> : null}
           {erreur ? (
-            <Alert severity="error" small description={<>{erreur}{Object.keys(champs).length ? <ul>{Object.entries(champs).map(([k, m]) => <li key={k}>{m}</li>)}</ul> : null}</>} />
+            <Alert severity="error" small description={<>{erreur}{Object.keys(champs).length ? <ul>{Object.entries(champs).filter(([k]) => !(k === 'commune' && champs.code_commune)).map(([k, m]) => <li key={k}>{m}</li>)}</ul> : null}</>} />
           ) : null}
         </div>
       </section>
