@@ -135,6 +135,9 @@ export async function submitSignalement(db: Kysely<DB>, actor: Actor, input: Sig
   };
 }
 
+/** "décembre 2026" from "2026-12". */
+const monthFr = (periode: string) => new Date(`${periode}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
 /** Organisation types that run a Carsat social service (TYPES_BY_BRANCHE.carsat of src/territories). */
 const RECEIVING_TYPES = ['carsat', 'cgss', 'css'];
 
@@ -203,6 +206,10 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
     compteId: options.acteur.compteId, now,
   };
   const today = toIsoDate(now);
+  const nameOf = async (code: string) => {
+    if (!ctx.names.has(code)) ctx.names.set(code, (await signalementsRepository.organisationNames(db, [code])).get(code) ?? code);
+    return ctx.names.get(code)!;
+  };
   for (const { row, line } of rows) {
     const reject = (raison: string) => { report.rejetees++; report.rapport.push({ ligne: line, resultat: 'rejete', raison }); };
     if (options.etablissement && row.finess_etablissement !== options.etablissement.finess) { reject("finess_etablissement : signalement d'un autre établissement que le vôtre"); continue; }
@@ -217,9 +224,10 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
     } else {
       report.ajoutes++;
       if (outcome.oppose) report.opposes++;
+      const liste = `la liste de ${monthFr(outcome.periode)} de ${await nameOf(outcome.organisation)}`;
       report.rapport.push({ ligne: line, resultat: 'ajoute', raison: outcome.oppose
-        ? `ajouté à la liste ${outcome.periode} de ${outcome.organisation}, marqué en opposition (registre des oppositions) : ne sera pas contacté`
-        : `ajouté à la liste ${outcome.periode} de ${outcome.organisation}` });
+        ? `ajouté à ${liste}, marqué en opposition (registre des oppositions) : ne sera pas contacté`
+        : `ajouté à ${liste}` });
     }
   }
   report.rapport.sort((a, b) => a.ligne - b.ligne);

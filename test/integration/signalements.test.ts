@@ -8,7 +8,9 @@ import { openDatabase } from '../../src/db/index.ts';
 import { csvHeader, csvLine, type ExtractRow } from '../../src/extracts/index.ts';
 import { pseudonym } from '../../src/programmes/index.ts';
 import { nirKey } from '../../src/shared/nir.ts';
-import { importSignalements } from '../../src/signalements/index.ts';
+import { ensureDemoSignalements, importSignalements, listSignalements } from '../../src/signalements/index.ts';
+import { ensureDemoAccounts } from '../../src/accounts/index.ts';
+import { freshDatabase } from '../helpers/database.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ENGINE, POSTGRES_URL } from '../helpers/database.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
@@ -192,7 +194,7 @@ describe(`signalements: establishment → competent Carsat (${ENGINE})`, () => {
     expect(reasons[6]).toMatch(/Carsat Hauts-de-France/);
     expect(reasons[7]).toMatch(/aucun critère indicatif/);
     const text = readFileSync(`${path}.rapport.csv`, 'utf8');
-    expect(text).toMatch(/^\uFEFFligne;resultat;raison\r\n2;ajoute;/);
+    expect(text).toMatch(/^\uFEFFligne;resultat;raison\r\n2;ajoute;ajouté à la liste de \p{L}+ \d{4} de Carsat Sud-Est\r\n/u);
     expect(text).toMatch(/\r\n3;deja_suivi;déjà suivi/);
     expect(text).not.toContain('MARTINEZ');
     const db = server.database.db;
@@ -226,6 +228,26 @@ describe(`signalements: establishment → competent Carsat (${ENGINE})`, () => {
     const text = JSON.stringify(rows);
     for (const p of ['MARTINEZ', 'Josette', person().nir, 'LEROY', 'J. M.']) expect(text).not.toContain(p);
     expect(rows.find((r) => r.action === 'signalement.cree')).toMatchObject({ acteur_organisation: 'ch-toulon' });
+  });
+});
+
+describe(`demo signalements (${ENGINE})`, () => {
+  it('gives the Toulon hospital signalements at the Carsat Sud-Est in each status, once', async () => {
+    const database = await freshDatabase();
+    try {
+      const db = database.db;
+      await ensureDemoAccounts(db);
+      const today = new Date('2026-12-05T10:00:00Z');
+      expect(await ensureDemoSignalements(db, { today })).toBe(6);
+      expect(await ensureDemoSignalements(db, { today })).toBe(0);
+      const account = await db.selectFrom('comptes').select(['id', 'roles']).where('email', '=', 'signalant.chtoulon@passerelle.test').executeTakeFirstOrThrow();
+      const r = await listSignalements(db, { compteId: account.id, organisation: { code: 'ch-toulon', nom: 'CHI Toulon', type: 'etablissement' }, roles: ['signalant'] }, {});
+      if (!r.ok) throw new Error(r.erreur);
+      expect(r.signalements.map((x) => x.statut).sort()).toEqual(['pris_en_charge', 'recu', 'recu', 'recu', 'refuse']);
+      expect(new Set(r.signalements.map((x) => x.organisme.code))).toEqual(new Set(['carsat-sud-est']));
+      const cohorts = await db.selectFrom('contacts').select('periode').distinct().where('programme', '=', PROGRAMME).orderBy('periode').execute();
+      expect(cohorts.map((c) => c.periode)).toEqual(['2026-11', '2026-12']);
+    } finally { await database.drop(); }
   });
 });
 
