@@ -229,6 +229,15 @@ describe(`signalements: establishment → competent Carsat (${ENGINE})`, () => {
     for (const p of ['MARTINEZ', 'Josette', person().nir, 'LEROY', 'J. M.']) expect(text).not.toContain(p);
     expect(rows.find((r) => r.action === 'signalement.cree')).toMatchObject({ acteur_organisation: 'ch-toulon' });
   });
+
+  it("wipes the initials kept for the establishment when the Carsat's contact is destroyed", async () => {
+    const db = server.database.db;
+    const c = await db.selectFrom('contacts').select('id').where('organisation_code', '=', 'carsat-hauts-de-france').executeTakeFirstOrThrow();
+    await db.updateTable('contacts').set({ detruit_le: new Date(), champs: null, pseudonyme: null }).where('id', '=', c.id).execute();
+    const rows = (await list(toulon)).json().signalements as { personne: string; organisme: { code: string } }[];
+    expect(rows.find((r) => r.organisme.code === 'carsat-hauts-de-france')?.personne).toBe('données détruites');
+    expect(rows.filter((r) => r.personne === 'données détruites')).toHaveLength(1);
+  });
 });
 
 describe(`demo signalements (${ENGINE})`, () => {
