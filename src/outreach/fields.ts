@@ -13,7 +13,7 @@ export const EXTRACT_DISPLAY_FIELDS = [
 
 /** Fields a signalement (health establishment → Carsat, src/signalements) shows on the receiving worklist: the seed's indicative criteria as fields. */
 export const SIGNALEMENT_DISPLAY_FIELDS = [
-  'nom', 'prenom', 'date_naissance', 'telephone', 'code_postal', 'commune', 'marqueurs', 'etablissement', 'date_signalement', 'date_entree',
+  'nom', 'prenom', 'date_naissance', 'telephone', 'code_postal', 'commune', 'situations', 'etablissement', 'date_signalement', 'date_entree',
   'date_sortie_prevue', 'ald', 'c2s', 'minimum_social', 'sans_complementaire', 'difficulte_financement_soins', 'retraite', 'gir',
 ] as const;
 
@@ -25,7 +25,7 @@ export const FIELD_LABELS: Record<string, string> = {
   date_naissance: 'Date de naissance', etablissement: 'Établissement qui signale', date_signalement: 'Date du signalement',
   date_entree: "Entrée à l'hôpital", date_sortie_prevue: 'Sortie prévue', ald: 'Affection de longue durée (ALD)', c2s: 'Complémentaire santé solidaire (C2S)',
   minimum_social: 'Minimum social', sans_complementaire: 'Sans complémentaire santé', difficulte_financement_soins: 'Difficulté à financer les soins',
-  retraite: 'Retraité du régime général', gir: 'GIR',
+  retraite: 'Retraité du régime général', gir: 'GIR', situations: 'Situations repérées',
 };
 
 /** The fields a worklist row shows (the rest only on the person page). */

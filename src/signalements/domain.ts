@@ -87,11 +87,13 @@ export function longDateFr(iso: string): string {
  * The fields the Carsat keeps on its worklist for the person: identity without the NIR (the
  * pseudonym stands for it), contact, and the indicative criteria as readable values.
  */
-export function worklistFields(row: Row, marqueurs: readonly string[]): Record<string, string> {
+export function worklistFields(row: Row, marqueurs: readonly string[], programme?: Pick<Programme, 'marqueurs'>): Record<string, string> {
   const v = (k: string) => row[k] ?? '';
+  // the markers' labels for the agent (the codes stay in `marqueurs` for the offer)
+  const situations = marqueurs.map((m) => programme?.marqueurs.find((x) => x.code === m)?.libelle ?? m).join(' ; ');
   return {
     nom: v('nom'), prenom: v('prenom'), date_naissance: longDateFr(v('date_naissance')), telephone: v('telephone'),
-    code_postal: v('code_postal'), commune: v('commune'), marqueurs: marqueurs.join(','),
+    code_postal: v('code_postal'), commune: v('commune'), marqueurs: marqueurs.join(','), situations,
     etablissement: v('etablissement'), date_signalement: longDateFr(v('date_signalement')), date_entree: longDateFr(v('date_entree')),
     date_sortie_prevue: longDateFr(v('date_sortie_prevue')), ald: ALD[v('ald')] ?? v('ald'), c2s: OUI_NON[v('c2s')] ?? v('c2s'),
     minimum_social: MINIMA[v('minimum_social')] ?? v('minimum_social'), sans_complementaire: OUI_NON[v('sans_complementaire')] ?? v('sans_complementaire'),

@@ -76,7 +76,7 @@ async function processRow(ctx: RowContext, row: Row): Promise<RowOutcome> {
   }
   let key = ctx.keys.get(recipient.organisation);
   if (!key) { key = await organisationPseudonymKey(ctx.db, recipient.organisation); ctx.keys.set(recipient.organisation, key); }
-  const champs = worklistFields(assessment.ligne, assessment.marqueurs);
+  const champs = worklistFields(assessment.ligne, assessment.marqueurs, ctx.programme);
   const entry = await ctx.db.transaction().execute((trx) => signalementsRepository.enterWorklist(trx, {
     organisation: recipient.organisation, programme: ctx.programme, periode: assessment.periode, pseudonyme: pseudonym(key, row.nir ?? ''),
     champs, appelable: isCallable(ctx.programme, champs), now: ctx.now,

@@ -100,6 +100,7 @@ describe('what the Carsat keeps', () => {
     expect(JSON.stringify(f)).not.toContain(NIR);
     expect(f).toMatchObject({ ald: 'En cours de reconnaissance', gir: 'GIR 5', retraite: 'Oui', marqueurs: 'ardh', date_signalement: '3 décembre 2026' });
     expect(f.minimum_social).toMatch(/ASPA/);
+    expect(worklistFields(row({ retraite: 'oui', gir: '6' }), ['ardh'], programme).situations).toMatch(/^Retraité du régime général en GIR 5 ou 6 : aide au retour à domicile/);
   });
   it('keeps only initials for the establishment', () => expect(initials(row())).toBe('J. M.'));
 });

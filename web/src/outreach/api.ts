@@ -86,7 +86,7 @@ export const FIELD_LABELS: Record<string, string> = {
   date_naissance: 'Date de naissance', etablissement: 'Établissement qui signale', date_signalement: 'Date du signalement',
   date_entree: "Entrée à l'hôpital", date_sortie_prevue: 'Sortie prévue', ald: 'Affection de longue durée (ALD)', c2s: 'Complémentaire santé solidaire (C2S)',
   minimum_social: 'Minimum social', sans_complementaire: 'Sans complémentaire santé', difficulte_financement_soins: 'Difficulté à financer les soins',
-  retraite: 'Retraité du régime général', gir: 'GIR',
+  retraite: 'Retraité du régime général', gir: 'GIR', situations: 'Situations repérées',
 };
 
 export const dateTimeFr = (iso: string) => new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
