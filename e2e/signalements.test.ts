@@ -111,7 +111,7 @@ describe('signalements de sortie d’hospitalisation', () => {
     await capture(carsat.page, 'signalements-liste-carsat');
     await carsat.page.getByRole('link', { name: 'Josette MARTINEZ' }).click();
     await carsat.page.getByRole('heading', { level: 1, name: 'Josette MARTINEZ' }).waitFor();
-    await carsat.page.getByText('Retraité du régime général').waitFor();
+    await carsat.page.getByText('Retraité du régime général', { exact: true }).waitFor();
     await carsat.page.getByText('GIR 5', { exact: true }).waitFor();
     await carsat.page.getByText(/aide au retour à domicile après hospitalisation \(ARDH\) possible/).waitFor();
     await carsat.page.getByText('Établissement qui signale').waitFor();
