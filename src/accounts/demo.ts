@@ -28,6 +28,8 @@ export const DEMO_ACCOUNTS: { email: string; nom: string; organisation: string; 
   { email: 'agent.carsathdf@passerelle.test', nom: 'Hugo Assistant social (Carsat Hauts-de-France)', organisation: 'carsat-hauts-de-france', roles: ['agent'] },
   { email: 'pilote.cnam@passerelle.test', nom: 'Nathan Pilote national (Cnam)', organisation: 'cnam', roles: ['pilote_national'] },
   { email: 'admin.national@passerelle.test', nom: 'Agnès Administratrice nationale (Cnam)', organisation: 'cnam', roles: ['administrateur'] },
+  { email: 'signalant.chtoulon@passerelle.test', nom: 'Inès Assistante sociale (CHI Toulon – La Seyne)', organisation: 'ch-toulon', roles: ['signalant'] },
+  { email: 'signalant.chhyeres@passerelle.test', nom: 'Hugo Cadre de santé (CH de Hyères)', organisation: 'ch-hyeres', roles: ['signalant'] },
 ];
 
 /** Creates the missing demo accounts. All share one hash (computed once) to keep the first start fast. */

@@ -8,7 +8,12 @@ export interface DB {
   departements: { code: string; nom: string; region_code: string; type_liaison: number };
   communes: { code: string; nom: string; departement_code: string; region_code: string; arrondissement: string | null; population: number };
   communes_codes_postaux: { code_postal: string; commune_code: string };
-  organisations: { code: string; type: string; nom: string; departement_code: string | null; rattachement: string | null };
+  organisations: {
+    code: string; type: string; nom: string; departement_code: string | null; rattachement: string | null;
+    /** Health establishments (type 'etablissement', migration 0013): FINESS number and commune. */
+    finess: ColumnType<string | null, string | null | undefined, string | null>;
+    commune_code: ColumnType<string | null, string | null | undefined, string | null>;
+  };
   competences: { commune_code: string; branche: string; organisation_code: string; source: string; modifie_le: Timestamp };
   comptes: {
     id: Generated<string>;
@@ -189,5 +194,22 @@ export interface DB {
     cree_le: Generated<Timestamp>;
     modifie_le: Generated<Timestamp>;
     version: Generated<number>;
+  };
+  /** A health establishment's signalement (migration 0013): what the establishment may see of it; initials wiped with the contact. */
+  signalements: {
+    id: Generated<string>;
+    etablissement_code: string | null;
+    finess: string;
+    organisation_code: string;
+    programme: string;
+    periode: string;
+    date_signalement: ColumnType<string, string, string>;
+    initiales: string | null;
+    contact_id: string | null;
+    resultat: 'ajoute' | 'deja_suivi';
+    origine: 'formulaire' | 'fichier';
+    cree_le: ColumnType<Date, Date | string | undefined, Date | string>;
+    cree_par: string | null;
+    conserver_jusqu_au: ColumnType<string, string, string>;
   };
 }

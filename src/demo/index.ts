@@ -21,6 +21,7 @@ import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import { runMonthlyCycle } from '../jobs/index.ts';
 import { loadProgrammes } from '../programmes/index.ts';
 import { seedDemoOutreach } from '../outreach/index.ts';
+import { ensureDemoSignalements } from '../signalements/index.ts';
 
 export const DEMO_MONTHS = ['2026-09', '2026-10', '2026-11'] as const;
 export const DEMO_SENDERS = [
@@ -65,6 +66,8 @@ function cycleDate(month: string, today: Date): Date {
 export async function ensureDemoData(database: Database, options: DemoDataOptions): Promise<DemoDataReport> {
   const started = performance.now();
   const db = database.db;
+  // hospital-discharge signalements to the Carsat Sud-Est (src/signalements): their own marker
+  await ensureDemoSignalements(db, { today: options.today, log: options.log });
   const done = await db.selectFrom('meta').select('valeur').where('cle', '=', MARKER).executeTakeFirst();
   if (done) {
     await ensureDemoProgrammes(database, options);

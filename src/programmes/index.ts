@@ -16,7 +16,7 @@ export {
 } from './schema.ts';
 export {
   loadProgrammes, loadProgrammeFile, parseProgramme, findProgramme, sourceColumns, formatPath, frenchIssue,
-  ProgrammeDefinitionError, PROGRAMMES_DIR, MARKERS_FIELD, type ProgrammeParse,
+  ProgrammeDefinitionError, PROGRAMMES_DIR, MARKERS_FIELD, MARKER_LABELS_FIELD, type ProgrammeParse,
 } from './loader.ts';
 export {
   matches, ruleFields, ruleParameters, ruleProblems, parseNumber, OPERATORS, RuleError,

@@ -16,6 +16,8 @@ export const PROGRAMMES_DIR = new URL('../../data/programmes/', import.meta.url)
 
 /** Name of the computed column holding a person's marker codes (comma-separated), see `withMarkers`. */
 export const MARKERS_FIELD = 'marqueurs';
+/** Name of the computed column holding the labels of a person's markers, for the agent (« ; »-separated), see `withMarkers`. */
+export const MARKER_LABELS_FIELD = 'situations';
 
 export class ProgrammeDefinitionError extends Error {
   override name = 'ProgrammeDefinitionError';
@@ -157,7 +159,7 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
   if (p.forme === 'echange' && listFields.length > 0) add(['donnees', 'champsListe'], 'un programme d’échange n’a pas de liste interne : la liste du destinataire porte les champs du paquet');
   if (p.forme === 'interne' && listFields.length === 0) add(['donnees', 'champsListe'], 'un programme interne liste les colonnes gardées sur la liste de travail de l’organisme');
   listFields.forEach((col, i) => {
-    if (col !== MARKERS_FIELD && !known(col)) add(['donnees', 'champsListe', i], unknownColumn(col));
+    if (col !== MARKERS_FIELD && col !== MARKER_LABELS_FIELD && !known(col)) add(['donnees', 'champsListe', i], unknownColumn(col));
     if (d.identifiant && col === d.identifiant.champ) add(['donnees', 'champsListe', i], `l'identifiant « ${col} » n'est jamais gardé en clair : seul son pseudonyme l'est`);
   });
   unique(listFields, ['donnees', 'champsListe'], 'champ', add);

@@ -5,7 +5,7 @@
  * recipient, offer. No I/O: the cycle (reading files, the database, sealing) lives elsewhere.
  */
 import { EXTRACT_FORMATS } from '../extracts/index.ts';
-import { MARKERS_FIELD } from './loader.ts';
+import { MARKER_LABELS_FIELD, MARKERS_FIELD } from './loader.ts';
 import { matches, type Row, type RuleContext, type Scalar } from './rules.ts';
 import type { Programme } from './schema.ts';
 
@@ -187,9 +187,10 @@ export type WorklistLine = { ok: true; champs: Record<string, string> } | { ok: 
 export function worklistLine(programme: Programme, row: Row): WorklistLine {
   const fields = programme.donnees.champsListe ?? [];
   const risk = programme.personnesARisque;
+  const labels = () => (row[MARKERS_FIELD] ?? '').split(',').filter(Boolean).map((m) => programme.marqueurs.find((x) => x.code === m)?.libelle ?? m).join(' ; ');
   const pick = (omit: ReadonlySet<string>, blank: ReadonlySet<string>) => {
     const champs: Record<string, string> = {};
-    for (const f of fields) if (!omit.has(f)) champs[f] = blank.has(f) ? '' : (row[f] ?? '');
+    for (const f of fields) if (!omit.has(f)) champs[f] = blank.has(f) ? '' : f === MARKER_LABELS_FIELD ? labels() : (row[f] ?? '');
     return champs;
   };
   if (!risk || (row[risk.champRisque] ?? '') !== 'oui') return { ok: true, champs: pick(new Set(), new Set()) };

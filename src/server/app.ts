@@ -21,6 +21,7 @@ import { orientationRoutes } from './routes/orientation.ts';
 import { outreachRoutes } from './routes/outreach.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { territoryRoutes } from './routes/territories.ts';
+import { signalementRoutes } from './routes/signalements.ts';
 
 z.config(z.locales.fr());
 
@@ -76,6 +77,7 @@ export async function buildServer(database: Database, config: Config, options: {
   mailRoutes(app, database, config);
   exchangeRoutes(app, database, config);
   registerRoutes(app, database);
+  signalementRoutes(app, database);
 
   const hasWeb = existsSync(WEB_DIST + 'index.html');
   if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });

@@ -65,6 +65,8 @@ export const routes: RouteObject[] = [
           { path: '/listes/resultats', lazy: async () => ({ Component: (await import('./outreach/OutcomesImportPage')).OutcomesImportPage }) },
           // Pilots' dashboard (web/src/indicators).
           { path: '/indicateurs', lazy: async () => ({ Component: (await import('./indicators/DashboardPage')).DashboardPage }) },
+          // Health establishments' signalements (web/src/signalements).
+          { path: '/signalements', lazy: async () => ({ Component: (await import('./signalements/SignalementsPage')).SignalementsPage }) },
         ],
       },
       { path: '*', element: <PageNonTrouvee /> },

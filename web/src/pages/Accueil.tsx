@@ -17,6 +17,7 @@ const LIENS_ROLE: Partial<Record<string, { to: string; texte: string }>> = {
   agent: { to: '/listes', texte: 'Ouvrir les listes de travail' },
   pilote_local: { to: '/indicateurs', texte: 'Voir les indicateurs' },
   pilote_national: { to: '/indicateurs', texte: 'Voir les indicateurs' },
+  signalant: { to: '/signalements', texte: 'Faire un signalement' },
 };
 
 export function Accueil() {
