@@ -24,6 +24,8 @@ export const DEMO_ACCOUNTS: { email: string; nom: string; organisation: string; 
   { email: 'echanges.cpamflandres@passerelle.test', nom: 'Florent Échanges (CPAM des Flandres)', organisation: 'cpam-59-flandres', roles: ['charge_echanges'] },
   { email: 'pilote.cpamflandres@passerelle.test', nom: 'Flore Pilote (CPAM des Flandres)', organisation: 'cpam-59-flandres', roles: ['pilote_local'] },
   { email: 'agent.carsatsudest@passerelle.test', nom: 'Sophie Assistante sociale (Carsat Sud-Est)', organisation: 'carsat-sud-est', roles: ['agent'] },
+  { email: 'admin.carsatsudest@passerelle.test', nom: 'Serge Administrateur (Carsat Sud-Est)', organisation: 'carsat-sud-est', roles: ['administrateur'] },
+  { email: 'admin.carsathdf@passerelle.test', nom: 'Hélène Administratrice (Carsat Hauts-de-France)', organisation: 'carsat-hauts-de-france', roles: ['administrateur'] },
   { email: 'pilote.cnam@passerelle.test', nom: 'Nathan Pilote national (Cnam)', organisation: 'cnam', roles: ['pilote_national'] },
   { email: 'admin.national@passerelle.test', nom: 'Agnès Administratrice nationale (Cnam)', organisation: 'cnam', roles: ['administrateur'] },
 ];

@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.ts';
 import { registerPrivacy } from './commands/privacy.ts';
 import { registerTerritories } from './commands/territories.ts';
 import { registerOutreach } from './commands/outreach.ts';
+import { registerConventions } from './commands/conventions.ts';
 import { CliError } from './instance.ts';
 
 const program = new Command('passerelle')
@@ -30,6 +31,7 @@ registerJobs(program);
 registerIndicators(program);
 registerOutreach(program);
 registerCampaign(program);
+registerConventions(program);
 
 try {
   await program.parseAsync(process.argv);
