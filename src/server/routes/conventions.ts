@@ -16,6 +16,7 @@ import {
 } from '../../conventions/index.ts';
 import type { Database } from '../../db/index.ts';
 import { findProgramme, isIsoDate, loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
+import { FIELD_LABELS } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
@@ -34,7 +35,9 @@ const Resume = z.object({
   enAttente: z.object({ objet: z.enum(['convention', 'avenant']), numero: z.number().nullable(), organisations: z.array(Org) }).nullable(),
   aSignerParMonOrganisme: z.boolean(),
 });
-const Champ = z.object({ champ: z.string(), pourquoi: z.string() });
+const Champ = z.object({ champ: z.string(), libelle: z.string(), pourquoi: z.string() });
+const LABELS: Record<string, string> = { ...FIELD_LABELS, date_naissance: 'Date de naissance', nature: 'Nature de l’arrêt de travail', date_debut_arret: 'Date de début de l’arrêt', marqueurs: 'Situations repérées (codes des marqueurs)' };
+const champ = (code: string, pourquoi: string) => ({ champ: code, libelle: LABELS[code] ?? code.replaceAll('_', ' '), pourquoi });
 const Detail = Resume.extend({
   baseLegale: z.string(), champs: z.array(Champ), signatures: z.array(SignatureOut).nullable(),
   avenants: z.array(z.object({ numero: z.number(), date: z.string(), objet: z.string(), champs: z.array(z.string()).nullable(), signatures: z.array(SignatureOut).nullable(), enAttenteDe: z.array(Org) })),
@@ -94,7 +97,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
     return {
       ...resume(request, c, noms, today),
       baseLegale: c.baseLegale,
-      champs: (s.statut === 'projet' || s.statut === 'a_venir' ? c.champs : terms.champs).map((champ) => ({ champ, pourquoi: purposes[champ] ?? 'Champ que le programme ne laisse pas passer : il ne sera jamais transmis' })),
+      champs: (s.statut === 'projet' || s.statut === 'a_venir' ? c.champs : terms.champs).map((c) => champ(c, purposes[c] ?? 'Champ que le programme ne laisse pas passer : il ne sera jamais transmis')),
       signatures: c.signatures ?? null,
       avenants: c.avenants.map((a, i) => ({
         numero: a.numero ?? i + 1, date: a.date, objet: a.objet, champs: a.champs ?? null, signatures: a.signatures ?? null,
@@ -107,7 +110,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
         amender: admin && c.resiliation === null && pending === null,
         denoncer: admin && c.resiliation === null && pending?.objet !== 'convention',
       },
-      champsPossibles: maximumFields(covered).map((champ) => ({ champ, pourquoi: purposes[champ] ?? '' })),
+      champsPossibles: maximumFields(covered).map((c) => champ(c, purposes[c] ?? '')),
     };
   }
 
@@ -161,7 +164,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
         const purposes = fieldPurposes(p);
         out.push({
           id: p.id, titre: p.titre, role,
-          champs: p.donnees.champsMaximum.map((champ) => ({ champ, pourquoi: purposes[champ]! })),
+          champs: p.donnees.champsMaximum.map((c) => champ(c, purposes[c]!)),
           partenaires: orgs.filter((o) => isOfBranch(o.type, otherBranch) && o.code !== actor.organisation.code).map((o) => ({ code: o.code, nom: o.nom })),
         });
       }
