@@ -73,6 +73,9 @@ export interface ProposalInput {
 export async function proposeConvention(db: Kysely<DB>, actor: ConventionActor, input: ProposalInput, programmes: readonly Programme[], now = new Date()): Promise<Convention> {
   const programme = findProgramme(programmes, input.programme);
   if (!programme) throw new ConventionError(`Programme inconnu : « ${input.programme.slice(0, 40)} ».`, 400, 'programme');
+  if (programme.forme !== 'echange' || !programme.destinataire) {
+    throw new ConventionError(`Le programme « ${programme.titre} » ne transmet aucune donnée personnelle à un autre organisme : il ne demande pas de convention.`, 400, 'programme');
+  }
   const orgs = await organisationTypes(db);
   for (const [side, code, branche] of [['expediteur', input.expediteur, programme.expediteur.branche], ['destinataire', input.destinataire, programme.destinataire?.branche ?? '']] as const) {
     const org = orgs.get(code);
