@@ -16,6 +16,11 @@ const BASE_LEGALE_CARSAT = 'Article L.215-1 du code de la sécurité sociale (se
 const CARSAT_PROGRAMMES = ['carsat-arret-91', 'carsat-pdp', 'carsat-parcours-prevention'];
 const CARSAT_CHAMPS = ['nom', 'prenom', 'date_naissance', 'adresse_ligne', 'adresse_complement', 'code_postal', 'commune', 'telephone', 'email', 'nature', 'date_debut_arret', 'marqueurs'];
 const NORD_CPAMS = ['cpam-59-flandres', 'cpam-59-lille-douai', 'cpam-59-roubaix-tourcoing', 'cpam-59-hainaut'];
+/** Names for the titles (the reference data's names: titles are read by people, codes are not). */
+const NOMS: Record<string, string> = {
+  'cpam-83': 'CPAM du Var', 'carsat-sud-est': 'Carsat Sud-Est', 'carsat-hauts-de-france': 'Carsat Hauts-de-France', 'cpam-59-flandres': 'CPAM des Flandres',
+  'cpam-59-lille-douai': 'CPAM de Lille-Douai', 'cpam-59-roubaix-tourcoing': 'CPAM de Roubaix-Tourcoing', 'cpam-59-hainaut': 'CPAM du Hainaut',
+};
 const signed = (expediteur: string, destinataire: string, date: string) => [
   { organisation: expediteur, par: 'Direction de l’organisme expéditeur', date },
   { organisation: destinataire, par: 'Direction de l’organisme destinataire', date },
@@ -35,13 +40,13 @@ export const DEMO_CONVENTIONS = [
     baseLegale: BASE_LEGALE, dateDebut: '2026-01-01', avenants: [], resiliation: null,
   },
   ...NORD_CPAMS.map((cpam) => ({
-    id: `conv-aidants-caf-59-${cpam}`, intitule: `Convention locale Caf du Nord – ${cpam} : proches aidants`,
+    id: `conv-aidants-caf-59-${cpam}`, intitule: `Convention locale Caf du Nord – ${NOMS[cpam]} : proches aidants`,
     parties: { expediteur: 'caf-59', destinataire: cpam }, programmes: ['aidants'],
     champs: ['email', 'telephone', 'code_postal', 'prestation'],
     baseLegale: BASE_LEGALE, dateDebut: '2026-01-01', avenants: [], resiliation: null,
   })),
   ...[['cpam-83', 'carsat-sud-est'] as const, ...NORD_CPAMS.map((cpam) => [cpam, 'carsat-hauts-de-france'] as const)].map(([cpam, carsat]) => ({
-    id: `conv-carsat-${cpam}-${carsat}`, intitule: `Convention locale ${cpam} – ${carsat} : service social (arrêts de travail, PDP, prévention)`,
+    id: `conv-carsat-${cpam}-${carsat}`, intitule: `Convention locale ${NOMS[cpam]} – ${NOMS[carsat]} : service social (arrêts de travail, PDP, prévention)`,
     parties: { expediteur: cpam, destinataire: carsat }, programmes: CARSAT_PROGRAMMES, champs: CARSAT_CHAMPS,
     baseLegale: BASE_LEGALE_CARSAT, dateDebut: '2026-01-01', avenants: [], resiliation: null, signatures: signed(cpam, carsat, '2025-12-15'),
   })),
