@@ -65,14 +65,14 @@ describe('conventions', () => {
     await page.getByRole('table').waitFor();
     const main = await page.locator('main').innerText();
     expect(main).toContain('Convention locale CPAM du Var – Carsat Sud-Est : service social');
-    expect(main).toContain('En attente de signature');
-    expect(main).toContain('Active');
+    expect(await page.locator('main [data-statut="projet"]').count()).toBe(1);
+    expect(await page.locator('main [data-statut="active"]').count()).toBe(2);
     expect(await violationsAxe(page)).toEqual([]);
     await screen(page, 'conv-01-liste-cpam83');
 
     await page.getByRole('link', { name: 'Proposer une convention' }).click();
     await page.getByRole('heading', { level: 1, name: 'Proposer une convention' }).waitFor();
-    await page.getByLabel('Programme').selectOption({ label: ARRET_91 });
+    await page.getByLabel('Programme', { exact: true }).selectOption({ label: ARRET_91 });
     // Submitting without a recipient says what is missing.
     await page.getByRole('button', { name: 'Signer et proposer la convention' }).click();
     await page.getByText("Choisissez l'organisme destinataire.").first().waitFor();
@@ -123,7 +123,7 @@ describe('conventions', () => {
     await seConnecter(page, 'echanges.cpam83@passerelle.test');
     await page.goto('/echanges/cycle');
     await page.getByRole('heading', { level: 1, name: 'Lancer le cycle du mois' }).waitFor();
-    await page.getByLabel('Programme').selectOption({ label: ARRET_91 });
+    await page.getByLabel('Programme', { exact: true }).selectOption({ label: ARRET_91 });
     await page.getByTestId('conventions-ok').waitFor();
     expect(await page.getByTestId('conventions-ok').innerText()).toBe('Conventions actives avec Carsat Sud-Est.');
     await page.getByLabel('Mois traité').fill(MONTH);
@@ -137,6 +137,7 @@ describe('conventions', () => {
     await done.waitFor({ timeout: 120_000 });
     const main = await page.locator('main').innerText();
     expect(main).toContain('Carsat Sud-Est');
+    expect(conventionId).toMatch(/^conv-carsat-arret-91-cpam-83-carsat-sud-est-\d{8}$/);
     expect(main).toContain(conventionId);
     expect(main).not.toContain('Destinataires refusés');
     expect(await page.getByRole('link', { name: new RegExp(`^carsat-arret-91_cpam-83_carsat-sud-est_${MONTH}\\.manifest\\.json$`) }).count()).toBe(1);
