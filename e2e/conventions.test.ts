@@ -79,7 +79,7 @@ describe('conventions', () => {
     await page.getByLabel('Organisme destinataire').selectOption({ label: 'Carsat Sud-Est' });
     await page.getByRole('checkbox', { name: /^Adresse électronique/ }).setChecked(false, { force: true }); // not needed for this convention
     await page.getByLabel('Votre qualité (facultatif)').fill('Directeur');
-    expect(await page.locator('main').innerText()).toContain('Canal telephone');
+    expect(await page.locator('main').innerText()).toContain('Canal téléphone');
     expect(await violationsAxe(page)).toEqual([]);
     await screen(page, 'conv-02-formulaire');
     await page.getByRole('button', { name: 'Signer et proposer la convention' }).click();

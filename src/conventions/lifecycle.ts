@@ -172,6 +172,8 @@ export function conventionHistory(c: Convention, noms: Readonly<Record<string, s
   return out.sort((a, b) => a.date.localeCompare(b.date));
 }
 
+const CHANNEL_LABELS: Record<string, string> = { telephone: 'téléphone', courriel: 'courriel', courrier: 'courrier', rendez_vous: 'rendez-vous', visite: 'visite', information_collective: 'information collective' };
+
 const GENERIC_PURPOSE: Record<string, string> = {
   nom: 'Identifier la personne quand on la contacte et retrouver son dossier',
   prenom: 'S’adresser à la personne par son nom complet',
@@ -193,8 +195,8 @@ export function fieldPurposes(programme: Pick<Programme, 'donnees' | 'canaux' | 
   const out: Record<string, string> = {};
   for (const f of programme.donnees.champsMaximum) {
     const canal = programme.canaux.find((c) => c.champ === f);
-    if (canal) out[f] = `Canal ${canal.canal.replaceAll('_', ' ')} : ${canal.description}`;
-    else if (f === 'marqueurs' && programme.marqueurs.length > 0) out[f] = `Orienter vers l’offre adaptée : ${programme.marqueurs.map((m) => m.libelle.toLowerCase()).join(' ; ')} (codes calculés par l’expéditeur, les données elles-mêmes ne circulent pas)`;
+    if (canal) out[f] = `Canal ${CHANNEL_LABELS[canal.canal] ?? canal.canal.replaceAll('_', ' ')} : ${canal.description}`;
+    else if (f === 'marqueurs' && programme.marqueurs.length > 0) out[f] = `Orienter vers l’offre adaptée, selon les situations repérées (${programme.marqueurs.map((m) => m.libelle).join(' ; ')}) : codes calculés par l’expéditeur, les données elles-mêmes ne circulent pas`;
     else if (GENERIC_PURPOSE[f]) out[f] = GENERIC_PURPOSE[f];
     else out[f] = programme.donnees.description;
   }

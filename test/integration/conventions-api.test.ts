@@ -60,7 +60,7 @@ describe(`conventions through the API (${ENGINE})`, () => {
     const arret = body.programmes.find((p: { id: string }) => p.id === 'carsat-arret-91');
     expect(arret.role).toBe('expediteur');
     expect(arret.partenaires.map((o: { code: string }) => o.code)).toContain('carsat-sud-est');
-    expect(arret.champs.find((f: { champ: string }) => f.champ === 'telephone')).toMatchObject({ libelle: 'Téléphone', pourquoi: expect.stringMatching(/^Canal telephone/) });
+    expect(arret.champs.find((f: { champ: string }) => f.champ === 'telephone')).toMatchObject({ libelle: 'Téléphone', pourquoi: expect.stringMatching(/^Canal téléphone/) });
     expect(body.programmes.find((p: { id: string }) => p.id === 'aidants').role).toBe('destinataire');
     expect(body.programmes.some((p: { id: string }) => p.id === 'prado')).toBe(false);
     expect((await get(who['pilote.cpam83']!, '/api/conventions/modeles')).statusCode).toBe(403);

@@ -104,8 +104,8 @@ describe('every field says why it is needed', () => {
   it('from the channel, the markers, or a short reason', () => {
     const why = fieldPurposes(arret91);
     expect(Object.keys(why)).toEqual(arret91.donnees.champsMaximum);
-    expect(why.telephone).toMatch(/^Canal telephone : /);
-    expect(why.marqueurs).toContain('indemnité journalière faible');
+    expect(why.telephone).toMatch(/^Canal téléphone : /);
+    expect(why.marqueurs).toContain('Indemnité journalière faible');
     expect(why.adresse_ligne).toBe('Adresser le courrier présentant l’offre');
     for (const text of Object.values(why)) expect(text.length).toBeGreaterThan(10);
   });
