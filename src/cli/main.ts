@@ -12,6 +12,7 @@ import { registerPrivacy } from './commands/privacy.ts';
 import { registerTerritories } from './commands/territories.ts';
 import { registerOutreach } from './commands/outreach.ts';
 import { registerSignalements } from './commands/signalements.ts';
+import { registerConventions } from './commands/conventions.ts';
 import { CliError } from './instance.ts';
 
 const program = new Command('passerelle')
@@ -32,6 +33,7 @@ registerIndicators(program);
 registerOutreach(program);
 registerCampaign(program);
 registerSignalements(program);
+registerConventions(program);
 
 try {
   await program.parseAsync(process.argv);

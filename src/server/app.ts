@@ -13,6 +13,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { exchangeRoutes } from './routes/exchange.ts';
 import { registerRoutes } from './routes/register.ts';
+import { conventionRoutes } from './routes/conventions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inboxRoutes } from './routes/inbox.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
@@ -78,6 +79,7 @@ export async function buildServer(database: Database, config: Config, options: {
   exchangeRoutes(app, database, config);
   registerRoutes(app, database);
   signalementRoutes(app, database);
+  conventionRoutes(app, database);
 
   const hasWeb = existsSync(WEB_DIST + 'index.html');
   if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });

@@ -98,6 +98,18 @@ const MATRIX: Record<string, Case> = {
   'GET /api/registre.csv': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
   'GET /api/registre/destructions': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
   'GET /api/registre/destructions.csv': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
+  // Local conventions (src/server/routes/conventions.ts): read by the two parties' accounts, managed by their administrators.
+  'GET /api/conventions': { request: () => ({}), allowed: ANY_SIGNED_IN },
+  'GET /api/conventions/modeles': { request: () => ({}), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'] },
+  'GET /api/conventions/verification': { request: () => ({ url: '/api/conventions/verification?programme=aidants' }), allowed: ['echanges_caf83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
+  'GET /api/conventions/:id': { request: () => ({}), allowed: ANY_SIGNED_IN, allowedStatus: 404 },
+  'POST /api/conventions': {
+    request: () => ({ payload: { programme: 'aidants', expediteur: 'caf-83', destinataire: 'cpam-83', champs: ['email'], dateDebut: '2026-12-01' } }),
+    allowed: ['admin_caf83', 'admin_cpam83'],
+  },
+  'POST /api/conventions/:id/signature': { request: () => ({ payload: {} }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
+  'POST /api/conventions/:id/avenants': { request: () => ({ payload: { date: '2026-12-01', objet: 'test', champs: ['email'] } }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
+  'POST /api/conventions/:id/denonciation': { request: () => ({ payload: {} }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
   // Outreach worklists (src/server/routes/outreach.ts): agents of the holding or an attached organisation only; pilots never read people.
   'GET /api/listes': { request: () => ({}), allowed: ['agent_ces83'] },
   'GET /api/listes/agents': { request: () => ({}), allowed: ['agent_ces83'] },

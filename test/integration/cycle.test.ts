@@ -38,7 +38,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
   beforeAll(async () => {
     database = await freshDatabase();
     const setup = await ensureExchangeSetup(database.db, NOW);
-    expect(setup.conventions).toBe(5);
+    expect(setup.conventions).toBe(11);
     expect(setup.ignorees).toEqual([]); // every organisation, Corsica's caf-2A included, gets a keyring
     work = await mkdtemp(join(tmpdir(), 'passerelle-cycle-'));
     source = join(work, 'extrait');
@@ -241,7 +241,7 @@ describe.skipIf(POSTGRES_URL)('cycle, import, ack and destroy from the command l
   it('sets up the exchanges, runs the cycle with progress on stderr, refuses a missing source with exit 2', async () => {
     // the first opening of a demo instance prepares the exchanges; the explicit command is then idempotent
     const setup = await cli(['exchange', 'setup']);
-    expect(setup.stderr).toMatch(/Échanges : \d+ trousseau\(x\) de clés et 5 convention\(s\) de démonstration créés/);
+    expect(setup.stderr).toMatch(/Échanges : \d+ trousseau\(x\) de clés et 11 convention\(s\) de démonstration créés/);
     expect(setup.stdout).toMatch(/0 trousseau\(x\) de clés et 0 convention\(s\) créé\(s\)/);
     expect(setup.code).toBe(0);
     const missing = await cli(['cycle', '--programme', 'aidants', '--month', '2026-11', '--source', join(dir, 'nulle-part'), '--out', join(dir, 'paquets')]);

@@ -68,6 +68,7 @@ export function Layout() {
       linkProps: { to: '/administration/orientation' },
       isActive: chemin.startsWith('/administration/orientation'),
     });
+    navigation.push({ text: 'Conventions', linkProps: { to: '/conventions' }, isActive: chemin.startsWith('/conventions') });
   }
 
   const quickAccessItems: HeaderProps.QuickAccessItem[] = compte

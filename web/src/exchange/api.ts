@@ -16,6 +16,8 @@ export interface SourceFile {
 export interface SendableProgramme {
   id: string;
   titre: string;
+  /** `echange`: packages sealed per recipient; `interne`: the organisation's own worklist. */
+  forme?: string;
   fichiers: SourceFile[];
 }
 
