@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { recordAudit } from './audit.ts';
+import { currentAuditHead, recordAudit } from './audit.ts';
 
 export interface DestructionGroup {
   organisation: string;
@@ -72,10 +72,12 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
         await trx.updateTable('paquets').set({ statut: 'detruit', detruit_le: new Date() })
           .where('id', '=', g.paquet_id).where('detenteur', '=', g.organisation_code).execute();
       }
+      // the record carries the trail's signed head as it stood: one more anchor, kept with the proof
+      const ancre = await currentAuditHead(trx);
       await recordAudit(trx, {
         action: 'conservation.destruction', acteur: { compteId: null, organisation: g.organisation_code },
         cible: g.paquet_id === null ? { type: 'liste', id: `${g.organisation_code}/${g.programme}` } : { type: 'paquet', id: g.paquet_id },
-        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date },
+        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date, ...(ancre ? { ancre } : {}) },
       });
       return group;
     };
