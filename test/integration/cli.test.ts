@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
-import { holdEmbedded } from '../../src/db/lock.ts';
+import { LOCK_FILE } from '../../src/db/lock.ts';
 import { POSTGRES_URL } from '../helpers/database.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -53,14 +53,14 @@ describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
   it('says clearly when the server holds the embedded database', async () => {
     // a live process (this test runner) claims the folder the way the server does
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-    writeFileSync(join(dataDir, 'serveur.pid'), JSON.stringify({ pid: holder.pid, port: 3000 }));
+    writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: holder.pid, port: 3000 }));
     try {
       const result = await cli(['audit', 'verify']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/utilisée par le serveur Passerelle \(processus \d+, port 3000\)/);
     } finally {
       holder.kill();
-      holdEmbedded(dataDir, 0)();
+      rmSync(join(dataDir, LOCK_FILE), { force: true });
     }
   });
 
