@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { readExtract, CycleInputError } from '../exchange/index.ts';
-import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
+import { csvCell } from '../shared/csv.ts';
 import { isCallable, markRegisteredOppositions, outreachProgrammes } from '../outreach/index.ts';
 import {
   findProgramme, isIsoMonth, pseudonym, retentionDeadline, selectPerson, targetingContext, withMarkers, type Programme, type Row,
@@ -153,7 +154,7 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     rapport: join(outDir, `rapport_campagne_separation_${org.code}_${options.periode}.csv`), publipostage: null, durationMs: 0,
   };
   const rapport = createWriteStream(report.rapport, { mode: 0o640 });
-  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvField(raison)}\r\n`); };
+  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvCell(raison)}\r\n`); };
   rapport.write('\ufeffligne;raison\r\n');
   const fileName = (k: ExtractKind) => EXTRACT_FORMATS[k].fileName;
 
