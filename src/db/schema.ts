@@ -45,6 +45,8 @@ export interface DB {
   journal_audit_tete: { id: number; tete: ColumnType<Record<string, unknown>, string, string>; signature: string };
   /** Audit HMAC keys of earlier master keys, encrypted under the current one (`pcm1.…`), so a rotation keeps old entries verifiable. */
   journal_audit_cles: { cle: string; valeur: string };
+  /** Failed logins per (e-mail, address) (migration 0015): `cle` = SHA-256 of both, never the e-mail itself. */
+  echecs_connexion: { cle: string; echecs: number; dernier_echec: Date; verrouille_jusqu_a: Date | null };
   /** Signed heads kept as anchors (append-only): at start, hourly, at each destruction run. */
   journal_audit_ancres: { id: Generated<string>; source: string; tete: ColumnType<Record<string, unknown>, string, string>; signature: string };
   /** An organisation's keyring (src/exchange/keys.ts KeyringSchema), SECRET keys included: encrypted by the master key (`pcm1.…`, src/exchange/protection.ts) since migration 0006. */

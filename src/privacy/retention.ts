@@ -112,3 +112,13 @@ async function purgeExpiredOppositions(db: Kysely<DB>, date: string, dryRun: boo
   });
   return out;
 }
+
+/** Contacts still holding data after their deadline (before `today`): the DPO's sign that destruction is late. */
+export async function overdueContacts(db: Kysely<DB>, filter: { organisation: string | null; today?: Date | string }): Promise<{ nombre: number; plusAncienneEcheance: string | null }> {
+  const date = isoDay(filter.today ?? new Date());
+  let q = db.selectFrom('contacts').select([sql<string>`count(*)`.as('n'), sql<string | null>`min(echeance)::text`.as('oldest')])
+    .where(sql`echeance`, '<', sql`${date}::date`).where('detruit_le', 'is', null);
+  if (filter.organisation !== null) q = q.where('organisation_code', '=', filter.organisation);
+  const row = await q.executeTakeFirstOrThrow();
+  return { nombre: Number(row.n), plusAncienneEcheance: row.oldest };
+}

@@ -5,7 +5,7 @@ import { runScript } from '../script.ts';
  * Keyed audit chain (docs/adr/0002-keyed-audit-chain.md): each new entry names the key that sealed
  * it (`cle`, the master key id its HMAC key derives from); entries before this migration stay
  * under the old unkeyed rule up to the switch point recorded here. The signed head (one row,
- * updated with every entry) and the periodic anchors (append-only) let `audit verify` see a cut tail.
+ * updated with every entry) and the periodic anchors (append-only) let `audit verify` see a cut tail. Also: failed logins counted per e-mail and address (src/accounts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await runScript(db, `
@@ -35,11 +35,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     );
     CREATE TRIGGER journal_audit_ancres_ajout_seul BEFORE UPDATE OR DELETE ON journal_audit_ancres
       FOR EACH ROW EXECUTE FUNCTION journal_audit_append_only();
+    -- failed logins per (e-mail, address), known account or not (src/accounts): the key is a SHA-256, never the e-mail
+    CREATE TABLE echecs_connexion (
+      cle text PRIMARY KEY,
+      echecs integer NOT NULL,
+      dernier_echec timestamptz NOT NULL,
+      verrouille_jusqu_a timestamptz
+    );
   `);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await runScript(db, `
+    DROP TABLE echecs_connexion;
     DROP TABLE journal_audit_ancres;
     DROP TABLE journal_audit_cles;
     DROP TABLE journal_audit_tete;
