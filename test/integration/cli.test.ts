@@ -24,7 +24,7 @@ describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
     const again = await cli(['territoires', 'code-postal', '83000']);
     expect(again.stdout).toMatch(/Toulon .*Caf du Var \[caf-83\].*CPAM du Var \[cpam-83\]/);
     expect(again.stderr).not.toMatch(/migration/);
-  });
+  }, 240_000); // a first start loads 35 000 communes: minutes on a loaded machine, and a later command would find the folder still held
 
   it('verifies the audit trail, then finds the first broken link after tampering', async () => {
     const ok = await cli(['audit', 'verify']);
