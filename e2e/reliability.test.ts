@@ -71,7 +71,7 @@ describe('destruction that catches up, seen by the DPO', () => {
         await new Promise((r) => setTimeout(r, 1000));
       }
       expect(text).toContain('Aucune donnée conservée au-delà de son échéance.');
-      expect(text).toMatch(/Dernière exécution de la destruction automatique : .*2026.*, réussie — 12 contact\(s\) détruit\(s\)/);
+      expect(text).toMatch(/Dernière exécution de la destruction automatique : le \d{1,2} [a-zéû]+ 2026 à \d{2}:\d{2}, réussie — 12 contact\(s\) détruit\(s\)/);
     } finally { await serveur.arreter(); }
   }, 240_000);
 });
