@@ -16,9 +16,8 @@ const INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFF
 export function invalidCharacterAt(value: unknown, path = '', depth = 0): string | null {
   if (typeof value === 'string') return INVALID.test(value) ? (path || 'requete') : null;
   if (depth > 64 || value === null || typeof value !== 'object') return null;
-  // parsed JSON only (plain objects and arrays): never a stream or a Buffer of a raw upload
-  const proto = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return null;
+  // parsed values only: never a stream or the bytes of a raw upload
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || typeof (value as { pipe?: unknown }).pipe === 'function') return null;
   for (const [key, inner] of Object.entries(value)) {
     const at = `${path ? `${path}.` : ''}${INVALID.test(key) ? '(nom de champ)' : key}`;
     if (INVALID.test(key)) return at;
