@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { CycleInputError, runCycle, type CycleCounts } from '../exchange/index.ts';
-import { csvField } from '../extracts/index.ts';
+import { csvCell } from '../shared/csv.ts';
 import { outreachProgrammes } from '../outreach/index.ts';
 import { findProgramme, isIsoMonth, type Programme } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
@@ -102,7 +102,7 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     opposes: list?.opposes ?? 0, courrielsPrepares: 0, courriers: 0, courriersAFaire: 0, sansCanal: 0,
     contactIds: list?.contactIds ?? [], courrielIds: [], rapport, publipostage: null, durationMs: 0,
   };
-  const writeReport = (contactId: string, raison: string) => appendFile(rapport, `${list?.lignes[contactId] ?? ''};${csvField(raison)}\r\n`);
+  const writeReport = (contactId: string, raison: string) => appendFile(rapport, `${list?.lignes[contactId] ?? ''};${csvCell(raison)}\r\n`);
 
   // 2. The joint offer, by e-mail or letter, to everyone of the month's list who never received it
   //    (newcomers, and people of an interrupted earlier run); never to an opposed person.

@@ -41,7 +41,19 @@ export interface DB {
     details: ColumnType<Record<string, unknown>, string, string>;
     hash_precedent: string;
     hash: string;
+    /** Master key id whose derived HMAC key sealed the entry (migration 0015); null before the switch point. */
+    cle: string | null;
   };
+  /** The last entry left under the old unkeyed rule (migration 0015, written once). */
+  journal_audit_bascule: { id: number; dernier_id_non_scelle: string; le: Generated<Date> };
+  /** The signed head of the audit trail (one row, rewritten with every entry): count, last id and hash. */
+  journal_audit_tete: { id: number; tete: ColumnType<Record<string, unknown>, string, string>; signature: string };
+  /** Audit HMAC keys of earlier master keys, encrypted under the current one (`pcm1.…`), so a rotation keeps old entries verifiable. */
+  journal_audit_cles: { cle: string; valeur: string };
+  /** Failed logins per (e-mail, address) (migration 0015): `cle` = SHA-256 of both, never the e-mail itself. */
+  echecs_connexion: { cle: string; echecs: number; dernier_echec: Date; verrouille_jusqu_a: Date | null };
+  /** Signed heads kept as anchors (append-only): at start, hourly, at each destruction run. */
+  journal_audit_ancres: { id: Generated<string>; source: string; tete: ColumnType<Record<string, unknown>, string, string>; signature: string };
   /** An organisation's keyring (src/exchange/keys.ts KeyringSchema), SECRET keys included: encrypted by the master key (`pcm1.…`, src/exchange/protection.ts) since migration 0006. */
   trousseaux: { organisation_code: string; trousseau: string; cree_le: Generated<Date>; modifie_le: Generated<Date> };
   /** Partner registry (migration 0006): an organisation hosted by another instance, its inbox URL and the public keyring trusted for it. */

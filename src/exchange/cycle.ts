@@ -26,6 +26,7 @@ import { allowedFields, coveringConvention } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import { csvField, EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import { enrolContacts, isCallable, markRegisteredOppositions } from '../outreach/index.ts';
+import { csvCell } from '../shared/csv.ts';
 import {
   findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveHolder, resolveRecipient, retentionDeadline, minimise, worklistLine,
   type CompetenceLookup, type Programme, type Row,
@@ -227,7 +228,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     rapport: join(outDir, `rapport_${programme.id}_${options.periode}.csv`), durationMs: 0, lignesParSeconde: 0, peakRssBytes: 0,
   };
   const rapport: WriteStream = createWriteStream(report.rapport, { mode: 0o640 });
-  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvField(raison)}\r\n`); };
+  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvCell(raison)}\r\n`); };
   rapport.write('\ufeffligne;raison\r\n');
   let peak = process.memoryUsage.rss();
 

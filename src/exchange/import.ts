@@ -269,11 +269,15 @@ export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): 
   if (!verification.ok) throw new AcknowledgementRefused(`Accusé de réception refusé : ${verification.erreur}`);
   const accuse = verification.accuse;
   await db.transaction().execute(async (trx) => {
-    await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date),
+    // a stale acknowledgement (older than the one recorded, or a rejection after an import) changes nothing; it is still audited
+    const applied = await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date),
       { document, motif: accuse.motif ?? null });
     await recordAudit(trx, {
       action: 'echange.accuse', acteur: { compteId: null, organisation: sent.expediteur }, cible: { type: 'paquet', id: sent.id },
-      details: { destinataire: sent.destinataire, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, ...(accuse.motif ? { motif: accuse.motif } : {}) },
+      details: {
+        destinataire: sent.destinataire, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, ...(accuse.motif ? { motif: accuse.motif } : {}),
+        ...(applied ? {} : { ignore: 'accuse_perime' }),
+      },
     });
   });
   return accuse;

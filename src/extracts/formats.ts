@@ -9,6 +9,7 @@
  * ends, fields quoted with `"` only when they contain `;`, `"` or a line break; dates YYYY-MM-DD;
  * decimals with a comma (`12,50`); booleans `oui` / `non`; an empty field means "unknown / none".
  */
+import { csvQuote } from '../shared/csv.ts';
 import { checkNir } from '../shared/nir.ts';
 import { parseIsoDate } from '../shared/calendar.ts';
 
@@ -375,11 +376,8 @@ export function extractFormat(kind: ExtractKind): ExtractFormat {
 
 // ---- CSV --------------------------------------------------------------------------------------
 
-const NEEDS_QUOTES = /[;"\r\n]/;
-
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+/** Quoting of data interchange files (extracts, package payloads): values kept as they are (src/shared/csv.ts). */
+export const csvField = csvQuote;
 
 export function csvHeader(kind: ExtractKind): string {
   return EXTRACT_FORMATS[kind].columns.map((col) => col.name).join(CSV_SEPARATOR) + CSV_LINE_END;

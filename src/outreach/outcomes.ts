@@ -5,6 +5,7 @@
  * a French reason and never loses the valid ones. The report never repeats the pseudonym.
  * And the worklist export (with the `pseudonyme` column), audited.
  */
+import { spreadsheetRow } from '../shared/csv.ts';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { sql, type Kysely } from 'kysely';
@@ -136,7 +137,7 @@ export async function importOutcomes(db: Kysely<DB>, input: {
 
 /** The row report as CSV (ligne;resultat;motif), UTF-8 with BOM for spreadsheet tools. */
 export function reportCsv(report: OutcomesReport): string {
-  return `\uFEFF${stringify([['ligne', 'resultat', 'motif'], ...report.rapport.map((r) => [r.ligne, r.resultat, r.motif])], { delimiter: ';' })}`;
+  return `\uFEFF${stringify([['ligne', 'resultat', 'motif'], ...report.rapport.map((r) => spreadsheetRow([r.ligne, r.resultat, r.motif]))], { delimiter: ';' })}`;
 }
 
 /**
@@ -160,7 +161,7 @@ export async function exportWorklist(db: Kysely<DB>, input: {
     after = String(rows[rows.length - 1]!.id);
   }
   const header = ['pseudonyme', 'statut', 'appelable', ...columns];
-  await input.write(`\uFEFF${stringify([header], { delimiter: ';' })}`);
+  await input.write(`\uFEFF${stringify([spreadsheetRow(header)], { delimiter: ';' })}`);
   let lignes = 0;
   after = '0';
   for (;;) {
@@ -168,7 +169,7 @@ export async function exportWorklist(db: Kysely<DB>, input: {
     if (rows.length === 0) break;
     const out = rows.map((r) => {
       const v = visibleFields(programme, r.origine, r.champs ?? {});
-      return [r.pseudonyme ?? '', STATUS_LABELS[r.statut as Status] ?? r.statut, r.appelable ? 'oui' : 'non', ...columns.map((c) => v[c] ?? '')];
+      return spreadsheetRow([r.pseudonyme ?? '', STATUS_LABELS[r.statut as Status] ?? r.statut, r.appelable ? 'oui' : 'non', ...columns.map((c) => v[c] ?? '')]);
     });
     await input.write(stringify(out, { delimiter: ';' }));
     lignes += rows.length;

@@ -184,20 +184,42 @@ export async function assignableAgents(db: Kysely<DB>, actor: Actor) {
   return worklistRepository.agents(db, organisations);
 }
 
-/** Assigns (or unassigns with agent null) contacts in bulk; only to an active agent of a workable organisation. */
-export async function assignContacts(db: Kysely<DB>, actor: Actor, ids: string[], agent: string | null) {
+/**
+ * Assigns (or unassigns with agent null) contacts in bulk; only to an active agent of a workable
+ * organisation. `vus` gives, per contact, the agent the caller saw (null: not assigned): a contact
+ * assigned to someone else in between is a conflict, not overwritten. Without it, only contacts not
+ * assigned (or already this agent's) are taken. When two agents assign the same person at once,
+ * one gets it and the other a conflict (409 when nothing at all could be assigned).
+ */
+export async function assignContacts(db: Kysely<DB>, actor: Actor, ids: string[], agent: string | null, vus?: Record<string, string | null>) {
   const organisations = await actorWorklists(db, actor);
   if (organisations.length === 0) return { ok: false, status: 403, erreur: "Seuls les agents peuvent attribuer des personnes." } as Failure;
   if (agent !== null && !(await worklistRepository.agents(db, organisations)).some((a) => a.id === agent)) {
     return { ok: false, status: 400, erreur: "Cet agent ne peut pas travailler ces listes.", champs: { agent: 'Agent inconnu ou sans accès à ces listes.' } } as Failure;
   }
-  const valid = ids.filter((i) => /^\d{1,18}$/.test(i));
-  const attribues = await db.transaction().execute(async (trx) => {
-    const n = await worklistRepository.assign(trx, valid, organisations, agent);
-    await audit(trx, actor, 'liste.attribution', null, { nombre: n, agent_compte: agent });
-    return n;
+  const valid = [...new Set(ids.filter((i) => /^\d{1,18}$/.test(i)))];
+  const { attribues, conflits } = await db.transaction().execute(async (trx) => {
+    const groups = new Map<string | null | undefined, string[]>();
+    for (const id of valid) {
+      const seen = vus && Object.hasOwn(vus, id) ? vus[id] : undefined;
+      groups.set(seen, [...(groups.get(seen) ?? []), id]);
+    }
+    const updated: string[] = [];
+    for (const [seen, group] of groups) updated.push(...await worklistRepository.assign(trx, group, organisations, agent, seen));
+    const done = new Set(updated);
+    const conflits = await worklistRepository.assignedElsewhere(trx, valid.filter((id) => !done.has(id)), organisations, agent);
+    await audit(trx, actor, 'liste.attribution', null, { nombre: updated.length, agent_compte: agent, ...(conflits ? { conflits } : {}) });
+    return { attribues: updated.length, conflits };
   });
-  return { ok: true as const, attribues, ignores: ids.length - attribues };
+  if (attribues === 0 && conflits > 0) {
+    return {
+      ok: false, status: 409,
+      erreur: conflits === 1
+        ? 'Cette personne vient d’être attribuée à un autre agent : rechargez la liste pour voir qui la suit.'
+        : `Ces ${conflits} personnes viennent d’être attribuées à un autre agent : rechargez la liste pour voir qui les suit.`,
+    } as Failure;
+  }
+  return { ok: true as const, attribues, conflits, ignores: ids.length - attribues - conflits };
 }
 
 const ORIENTATION_ORDER: Record<OrientationStatus, number> = { envoyee: 0, acceptee: 1, realisee: 2 };

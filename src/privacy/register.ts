@@ -6,6 +6,7 @@
  * Pure: the DPO's page and download call these with the stored conventions.
  */
 import type { Convention } from '../conventions/index.ts';
+import { csvCell } from '../shared/csv.ts';
 import { conventionStatus, allowedFields } from '../conventions/index.ts';
 import { describeRetention, ruleFields, toIsoDate, dateFr, MARKERS_FIELD, type Programme } from '../programmes/index.ts';
 
@@ -203,10 +204,8 @@ export const REGISTER_CSV_COLUMNS: readonly { titre: string; valeur: (e: Registe
   { titre: 'Mesures de sécurité', valeur: (e) => e.mesuresSecurite.join(' | ') },
 ];
 
-/** One CSV cell, `;`-separated, quoted when needed. */
-export function csvCell(value: string): string {
-  return /[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+/** One CSV cell, `;`-separated, quoted when needed, formulas neutralised (the shared export cell, src/shared/csv.ts). */
+export { csvCell };
 
 /**
  * The register as CSV for the DPO: `;` separator, one header row, `\r\n` line ends, fields quoted

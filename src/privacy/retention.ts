@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { loadProgrammes } from '../programmes/index.ts';
-import { recordAudit } from './audit.ts';
+import { currentAuditHead, recordAudit } from './audit.ts';
 
 export interface DestructionGroup {
   organisation: string;
@@ -77,10 +77,12 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
         await trx.updateTable('paquets').set({ statut: 'detruit', detruit_le: new Date() })
           .where('id', '=', g.paquet_id).where('detenteur', '=', g.organisation_code).execute();
       }
+      // the record carries the trail's signed head as it stood: one more anchor, kept with the proof
+      const ancre = await currentAuditHead(trx);
       await recordAudit(trx, {
         action: 'conservation.destruction', acteur: { compteId: null, organisation: g.organisation_code },
         cible: g.paquet_id === null ? { type: 'liste', id: `${g.organisation_code}/${g.programme}` } : { type: 'paquet', id: g.paquet_id },
-        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date },
+        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date, ...(ancre ? { ancre } : {}) },
       });
       return group;
     };
@@ -140,4 +142,14 @@ async function purgeExpiredOppositions(db: Kysely<DB>, date: string, dryRun: boo
     }
   });
   return out;
+}
+
+/** Contacts still holding data after their deadline (before `today`): the DPO's sign that destruction is late. */
+export async function overdueContacts(db: Kysely<DB>, filter: { organisation: string | null; today?: Date | string }): Promise<{ nombre: number; plusAncienneEcheance: string | null }> {
+  const date = isoDay(filter.today ?? new Date());
+  let q = db.selectFrom('contacts').select([sql<string>`count(*)`.as('n'), sql<string | null>`min(echeance)::text`.as('oldest')])
+    .where(sql`echeance`, '<', sql`${date}::date`).where('detruit_le', 'is', null);
+  if (filter.organisation !== null) q = q.where('organisation_code', '=', filter.organisation);
+  const row = await q.executeTakeFirstOrThrow();
+  return { nombre: Number(row.n), plusAncienneEcheance: row.oldest };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { installAccessControl, type RegisteredRoute } from './access.ts';
+import { clientErrorHandler, frameworkErrors, frenchClientError, refuseInvalidCharacters } from './hygiene.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { exchangeRoutes } from './routes/exchange.ts';
@@ -35,6 +36,9 @@ export async function buildServer(database: Database, config: Config, options: {
     logger: options.logger ? { level: 'info', redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'] } : false,
     bodyLimit: 20 * 1024 * 1024,
     trustProxy: true,
+    // Fastify's and Node's own refusals answered in French, without echoing the URL (src/server/hygiene.ts)
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -51,8 +55,12 @@ export async function buildServer(database: Database, config: Config, options: {
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status === 429) return reply.code(429).send({ erreur: 'Trop de tentatives : patientez une minute avant de réessayer.' });
-    if (status >= 500) request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'erreur interne');
-    return reply.code(status).send({ erreur: status >= 500 ? 'Erreur interne du serveur : réessayez plus tard.' : 'Requête invalide.' });
+    if (status >= 500) {
+      request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'erreur interne');
+      return reply.code(status).send({ erreur: 'Erreur interne du serveur : réessayez plus tard.' });
+    }
+    const client = frenchClientError(error as { code?: string; statusCode?: number });
+    return reply.code(client.status).send({ erreur: client.erreur });
   });
 
   app.addHook('onSend', async (_request, reply) => {
@@ -65,6 +73,8 @@ export async function buildServer(database: Database, config: Config, options: {
   await app.register(rateLimit, { global: false });
   const routes: RegisteredRoute[] = [];
   installAccessControl(app, database, routes);
+  // after the access check: NUL and control characters in params, query or JSON body → 400 in French
+  app.addHook('preValidation', refuseInvalidCharacters);
 
   healthRoutes(app, database);
   sessionRoutes(app, database, config);

@@ -99,7 +99,7 @@ describe('worklist API', () => {
     const me = agents.find((a) => a.nom.includes('CES du Var'))!;
     expect(me).toBeDefined();
     const res = await post('/api/listes/attributions', ces, { contacts: ids.slice(0, 5), agent: me.id });
-    expect(res.json()).toEqual({ attribues: 5, ignores: 0 });
+    expect(res.json()).toEqual({ attribues: 5, ignores: 0, conflits: 0 });
     const mine = (await get('/api/listes?programme=aidants&mois=2026-11&agent=moi', ces)).json();
     expect(mine.total).toBe(5);
     expect(mine.lignes[0].agent.nom).toMatch(/CES du Var/);

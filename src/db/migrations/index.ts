@@ -12,6 +12,7 @@ import * as indicators from './20261124_0010_indicators.ts';
 import * as oppositions from './20261124_0011_oppositions.ts';
 import * as signalements from './20261205_0013_signalements.ts';
 import * as cohorts from './20261205_0014_cohorts.ts';
+import * as auditKeyed from './20261205_0015_audit_keyed.ts';
 
 /** Every migration, in order. Names are timestamped; the last applied name is the schema version. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '20261124_0011_oppositions': oppositions,
   '20261205_0013_signalements': signalements,
   '20261205_0014_cohorts': cohorts,
+  '20261205_0015_audit_keyed': auditKeyed,
 };

@@ -99,12 +99,14 @@ function routes(app: FastifyInstance, database: Database) {
       body: z.object({
         contacts: z.array(z.string().regex(/^\d{1,18}$/, { error: 'Identifiant de personne invalide.' })).max(1000, { error: 'Au plus 1 000 personnes à la fois.' }),
         agent: z.string().uuid({ error: "Identifiant d'agent invalide." }).nullable(),
+        /** Per contact, the agent the caller saw (null: not assigned); a contact reassigned in between is a conflict. */
+        vus: z.record(z.string().regex(/^\d{1,18}$/), z.string().uuid().nullable()).optional(),
       }),
     },
   }, async (request, reply) => {
-    const result = await assignContacts(db, actorOf(request), request.body.contacts, request.body.agent);
+    const result = await assignContacts(db, actorOf(request), request.body.contacts, request.body.agent, request.body.vus);
     if (!result.ok) return send(reply, result);
-    return { attribues: result.attribues, ignores: result.ignores };
+    return { attribues: result.attribues, ignores: result.ignores, conflits: result.conflits };
   });
 
   r.patch('/api/listes/orientations/:id', {

@@ -53,7 +53,9 @@ export const fetchPerson = (id: string) => api<Person>(`/api/listes/contacts/${e
 export const fetchAgents = () => api<{ agents: { id: string; nom: string; organisation: string }[] }>('/api/listes/agents');
 export const postEvent = (id: string, body: { code: string; detail?: string | null; version: number }) =>
   api<{ statut: string; statutLibelle: string; version: number }>(`/api/listes/contacts/${encodeURIComponent(id)}/evenements`, { method: 'POST', body });
-export const assign = (contacts: string[], agent: string | null) => api<{ attribues: number; ignores: number }>('/api/listes/attributions', { method: 'POST', body: { contacts, agent } });
+/** `vus`: the agent shown for each contact when the user chose (a contact reassigned meanwhile is reported as a conflict). */
+export const assign = (contacts: string[], agent: string | null, vus?: Record<string, string | null>) =>
+  api<{ attribues: number; ignores: number; conflits: number }>('/api/listes/attributions', { method: 'POST', body: { contacts, agent, ...(vus ? { vus } : {}) } });
 export const patchOrientation = (id: string, statut: string, version: number) =>
   api<{ statut: string; version: number }>(`/api/listes/orientations/${encodeURIComponent(id)}`, { method: 'PATCH', body: { statut, version } });
 export const closeMonth = (organisation: string, programme: string, mois: string) =>
