@@ -22,7 +22,7 @@ async function person(p: { organisation?: string; programme?: string; periode: s
   const destroyed = p.seed === null;
   const c = await database.db.insertInto('contacts').values({
     organisation_code: organisation, programme, paquet_id: null, periode: p.periode,
-    pseudonyme: destroyed ? null : pseudo(p.seed!), champs: destroyed ? null : JSON.stringify({ telephone: '0612345678' }),
+    pseudonyme: destroyed ? null : pseudo(p.seed!), champs: destroyed ? (null as unknown as string) : JSON.stringify({ telephone: '0612345678' }),
     importe_le: new Date(`${p.periode}-02T08:00:00Z`), echeance: '2027-06-30', origine: 'extrait', appelable: p.appelable ?? true,
     detruit_le: destroyed ? new Date() : null,
   }).returning('id').executeTakeFirstOrThrow();
