@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../accounts/index.ts';
 import type { DB } from '../db/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { addMonths, findProgramme, isIsoMonth, toIsoDate, type Programme } from '../programmes/index.ts';
+import { addMonths, DETAIL_KIND_LABELS, findProgramme, isIsoMonth, toIsoDate, type Programme } from '../programmes/index.ts';
 import { recordEvent, programmeOf, programmes } from './events.ts';
 import { LIST_FIELDS, visibleFields, workableOrganisations } from './fields.ts';
 import { outreachRepository } from './repository.ts';
@@ -43,6 +43,15 @@ export interface WorklistQuery {
   tri?: string;
 }
 
+/** A programme with its events (the bulk-outcomes vocabulary: code, label, what the detail carries). */
+function vocabularyOf(id: string) {
+  const p = findProgramme(programmes(), id);
+  return {
+    code: id, titre: p?.titre ?? id,
+    evenements: (p?.evenements ?? []).map((e) => ({ code: e.code, libelle: e.libelle, detail: DETAIL_KIND_LABELS[e.detail], partenaires: e.partenaires ?? [] })),
+  };
+}
+
 const SORTS: WorklistSort[] = ['id', '-id', 'statut', '-statut', 'dernier_evenement', '-dernier_evenement'];
 
 export async function listWorklist(db: Kysely<DB>, actor: Actor, query: WorklistQuery) {
@@ -68,7 +77,7 @@ export async function listWorklist(db: Kysely<DB>, actor: Actor, query: Worklist
   const taille = Math.min(Math.max(query.taille ?? 50, 1), 200);
   const page = Math.max(query.page ?? 1, 1);
   const base = {
-    organisations, organisation, programmes: programmesList.map((p) => ({ code: p, titre: findProgramme(programmes(), p)?.titre ?? p })),
+    organisations, organisation, programmes: programmesList.map((p) => vocabularyOf(p)),
     mois: months, statuts: STATUSES.map((s) => ({ code: s, libelle: STATUS_LABELS[s], termine: isTerminal(s) })),
   };
   if (!programme || !mois) {
@@ -153,7 +162,7 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
 function actionOf(programme: Programme, code: string) {
   const e = eventOf(programme, code)!;
   return {
-    code, libelle: e.libelle, bouton: e.action ?? e.libelle, genre: e.genre, detail: e.detail,
+    code, libelle: e.libelle, bouton: e.action ?? e.libelle, genre: e.genre, canal: e.canal ?? null, detail: e.detail,
     partenaires: (e.partenaires ?? []).map((p) => ({ code: p, libelle: PARTNER_LABELS[p] })),
   };
 }
