@@ -116,12 +116,13 @@ export function nextActions(programme: Vocabulary, status: Status, options: { ca
     return true;
   };
   const out: string[] = [];
+  const allowedHere = (e: EventDefinition) => (e.apres ? e.apres.includes(status) : true);
   for (const move of NEXT_KINDS[status]) {
     for (const e of programme.evenements) {
-      if (!e.apres && matchesMove(e, move) && usable(e) && !out.includes(e.code)) out.push(e.code);
+      if (matchesMove(e, move) && allowedHere(e) && usable(e) && !out.includes(e.code)) out.push(e.code);
     }
   }
-  // events with their own rule, placed before the opposition
+  // events whose own rule names this status though the core's does not name their kind, before the opposition
   const own = programme.evenements.filter((e) => e.apres?.includes(status) && usable(e) && !out.includes(e.code)).map((e) => e.code);
   const opposition = out.findIndex((c) => eventOf(programme, c)?.genre === 'opposition');
   if (opposition === -1) out.push(...own);
