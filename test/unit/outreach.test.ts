@@ -99,3 +99,57 @@ describe('visible fields', () => {
     expect(workableOrganisations({ roles: ['pilote_local'], organisation: { code: 'cpam-83' } }, null)).toEqual([]);
   });
 });
+
+describe('every programme’s vocabulary on the shared core', () => {
+  const byId = (id: string) => findProgramme(programmes, id)!;
+  it.each<[string, string[], string]>([
+    ['prado', [], 'a_contacter'],
+    ['prado', ['visite_impossible'], 'a_rappeler'],
+    ['prado', ['visite_impossible', 'prado_presente'], 'joint'],
+    ['prado', ['prado_presente', 'prado_adhesion', 'tisf_proposee', 'guide_caf_remis'], 'accepte'],
+    ['prado', ['prado_presente', 'prado_refus', 'guide_caf_remis'], 'refus'],
+    ['prado', ['prado_presente', 'prado_adhesion', 'orientation_caf'], 'oriente'],
+    ['prado', ['prado_presente', 'orientation_caf', 'aide_domicile_debutee'], 'accompagne'],
+    ['prado', ['opposition', 'prado_adhesion'], 'opposition'],
+    ['carsat-arret-91', ['offre_courrier_envoyee'], 'offre_envoyee'],
+    ['carsat-arret-91', ['offre_courrier_envoyee', 'appel_joint', 'offre_acceptee', 'info_collective_inscrit'], 'rdv_pris'],
+    ['carsat-arret-91', ['appel_joint', 'info_collective_inscrit', 'info_collective_absent'], 'rdv_non_honore'],
+    ['carsat-arret-91', ['appel_joint', 'entretien_fixe', 'evaluation_sociale'], 'rdv_honore'],
+    ['carsat-arret-91', ['appel_joint', 'accompagnement_debute', 'accompagnement_clos'], 'clos'],
+    ['carsat-arret-91', ['appel_joint', 'accompagnement_debute', 'accompagnement_clos', 'orientation'], 'clos'],
+    ['carsat-sortie-hospitalisation', ['appel_faux_numero'], 'faux_numero'],
+    ['carsat-pdp', ['appel_joint', 'offre_acceptee', 'evaluation_sociale', 'orientation'], 'oriente'],
+    ['separation', ['offre_email_echec'], 'envoi_echoue'],
+    ['separation', ['offre_email_echec', 'offre_courrier_envoyee'], 'offre_envoyee'],
+    ['separation', ['appel_joint', 'rdv_droits_pris'], 'rdv_pris'],
+    ['separation', ['appel_joint', 'rdv_ts_pris', 'rdv_annule', 'rdv_gc_pris', 'rdv_honore'], 'rdv_honore'],
+  ])('%s: %j → %s', (id, codes, status) => {
+    expect(deriveStatus(byId(id), events(...codes))).toBe(status);
+  });
+
+  it.each<[string, string, { callable: boolean; channels?: { email: boolean; courrier: boolean } }, string[]]>([
+    ['prado', 'a_contacter', { callable: false }, ['prado_presente', 'visite_impossible', 'prado_adhesion', 'prado_refus', 'opposition']],
+    ['prado', 'refus', { callable: false }, ['prado_adhesion', 'tisf_proposee', 'guide_caf_remis', 'orientation_caf', 'opposition']],
+    ['prado', 'oriente', { callable: false }, ['orientation_caf', 'aide_domicile_debutee', 'tisf_proposee', 'guide_caf_remis', 'opposition']],
+    ['carsat-sortie-hospitalisation', 'a_contacter', { callable: false }, ['offre_acceptee', 'offre_refusee', 'opposition']],
+    ['carsat-sortie-hospitalisation', 'joint', { callable: true }, ['offre_acceptee', 'offre_refusee', 'entretien_fixe', 'information_individuelle', 'accompagnement_debute', 'opposition']],
+    ['carsat-pdp', 'a_contacter', { callable: true, channels: { email: false, courrier: true } }, ['appel_joint', 'appel_non_joint', 'appel_faux_numero', 'offre_courrier_envoyee', 'offre_acceptee', 'offre_refusee', 'opposition']],
+    ['separation', 'joint', { callable: true }, ['offre_acceptee', 'offre_refusee', 'rdv_gc_pris', 'rdv_ts_pris', 'rdv_droits_pris', 'opposition']],
+    ['separation', 'faux_numero', { callable: false, channels: { email: true, courrier: true } }, ['offre_email_envoyee', 'offre_courrier_envoyee', 'opposition']],
+  ])('%s in « %s » proposes the programme’s next events', (id, status, options, expected) => {
+    expect(nextActions(byId(id), status as never, options)).toEqual(expected);
+  });
+
+  it('every programme: each status proposes only its own codes, never the system’s failure, nothing after an opposition', () => {
+    for (const p of programmes) {
+      const codes = p.evenements.map((e) => e.code);
+      for (const s of STATUSES) {
+        const next = nextActions(p, s, { callable: true, channels: { email: true, courrier: true } });
+        for (const c of next) expect(codes).toContain(c);
+        expect(next).not.toContain('offre_email_echec');
+        if (s === 'opposition') expect(next).toEqual([]);
+        else expect(next).toContain('opposition');
+      }
+    }
+  });
+});
