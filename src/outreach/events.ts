@@ -70,7 +70,7 @@ export async function applyEvent(trx: Kysely<DB>, input: RecordEventInput): Prom
   if (input.expectedVersion !== undefined && input.expectedVersion !== contact.version) throw new VersionConflict(contact.version);
   const programme = programmeOf(contact.programme);
   const found = findEvent(programme, code);
-  if (!found.ok) throw new OutreachRuleError('evenement_inconnu', `${found.raison[0]!.toUpperCase()}${found.raison.slice(1)}.`);
+  if (!found.ok) throw new OutreachRuleError('evenement_inconnu', `É${found.raison.slice(1)}.`);
   const event = found.event;
   const detail = checkEventDetail(event, input.detail);
   if (!detail.ok) throw new OutreachRuleError('detail_invalide', `Détail invalide pour « ${event.libelle} » : ${detail.raison}.`);

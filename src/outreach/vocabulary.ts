@@ -41,7 +41,7 @@ export function findEvent(programme: Vocabulary, code: string): { ok: true; even
   const event = eventOf(programme, code);
   if (event) return { ok: true, event };
   const shown = code.length > 40 ? `${code.slice(0, 40)}…` : code;
-  return { ok: false, raison: `événement « ${shown} » inconnu du programme ${programme.id} (événements possibles : ${programme.evenements.map((e) => e.code).join(', ')})` };
+  return { ok: false, raison: `événement inconnu « ${shown} » pour le programme ${programme.id} (événements possibles : ${programme.evenements.map((e) => e.code).join(', ')})` };
 }
 
 /** The label of an event code in a programme (the code itself when the programme no longer knows it). */
@@ -88,14 +88,16 @@ export function checkEventDetail(event: EventDefinition, detail: string | null |
     case 'date_heure': {
       const withTime = event.detail === 'date_heure';
       const format = withTime ? 'AAAA-MM-JJ ou AAAA-MM-JJTHH:MM' : 'AAAA-MM-JJ';
-      if (value === '') return { ok: false, raison: `la date est obligatoire (détail au format ${format})` };
-      if (!isAppointmentDate(value) || (!withTime && value.length > 10)) return { ok: false, raison: `date invalide « ${value.slice(0, 20)} » (attendu ${format})` };
+      const what = event.genre === 'rendez_vous' ? 'date du rendez-vous' : 'date';
+      if (value === '') return { ok: false, raison: `la ${what} est obligatoire (détail au format ${withTime ? 'AAAA-MM-JJ' : format})` };
+      if (!isAppointmentDate(value) || (!withTime && value.length > 10)) return { ok: false, raison: `${what} invalide « ${value.slice(0, 20)} » (attendu ${format})` };
       return { ok: true, detail: value.replace(' ', 'T') };
     }
     case 'partenaire': {
       const partners = partnersOf(event);
       if (!(partners as readonly string[]).includes(value)) {
-        return { ok: false, raison: `partenaire ${value === '' ? 'absent' : `inconnu « ${value.slice(0, 30)} »`} (attendu : ${partners.join(', ')})` };
+        const what = event.genre === 'accompagnement' ? "service d'accompagnement" : event.genre === 'orientation' ? "partenaire d'orientation" : 'partenaire';
+        return { ok: false, raison: `${what} ${value === '' ? 'absent' : `inconnu « ${value.slice(0, 30)} »`} (attendu : ${partners.join(', ')})` };
       }
       return { ok: true, detail: value };
     }

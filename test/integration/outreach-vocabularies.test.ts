@@ -79,13 +79,13 @@ describe(`PRADO: the maternity adviser's visit (${ENGINE})`, () => {
     const id = prado[1]!;
     const call = await record(ces, id, 'appel_joint');
     expect(call.statusCode).toBe(422);
-    expect(call.json().erreur).toMatch(/^Événement « appel_joint » inconnu du programme prado \(événements possibles : prado_presente, /);
+    expect(call.json().erreur).toMatch(/^Événement inconnu « appel_joint » pour le programme prado \(événements possibles : prado_presente, /);
     await record(ces, id, 'prado_presente');
     const detail = await record(ces, id, 'tisf_proposee', 'oui');
     expect(detail.statusCode).toBe(422);
     expect(detail.json().erreur).toBe('Détail invalide pour « Aide à domicile de la Caf (TISF) proposée » : cet événement ne porte pas de détail (aucun détail).');
     const partner = await record(ces, id, 'orientation_caf', 'misas');
-    expect(partner.json().erreur).toMatch(/partenaire inconnu « misas » \(attendu : caf_correspondant\)/);
+    expect(partner.json().erreur).toMatch(/partenaire d'orientation inconnu « misas » \(attendu : caf_correspondant\)/);
   });
 });
 
@@ -99,9 +99,9 @@ describe(`Carsat day 91: the social service's follow-up (${ENGINE})`, () => {
     ]);
     expect((await record(carsat, id, 'offre_acceptee')).json().statut).toBe('accepte');
     const missing = await record(carsat, id, 'info_collective_inscrit');
-    expect(missing.json().erreur).toMatch(/la date est obligatoire \(détail au format AAAA-MM-JJ\)/);
+    expect(missing.json().erreur).toMatch(/la date du rendez-vous est obligatoire \(détail au format AAAA-MM-JJ\)/);
     const withTime = await record(carsat, id, 'info_collective_inscrit', '2026-12-10T14:00');
-    expect(withTime.json().erreur).toMatch(/date invalide « 2026-12-10T14:00 » \(attendu AAAA-MM-JJ\)/);
+    expect(withTime.json().erreur).toMatch(/date du rendez-vous invalide « 2026-12-10T14:00 » \(attendu AAAA-MM-JJ\)/);
     expect((await record(carsat, id, 'info_collective_inscrit', '2026-12-10')).json()).toMatchObject({ statut: 'rdv_pris', statutLibelle: 'Rendez-vous pris' });
     expect(await actions(carsat, id)).toEqual([
       'info_collective_suivie', 'information_individuelle', 'evaluation_sociale', 'info_collective_absent', 'rdv_non_honore', 'rdv_annule', 'opposition',
@@ -133,7 +133,7 @@ describe(`Carsat day 91: the social service's follow-up (${ENGINE})`, () => {
     expect(report.rapport).toEqual([
       { ligne: 2, resultat: 'enregistree', motif: 'statut : Joint' },
       { ligne: 3, resultat: 'enregistree', motif: 'statut : Rendez-vous pris' },
-      { ligne: 4, resultat: 'rejetee', motif: expect.stringMatching(/^événement « prado_adhesion » inconnu du programme carsat-arret-91 \(événements possibles : offre_courrier_envoyee, /) },
+      { ligne: 4, resultat: 'rejetee', motif: expect.stringMatching(/^événement inconnu « prado_adhesion » pour le programme carsat-arret-91 \(événements possibles : offre_courrier_envoyee, /) },
       { ligne: 5, resultat: 'rejetee', motif: 'événement mal formé « appel joint » (un code d\'événement du programme est attendu)' },
     ]);
   });
@@ -153,7 +153,7 @@ describe(`Carsat day 91: the social service's follow-up (${ENGINE})`, () => {
       [3, 'enregistree', 'statut : Joint'],
       [4, 'rejetee', expect.stringMatching(/absente des listes de travail/)],
     ]);
-    if (carsatSide.ok) expect(carsatSide.report.rapport[2]!.motif).toMatch(/^Événement « prado_presente » inconnu du programme carsat-arret-91/);
+    if (carsatSide.ok) expect(carsatSide.report.rapport[2]!.motif).toMatch(/^Événement inconnu « prado_presente » pour le programme carsat-arret-91/);
   });
 });
 
@@ -178,7 +178,7 @@ describe.skipIf(POSTGRES_URL)('the outcomes import command reads the programme�
     ].join('\r\n'));
     const imported = await runCli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'prado', file], dataDir);
     expect(imported.stdout).toMatch(/4 résultat\(s\) enregistré\(s\), 1 ligne\(s\) rejetée\(s\) sur 5/);
-    expect(imported.stdout).toMatch(/ligne 5 : événement « appel_joint » inconnu du programme prado/);
+    expect(imported.stdout).toMatch(/ligne 5 : événement inconnu « appel_joint » pour le programme prado/);
     expect(imported.code).toBe(3);
     const report = readFileSync(join(dataDir, 'visites.rapport.csv'), 'utf8');
     expect(report).toMatch(/\n4;enregistree;statut : Orienté\n/);

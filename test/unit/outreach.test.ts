@@ -59,7 +59,7 @@ describe('outreach vocabulary and statuses (caregivers: the codes of issue 4)', 
     expect(checkDetail(aidants, 'accompagnement_debute', 'aripa').ok).toBe(false);
     expect(checkDetail(aidants, 'appel_joint', '')).toEqual({ ok: true, detail: null });
     expect(checkDetail(aidants, 'appel_joint', 'x'.repeat(201)).ok).toBe(false);
-    expect(checkDetail(aidants, 'prado_adhesion', '')).toEqual({ ok: false, raison: expect.stringContaining('inconnu du programme aidants') });
+    expect(checkDetail(aidants, 'prado_adhesion', '')).toEqual({ ok: false, raison: expect.stringContaining('pour le programme aidants') });
   });
 });
 
