@@ -11,12 +11,12 @@ import { stringify } from 'csv-stringify/sync';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { findProgramme } from '../programmes/index.ts';
+import { findProgramme, type Programme } from '../programmes/index.ts';
 import { applyEvent, programmes } from './events.ts';
 import { visibleFields } from './fields.ts';
 import { OutreachRuleError, VersionConflict } from './rules.ts';
 import { STATUS_LABELS, type Status } from './status.ts';
-import { EVENT_CODES, isEventCode } from './vocabulary.ts';
+import { findEvent } from './vocabulary.ts';
 import { worklistRepository } from './worklist-repository.ts';
 
 /** UTF-8 when the bytes are valid UTF-8, Windows-1252 otherwise; the BOM is dropped. */
@@ -56,7 +56,20 @@ export function parseOutcomeDate(value: string): Date | null {
 export type ParsedOutcomes = { ok: true; rows: OutcomeRow[]; rejets: RowReport[]; lignes: number } | { ok: false; erreur: string };
 
 /** Parses the file; a bad header refuses the whole file, a bad row only itself. */
-export function parseOutcomes(bytes: Uint8Array): ParsedOutcomes {
+/**
+ * Why an `evenement` cell is refused before its person is looked up: malformed, or unknown to the programme
+ * named for the whole file. (A code is checked against the person's own programme when recorded.)
+ */
+export function eventRefusal(code: string, vocabulary?: Pick<Programme, 'id' | 'evenements'> | null): string | null {
+  if (!/^[a-z0-9][a-z0-9_-]{0,59}$/.test(code)) return `événement mal formé « ${code.slice(0, 40)} » (un code d'événement du programme est attendu)`;
+  if (vocabulary) {
+    const found = findEvent(vocabulary, code);
+    if (!found.ok) return found.raison;
+  }
+  return null;
+}
+
+export function parseOutcomes(bytes: Uint8Array, vocabulary?: Pick<Programme, 'id' | 'evenements'> | null): ParsedOutcomes {
   const text = decodeText(bytes);
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const delimiter = firstLine.includes(';') ? ';' : ',';
@@ -82,7 +95,8 @@ export function parseOutcomes(bytes: Uint8Array): ParsedOutcomes {
     const when = parseOutcomeDate(date);
     if (!when) return reject(`date invalide « ${date.slice(0, 25)} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement)`);
     const code = evenement.toLowerCase();
-    if (!isEventCode(code)) return reject(`événement inconnu « ${evenement.slice(0, 40)} » (attendu l'un de : ${EVENT_CODES.join(', ')})`);
+    const refusal = eventRefusal(code, vocabulary);
+    if (refusal) return reject(refusal);
     rows.push({ ligne, pseudonyme: pseudonyme.toLowerCase(), date: when, evenement: code, detail: detail === '' ? null : detail });
   });
   return { ok: true, rows, rejets, lignes: records.length - 1 };
@@ -97,7 +111,9 @@ export async function importOutcomes(db: Kysely<DB>, input: {
   organisation: string; programme?: string | null; bytes: Uint8Array; actor?: { compteId: string; organisation: string } | null; now?: Date; batchSize?: number;
 }): Promise<{ ok: true; report: OutcomesReport } | { ok: false; erreur: string }> {
   const now = input.now ?? new Date();
-  const parsed = parseOutcomes(input.bytes);
+  const programme = input.programme ? findProgramme(programmes(), input.programme) : null;
+  if (input.programme && !programme) return { ok: false, erreur: `Programme « ${input.programme} » inconnu.` };
+  const parsed = parseOutcomes(input.bytes, programme);
   if (!parsed.ok) return parsed;
   const rapport: RowReport[] = [...parsed.rejets];
   const batchSize = input.batchSize ?? 500;

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../accounts/index.ts';
 import type { DB } from '../db/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { addMonths, findProgramme, isIsoMonth, toIsoDate } from '../programmes/index.ts';
+import { addMonths, DETAIL_KIND_LABELS, findProgramme, isIsoMonth, toIsoDate, type Programme } from '../programmes/index.ts';
 import { recordEvent, programmeOf, programmes } from './events.ts';
 import { LIST_FIELDS, visibleFields, workableOrganisations } from './fields.ts';
 import { outreachRepository } from './repository.ts';
@@ -16,7 +16,7 @@ import { OutreachRuleError, VersionConflict, isCallable, riskProfile, riskRefusa
 import { callScript } from './scripts.ts';
 import { isStatus, isTerminal, nextActions, STATUS_LABELS, STATUSES, TERMINAL_STATUSES, type Status } from './status.ts';
 import {
-  EVENT_LABELS, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type EventCode, type OrientationPartner, type OrientationStatus,
+  detailLabel, eventLabel, eventOf, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type EventCode, type OrientationPartner, type OrientationStatus,
 } from './vocabulary.ts';
 import { worklistRepository, type WorklistSort } from './worklist-repository.ts';
 
@@ -41,6 +41,15 @@ export interface WorklistQuery {
   page?: number;
   taille?: number;
   tri?: string;
+}
+
+/** A programme with its events (the bulk-outcomes vocabulary: code, label, what the detail carries). */
+function vocabularyOf(id: string) {
+  const p = findProgramme(programmes(), id);
+  return {
+    code: id, titre: p?.titre ?? id,
+    evenements: (p?.evenements ?? []).map((e) => ({ code: e.code, libelle: e.libelle, detail: DETAIL_KIND_LABELS[e.detail], partenaires: e.partenaires ?? [] })),
+  };
 }
 
 const SORTS: WorklistSort[] = ['id', '-id', 'statut', '-statut', 'dernier_evenement', '-dernier_evenement'];
@@ -68,7 +77,7 @@ export async function listWorklist(db: Kysely<DB>, actor: Actor, query: Worklist
   const taille = Math.min(Math.max(query.taille ?? 50, 1), 200);
   const page = Math.max(query.page ?? 1, 1);
   const base = {
-    organisations, organisation, programmes: programmesList.map((p) => ({ code: p, titre: findProgramme(programmes(), p)?.titre ?? p })),
+    organisations, organisation, programmes: programmesList.map((p) => vocabularyOf(p)),
     mois: months, statuts: STATUSES.map((s) => ({ code: s, libelle: STATUS_LABELS[s], termine: isTerminal(s) })),
   };
   if (!programme || !mois) {
@@ -145,8 +154,8 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
       importeLe: contact.importe_le.toISOString(), traiteLe: contact.traite_le?.toISOString() ?? null, echeance: contact.echeance,
     },
     evenements: events.map((e) => ({
-      id: e.id, code: e.code, libelle: EVENT_LABELS[e.code as EventCode] ?? e.code, detail: e.detail,
-      detailLibelle: e.detail && (e.code === 'orientation' || e.code === 'accompagnement_debute') ? PARTNER_LABELS[e.detail as OrientationPartner] ?? e.detail : e.detail,
+      id: e.id, code: e.code, libelle: eventLabel(programme, e.code), detail: e.detail,
+      detailLibelle: detailLabel(programme, e.code, e.detail),
       survenuLe: e.survenu_le.toISOString(), origine: e.origine, auteur: e.auteur_id ? names.get(e.auteur_id) ?? null : null,
     })),
     orientations: orientations.map((o) => ({
@@ -154,8 +163,17 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
       partenaireOrganisation: o.partenaire_organisation, statut: o.statut, statutLibelle: ORIENTATION_STATUS_LABELS[o.statut], version: o.version,
       creeLe: new Date(o.cree_le as unknown as string).toISOString(),
     })),
-    actions: nextActions(status, { callable, channels }).map((code) => ({ code, libelle: EVENT_LABELS[code] })),
-    script: callScript(programme.id, programme.titre),
+    actions: nextActions(programme, status, { callable, channels }).map((code) => actionOf(programme, code)),
+    script: callScript(programme),
+  };
+}
+
+/** A button of the person page: the event's code, label, button text and the detail it asks for. */
+function actionOf(programme: Programme, code: string) {
+  const e = eventOf(programme, code)!;
+  return {
+    code, libelle: e.libelle, bouton: e.action ?? e.libelle, genre: e.genre, canal: e.canal ?? null, detail: e.detail,
+    partenaires: (e.partenaires ?? []).map((p) => ({ code: p, libelle: PARTNER_LABELS[p] })),
   };
 }
 

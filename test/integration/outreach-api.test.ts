@@ -143,7 +143,7 @@ describe('worklist API', () => {
     const reasons = Object.fromEntries(report.rapport.filter((r: { resultat: string }) => r.resultat === 'rejetee').map((r: { ligne: number; motif: string }) => [r.ligne, r.motif]));
     expect(reasons[4]).toMatch(/date invalide/);
     expect(reasons[5]).toMatch(/absente des listes/);
-    expect(reasons[6]).toMatch(/événement inconnu « rappel »/);
+    expect(reasons[6]).toMatch(/événement inconnu « rappel » pour le programme aidants/i);
     expect(reasons[7]).toMatch(/aucun numéro/);
     expect(reasons[8]).toMatch(/date du rendez-vous est obligatoire/);
     expect(reasons[9]).toMatch(/pseudonyme mal formé/);

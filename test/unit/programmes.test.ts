@@ -29,7 +29,8 @@ describe('programme definitions', () => {
       'aidants', 'carsat-arret-91', 'carsat-parcours-prevention', 'carsat-pdp', 'carsat-sortie-hospitalisation', 'prado', 'separation',
     ]);
     for (const p of programmes) {
-      expect(p.etapes.every((e) => (STAGE_CODES as readonly string[]).includes(e.code))).toBe(true);
+      expect(p.etapes[0]!.cohorte).toBe(true);
+      expect(p.evenements.some((e) => e.code === 'opposition')).toBe(true);
       expect(p.baseLegale.length).toBeGreaterThan(0);
     }
     expect(Object.fromEntries(programmes.map((p) => [p.id, p.forme]))).toEqual({
@@ -53,6 +54,7 @@ describe('programme definitions', () => {
     expect(p.canaux.map((c) => [c.canal, c.par])).toEqual([['courriel', 'expediteur'], ['telephone', 'destinataire'], ['rendez_vous', 'destinataire']]);
     expect(p.offre.map((o) => o.code)).toEqual(expect.arrayContaining(['c2s', 'medecin-traitant', 'eps', 'misas', 'service-social-carsat', 'aides-ass', 'repit']));
     expect(p.etapes.map((e) => e.code)).toEqual([...STAGE_CODES]);
+    expect(p.evenements.map((e) => e.code)).toEqual(expect.arrayContaining(['appel_joint', 'offre_acceptee', 'rdv_pris', 'rdv_honore', 'orientation']));
     expect(p.indicateurs.find((i) => i.code === 'transformation-appels')).toMatchObject({ numerateur: 'rdv_honores', denominateur: 'appeles' });
     expect(p.indicateurs.find((i) => i.code === 'transformation-joints')).toMatchObject({ numerateur: 'rdv_honores', denominateur: 'joints' });
   });
@@ -106,7 +108,20 @@ describe('programme definitions', () => {
     ['a recipient when nothing crosses', (d) => { d.donnees.transmission = 'aucune'; }, 'aidants.json : destinataire : aucune donnée personnelle ne circule : le destinataire doit être null'],
     ['an exchange that sends nothing', (d) => { d.forme = 'interne'; }, "aidants.json : forme : un programme « interne » ne transmet rien entre organismes"],
     ['an unknown shape', (d) => { d.forme = 'national'; }, 'aidants.json : forme : forme : « national » n\'est pas admis'],
-    ['stages out of order', (d) => { d.etapes.reverse(); }, 'aidants.json : etapes : les étapes doivent suivre l\'ordre de l\'entonnoir'],
+    ['a first stage that is not the cohort', (d) => { d.etapes.reverse(); }, 'aidants.json : etapes[0] : la première étape compte toute la cohorte'],
+    ['a stage naming an unknown event', (d) => { d.etapes[4].evenements = ['appel_rate']; }, 'aidants.json : etapes[4].evenements[0] : événement « appel_rate » inconnu ; événements du programme : offre_email_envoyee'],
+    ['a stage that counts nothing', (d) => { delete d.etapes[4].evenements; }, 'aidants.json : etapes[4] : une étape dit ce qu’elle compte'],
+    ['a stage on an unknown kind', (d) => { d.etapes[5].genres = ['adhesion']; }, 'aidants.json : etapes[5].genres[0] : genre : « adhesion » n\'est pas admis ; valeurs possibles : offre_envoyee, tentative'],
+    ['an event on an unknown kind', (d) => { d.evenements[0].genre = 'courriel'; }, 'aidants.json : evenements[0].genre : genre : « courriel » n\'est pas admis'],
+    ['an event code twice', (d) => { d.evenements.push({ ...d.evenements[3] }); }, 'aidants.json : evenements[15] : événement « appel_joint » en double'],
+    ['a variant of another kind', (d) => { d.evenements[3].issue = 'annule'; }, 'aidants.json : evenements[3].issue : le genre « joint » (personne jointe) n\'a pas d\'issue'],
+    ['an orientation without partner', (d) => { d.evenements[13].detail = 'note'; delete d.evenements[13].partenaires; }, 'aidants.json : evenements[13].detail : une orientation doit porter le partenaire'],
+    ['an unknown partner', (d) => { d.evenements[13].partenaires = ['mairie']; }, 'aidants.json : evenements[13].partenaires[0] : partenaire : « mairie » n\'est pas admis'],
+    ['an event on a channel the programme lacks', (d) => { d.evenements[3].canal = 'visite'; }, 'aidants.json : evenements[3].canal : le canal « visite » n\'est pas un canal du programme'],
+    ['no opposition event', (d) => { d.evenements = d.evenements.filter((e: { code: string }) => e.code !== 'opposition'); }, 'aidants.json : evenements : l\'événement « opposition » est obligatoire'],
+    ['an e-mail programme without the e-mail failure', (d) => { d.evenements = d.evenements.filter((e: { code: string }) => e.code !== 'offre_email_echec'); }, 'aidants.json : evenements : l\'événement « offre_email_echec » est obligatoire pour un programme qui écrit par courriel'],
+    ['a system event of another kind', (d) => { d.evenements[0].genre = 'joint'; }, 'aidants.json : evenements[0] : l\'événement « offre_email_envoyee » est enregistré par Passerelle elle-même'],
+    ['an unknown status in apres', (d) => { d.evenements[3].apres = ['rappele']; }, 'aidants.json : evenements[3].apres[0] : statut : « rappele » n\'est pas admis'],
     ['an indicator on a missing stage', (d) => { d.etapes = d.etapes.filter((e: { code: string }) => e.code !== 'joints'); }, 'aidants.json : indicateurs[1].denominateur : l\'étape « joints » n\'est pas une étape du programme'],
   ])('refuses %s with a French message naming file and path', (_label, change, message) => {
     const data = aidants();

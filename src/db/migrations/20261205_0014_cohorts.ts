@@ -10,9 +10,6 @@ import { runScript } from '../script.ts';
  *   lives past the contact's destruction so that a later package or extract does not bring her
  *   back as a newcomer before the delay.
  * - `contacts_suivi`: finds a person's live follow-up in a programme by pseudonym.
- * - `contacts.origine` admits 'signalement' (a person signalled by a third party).
- * - `evenements.code` is no longer a fixed list: each programme declares its events (data), the
- *   application checks them against the programme before writing.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await runScript(db, `
@@ -25,19 +22,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       PRIMARY KEY (organisation_code, programme, pseudonyme)
     );
     CREATE INDEX suivis_termines_echeance ON suivis_termines (reciblable_le);
-    CREATE INDEX contacts_suivi ON contacts (organisation_code, programme, pseudonyme, importe_le) WHERE detruit_le IS NULL AND pseudonyme IS NOT NULL;
-    ALTER TABLE contacts DROP CONSTRAINT IF EXISTS contacts_origine_check;
-    ALTER TABLE contacts ADD CONSTRAINT contacts_origine_check CHECK (origine IN ('paquet', 'extrait', 'signalement'));
-    ALTER TABLE evenements DROP CONSTRAINT IF EXISTS evenements_code_check;
-    ALTER TABLE evenements ADD CONSTRAINT evenements_code_format CHECK (code ~ '^[a-z][a-z0-9_]{0,62}$')
+    CREATE INDEX contacts_suivi ON contacts (organisation_code, programme, pseudonyme, importe_le) WHERE detruit_le IS NULL AND pseudonyme IS NOT NULL
   `);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await runScript(db, `
-    ALTER TABLE evenements DROP CONSTRAINT evenements_code_format;
-    ALTER TABLE contacts DROP CONSTRAINT contacts_origine_check;
-    ALTER TABLE contacts ADD CONSTRAINT contacts_origine_check CHECK (origine IN ('paquet', 'extrait'));
     DROP INDEX contacts_suivi;
     DROP TABLE suivis_termines
   `);

@@ -17,7 +17,7 @@ export interface WorklistRow {
 export interface Worklist {
   organisations: string[];
   organisation: string;
-  programmes: { code: string; titre: string }[];
+  programmes: { code: string; titre: string; evenements: { code: string; libelle: string; detail: string; partenaires: string[] }[] }[];
   mois: string[];
   statuts: { code: string; libelle: string; termine: boolean }[];
   programme: string | null;
@@ -32,6 +32,12 @@ export interface Worklist {
 
 export interface CallScript { titre: string; introduction: string; etapes: { titre: string; texte: string }[]; refus: string }
 
+export interface Action {
+  code: string; libelle: string; bouton: string; genre: string; canal: string | null;
+  detail: 'aucun' | 'note' | 'texte' | 'date' | 'date_heure' | 'partenaire';
+  partenaires: { code: string; libelle: string }[];
+}
+
 export interface Person {
   contact: {
     id: string; organisation: string; programme: string; programmeTitre: string; periode: string; statut: string; statutLibelle: string;
@@ -40,7 +46,8 @@ export interface Person {
   };
   evenements: { id: string; code: string; libelle: string; detail: string | null; detailLibelle: string | null; survenuLe: string; origine: string; auteur: string | null }[];
   orientations: { id: string; partenaire: string; partenaireLibelle: string; partenaireOrganisation: string | null; statut: string; statutLibelle: string; version: number; creeLe: string }[];
-  actions: { code: string; libelle: string }[];
+  /** What may be recorded next, from the programme's vocabulary (its `evenements`). */
+  actions: Action[];
   script: CallScript;
 }
 
@@ -62,8 +69,9 @@ export const closeMonth = (organisation: string, programme: string, mois: string
   api<{ traites: number; echeance: string }>('/api/listes/cloture', { method: 'POST', body: { organisation, programme, mois } });
 
 /** Sends the CSV file as is (raw bytes: a Windows-1252 file is decoded by the server). */
-export async function uploadOutcomes(file: File, organisation: string, csrf: string | null): Promise<OutcomesReport> {
-  const response = await fetch(`/api/listes/resultats?organisation=${encodeURIComponent(organisation)}`, {
+export async function uploadOutcomes(file: File, organisation: string, csrf: string | null, programme?: string): Promise<OutcomesReport> {
+  const query = new URLSearchParams({ organisation, ...(programme ? { programme } : {}) });
+  const response = await fetch(`/api/listes/resultats?${query.toString()}`, {
     method: 'POST', credentials: 'same-origin', body: file,
     headers: { 'content-type': 'application/octet-stream', accept: 'application/json', ...(csrf ? { 'x-csrf-token': csrf } : {}) },
   });
