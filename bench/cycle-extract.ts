@@ -91,7 +91,7 @@ export async function writeNationalCafExtract(dir: string, rows: number, month: 
   let done = 0;
   for (const { dept, counts } of plans) {
     const rng = new Rng(`${seed}|${dept.code}|${month}`);
-    const generator = new PopulationGenerator({ geo, dept, month: m, rng, nirRng: new Rng(`${seed}|${dept.code}|${month}|nir`), nirs }, seed);
+    const generator = new PopulationGenerator({ geo, dept, month: m, rng, nirRng: new Rng(`${seed}|${dept.code}|${month}|nir`), extraRng: new Rng(`${seed}|${dept.code}|${month}|complements`), nirs }, seed);
     const kinds = new KindSequence(counts);
     for (let kind = kinds.next(rng); kind !== null; kind = kinds.next(rng)) {
       writePerson(generator.person(kind), dept, sink);

@@ -108,7 +108,7 @@ describe('outreach workbench', () => {
       await c.page.getByRole('heading', { level: 1, name: 'Camille Bernard' }).waitFor();
     }
     await a.page.getByRole('button', { name: 'Non joint' }).click();
-    await a.page.getByText('Nouveau statut : Appel à refaire.').waitFor();
+    await a.page.getByText('Nouveau statut : Contact à refaire.').waitFor();
     await b.page.getByRole('button', { name: 'Joint', exact: true }).click();
     await b.page.getByText(/modifiée par un autre agent/).waitFor();
     await axe(b.page);

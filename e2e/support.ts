@@ -41,7 +41,10 @@ export interface Serveur {
  * GET /api/health (the first start migrates and loads the communes: up to 120 s).
  */
 export async function demarrerServeur(
-  options: { delaiMs?: number; /** Prepares the fresh data folder before the server starts (e.g. inserts test data). */ preparer?: (dossierDonnees: string) => Promise<void> } = {},
+  options: {
+    delaiMs?: number; /** Prepares the fresh data folder before the server starts (e.g. inserts test data). */ preparer?: (dossierDonnees: string) => Promise<void>;
+    /** More environment for the server (e.g. PASSERELLE_JOBS=0). */ env?: Record<string, string>;
+  } = {},
 ): Promise<Serveur> {
   if (!existsSync(join(RACINE, 'web', 'dist', 'index.html'))) {
     throw new Error("web/dist/index.html est absent : lancez « npm run build:web » (npm run test:e2e le fait).");
@@ -61,6 +64,7 @@ export async function demarrerServeur(
       NODE_ENV: 'test',
       // The tests sign in some twenty times within a minute from the same address.
       PASSERELLE_LOGIN_RATE: '1000',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

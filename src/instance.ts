@@ -2,10 +2,11 @@
 import { countAccounts, ensureDemoAccounts } from './accounts/index.ts';
 import type { Config } from './config.ts';
 import { migrateToLatest, openDatabase, schemaVersion, type Database } from './db/index.ts';
-import { embeddedBusyMessage, embeddedHolder } from './db/lock.ts';
-import { configureMasterKeys, ensureExchangeSetup, exchangeRepository, loadMasterKeys } from './exchange/index.ts';
+import { acquireEmbedded, EmbeddedLockBusy, takeOverMessage, type EmbeddedHolder } from './db/lock.ts';
+import { configureMasterKeys, ensureExchangeSetup, exchangeRepository, loadMasterKeys, protectOrganisationKeys } from './exchange/index.ts';
 import { ensureDemoData } from './demo/index.ts';
-import { protectOrganisationKeys } from './channels/index.ts';
+import { mkdir } from 'node:fs/promises';
+import { rememberAuditKeys } from './privacy/index.ts';
 import { join } from 'node:path';
 import { ensureReferenceData } from './territories/index.ts';
 
@@ -20,12 +21,34 @@ export interface PreparationReport {
 
 export class EmbeddedDatabaseBusy extends Error {}
 
-export async function openInstance(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'demo'> & Partial<Pick<Config, 'masterKey' | 'previousMasterKeys' | 'depotDir' | 'outboxDir' | 'demoData'>>, log: (message: string) => void = () => {}) {
+export async function openInstance(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'demo'> & Partial<Pick<Config, 'masterKey' | 'previousMasterKeys' | 'depotDir' | 'outboxDir' | 'demoData'>>, log: (message: string) => void = () => {},
+  holder: Omit<EmbeddedHolder, 'pid'> = { commande: process.argv.slice(2, 4).join(' ') || 'passerelle' }) {
   const started = performance.now();
+  // one process at a time on the embedded database (src/db/lock.ts): the lock goes with the database's close
+  let release = () => {};
   if (!config.databaseUrl) {
-    const holder = embeddedHolder(config.dataDir);
-    if (holder) throw new EmbeddedDatabaseBusy(embeddedBusyMessage(config.dataDir, holder));
+    await mkdir(config.dataDir, { recursive: true });
+    try {
+      const lock = acquireEmbedded(config.dataDir, holder);
+      release = lock.release;
+      if (lock.previous) log(takeOverMessage(config.dataDir, lock.previous));
+    } catch (error) {
+      if (error instanceof EmbeddedLockBusy) throw new EmbeddedDatabaseBusy(error.message);
+      throw error;
+    }
   }
+  try {
+    const opened = await prepareInstance(config, log, started);
+    const close = opened.database.close.bind(opened.database);
+    opened.database.close = async () => { try { await close(); } finally { release(); } };
+    return opened;
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function prepareInstance(config: Parameters<typeof openInstance>[0], log: (message: string) => void, started: number) {
   // the master key that encrypts the secret keys kept in the database (src/exchange/protection.ts)
   const masterKeys = await loadMasterKeys(config);
   configureMasterKeys(masterKeys);
@@ -34,6 +57,8 @@ export async function openInstance(config: Pick<Config, 'databaseUrl' | 'dataDir
   try {
     const migrations = await migrateToLatest(database.db);
     if (migrations.length) log(`Base ${database.kind} : ${migrations.length} migration(s) appliquée(s).`);
+    // the audit trail's HMAC keys of the current and previous master keys, kept encrypted (docs/adr/0002-keyed-audit-chain.md)
+    await rememberAuditKeys(database.db, masterKeys);
     const protectedSecrets = await exchangeRepository.protectStoredSecrets(database.db, masterKeys);
     if (protectedSecrets.trousseaux || protectedSecrets.conventions) {
       log(`Clé maîtresse ${masterKeys.current.id} : ${protectedSecrets.trousseaux} trousseau(x) et ${protectedSecrets.conventions} clé(s) de pseudonymisation chiffrés.`);

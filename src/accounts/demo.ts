@@ -24,8 +24,14 @@ export const DEMO_ACCOUNTS: { email: string; nom: string; organisation: string; 
   { email: 'echanges.cpamflandres@passerelle.test', nom: 'Florent Échanges (CPAM des Flandres)', organisation: 'cpam-59-flandres', roles: ['charge_echanges'] },
   { email: 'pilote.cpamflandres@passerelle.test', nom: 'Flore Pilote (CPAM des Flandres)', organisation: 'cpam-59-flandres', roles: ['pilote_local'] },
   { email: 'agent.carsatsudest@passerelle.test', nom: 'Sophie Assistante sociale (Carsat Sud-Est)', organisation: 'carsat-sud-est', roles: ['agent'] },
+  { email: 'cam.cpam83@passerelle.test', nom: 'Camille Conseillère maternité (CPAM du Var)', organisation: 'cpam-83', roles: ['agent'] },
+  { email: 'agent.carsathdf@passerelle.test', nom: 'Hugo Assistant social (Carsat Hauts-de-France)', organisation: 'carsat-hauts-de-france', roles: ['agent'] },
+  { email: 'admin.carsatsudest@passerelle.test', nom: 'Serge Administrateur (Carsat Sud-Est)', organisation: 'carsat-sud-est', roles: ['administrateur'] },
+  { email: 'admin.carsathdf@passerelle.test', nom: 'Hélène Administratrice (Carsat Hauts-de-France)', organisation: 'carsat-hauts-de-france', roles: ['administrateur'] },
   { email: 'pilote.cnam@passerelle.test', nom: 'Nathan Pilote national (Cnam)', organisation: 'cnam', roles: ['pilote_national'] },
   { email: 'admin.national@passerelle.test', nom: 'Agnès Administratrice nationale (Cnam)', organisation: 'cnam', roles: ['administrateur'] },
+  { email: 'signalant.chtoulon@passerelle.test', nom: 'Inès Assistante sociale (CHI Toulon – La Seyne)', organisation: 'ch-toulon', roles: ['signalant'] },
+  { email: 'signalant.chhyeres@passerelle.test', nom: 'Hugo Cadre de santé (CH de Hyères)', organisation: 'ch-hyeres', roles: ['signalant'] },
 ];
 
 /** Creates the missing demo accounts. All share one hash (computed once) to keep the first start fast. */

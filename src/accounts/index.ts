@@ -116,24 +116,35 @@ export interface Session { token: string; csrf: string; expiresAt: Date; compte:
 
 const LOGIN_REFUSED = 'Adresse e-mail ou mot de passe incorrect.';
 
-export async function login(db: Kysely<DB>, email: string, password: string, now = new Date()): Promise<Result<{ session: Session }>> {
+export const LOGIN_LOCKED = `Trop de tentatives échouées pour ce compte depuis votre adresse : connexion bloquée pendant ${LOCK_MINUTES} minutes. Réessayez plus tard ou contactez votre administrateur.`;
+
+/**
+ * Lock-out per e-mail AND address: after MAX_LOGIN_FAILURES failures for one e-mail from one
+ * address, that pair is refused for LOCK_MINUTES, whether the account exists or not (same status,
+ * same message: no enumeration), and the real owner logging in from another address is not locked
+ * out by whoever plays with their e-mail. Attempts per address are also rate-limited by the route.
+ */
+export async function login(db: Kysely<DB>, email: string, password: string, now = new Date(), address = 'inconnue'): Promise<Result<{ session: Session }>> {
+  const attempt = sha256(`${email.trim().toLowerCase()}\n${address}`);
   const credentials = await accountsRepository.credentialsByEmail(db, email);
+  const cible = credentials ? { type: 'compte', id: credentials.id } : null;
+  if (await accountsRepository.loginLocked(db, attempt, now)) {
+    await recordAudit(db, { action: 'connexion_refusee', cible, details: { motif: 'verrouillage_adresse', compte_connu: !!credentials } });
+    return { ok: false, status: 429, erreur: LOGIN_LOCKED };
+  }
   if (!credentials) {
     await verifyPassword(await decoyHash(), password);
-    await recordAudit(db, { action: 'connexion_refusee', details: { motif: 'compte_inconnu' } });
+    const locked = await accountsRepository.recordLoginFailure(db, attempt, now, MAX_LOGIN_FAILURES, LOCK_MINUTES);
+    await recordAudit(db, { action: 'connexion_refusee', details: { motif: 'compte_inconnu', verrouillage: locked } });
     return { ok: false, status: 401, erreur: LOGIN_REFUSED };
-  }
-  const cible = { type: 'compte', id: credentials.id };
-  if (credentials.verrouille_jusqu_a && new Date(credentials.verrouille_jusqu_a) > now) {
-    await recordAudit(db, { action: 'connexion_refusee', cible, details: { motif: 'compte_verrouille' } });
-    return { ok: false, status: 429, erreur: `Trop de tentatives échouées : ce compte est bloqué pendant ${LOCK_MINUTES} minutes. Réessayez plus tard ou contactez votre administrateur.` };
   }
   const valid = await verifyPassword(credentials.mot_de_passe_hash, password);
   if (!valid || !credentials.actif) {
-    const locked = valid ? false : await accountsRepository.recordFailure(db, credentials.id, MAX_LOGIN_FAILURES, LOCK_MINUTES);
+    const locked = valid ? false : await accountsRepository.recordLoginFailure(db, attempt, now, MAX_LOGIN_FAILURES, LOCK_MINUTES);
     await recordAudit(db, { action: 'connexion_refusee', cible, details: { motif: valid ? 'compte_desactive' : 'mot_de_passe_incorrect', verrouillage: locked } });
     return { ok: false, status: 401, erreur: valid ? 'Ce compte est désactivé. Contactez votre administrateur.' : LOGIN_REFUSED };
   }
+  await accountsRepository.clearLoginFailures(db, attempt);
   await accountsRepository.recordSuccess(db, credentials.id);
   const session = await openSession(db, credentials.id, now);
   await recordAudit(db, { action: 'connexion', acteur: { compteId: credentials.id, organisation: credentials.organisation_code }, cible });

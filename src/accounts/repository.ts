@@ -64,12 +64,27 @@ export const accountsRepository = {
     return Number(result.numUpdatedRows) === 1;
   },
 
-  async recordFailure(db: Kysely<DB>, id: string, maxFailures: number, lockMinutes: number): Promise<boolean> {
-    const row = await db.updateTable('comptes').set({
-      echecs_connexion: sql`echecs_connexion + 1`,
-      verrouille_jusqu_a: sql`CASE WHEN echecs_connexion + 1 >= ${maxFailures} THEN now() + make_interval(mins => ${lockMinutes}) ELSE verrouille_jusqu_a END`,
-    }).where('id', '=', id).returning('echecs_connexion').executeTakeFirstOrThrow();
-    return row.echecs_connexion >= maxFailures;
+  async loginLocked(db: Kysely<DB>, attempt: string, now: Date): Promise<boolean> {
+    const row = await db.selectFrom('echecs_connexion').select('verrouille_jusqu_a').where('cle', '=', attempt).executeTakeFirst();
+    return !!row?.verrouille_jusqu_a && new Date(row.verrouille_jusqu_a) > now;
+  },
+
+  /** Counts a failure of (e-mail, address); failures older than the lock duration start over. Returns whether the pair is now locked. */
+  async recordLoginFailure(db: Kysely<DB>, attempt: string, now: Date, maxFailures: number, lockMinutes: number): Promise<boolean> {
+    const row = await db.insertInto('echecs_connexion').values({ cle: attempt, echecs: 1, dernier_echec: now, verrouille_jusqu_a: maxFailures <= 1 ? new Date(now.getTime() + lockMinutes * 60_000) : null })
+      .onConflict((oc) => oc.column('cle').doUpdateSet({
+        echecs: sql`CASE WHEN echecs_connexion.dernier_echec < ${now}::timestamptz - make_interval(mins => ${lockMinutes}) THEN 1 ELSE echecs_connexion.echecs + 1 END`,
+        dernier_echec: now,
+        verrouille_jusqu_a: sql`CASE WHEN echecs_connexion.dernier_echec >= ${now}::timestamptz - make_interval(mins => ${lockMinutes}) AND echecs_connexion.echecs + 1 >= ${maxFailures}
+          THEN ${now}::timestamptz + make_interval(mins => ${lockMinutes}) ELSE NULL END`,
+      })).returning('echecs').executeTakeFirstOrThrow();
+    // rows of attempts long gone are not kept
+    await db.deleteFrom('echecs_connexion').where('dernier_echec', '<', new Date(now.getTime() - 24 * 3600_000)).execute();
+    return row.echecs >= maxFailures;
+  },
+
+  async clearLoginFailures(db: Kysely<DB>, attempt: string) {
+    await db.deleteFrom('echecs_connexion').where('cle', '=', attempt).execute();
   },
 
   async recordSuccess(db: Kysely<DB>, id: string) {

@@ -1,4 +1,4 @@
-export const ROLES = ['agent', 'charge_echanges', 'pilote_local', 'pilote_national', 'dpo', 'administrateur'] as const;
+export const ROLES = ['agent', 'charge_echanges', 'pilote_local', 'pilote_national', 'dpo', 'administrateur', 'signalant'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -8,6 +8,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   pilote_national: 'Pilote national',
   dpo: 'Délégué à la protection des données',
   administrateur: 'Administrateur',
+  signalant: 'Signalant (établissement de santé)',
 };
 
 export interface Actor {
@@ -24,8 +25,12 @@ export function canManageAccountsOf(actor: Actor, organisationCode: string): boo
   return actor.organisation.type === 'national' || actor.organisation.code === organisationCode;
 }
 
-/** The national pilot role only makes sense in a national organisation, and only there. */
+/**
+ * The national pilot role only makes sense in a national organisation, and only there; a health
+ * establishment signals people (signalant) and manages its own accounts, nothing else.
+ */
 export function rolesAllowedFor(organisationType: string): Role[] {
+  if (organisationType === 'etablissement') return ['signalant', 'administrateur'];
   return organisationType === 'national'
     ? ['pilote_national', 'dpo', 'administrateur']
     : ['agent', 'charge_echanges', 'pilote_local', 'dpo', 'administrateur'];

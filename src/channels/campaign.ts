@@ -1,29 +1,23 @@
 /**
- * The separation contact plan, on the Caf's side (LR 2023-175): each month the Caf targets its
- * allocataires who declared a separation with a dependent child and sends them the joint offer
- * of both branches, by e-mail or by letter. No personal data leaves the Caf: the people go onto
- * the Caf's OWN worklist (contacts with origine 'extrait', no package), under a pseudonym keyed by
- * the Caf's own key (cles_organisation), with the programme's retention.
+ * The separation contact plan, on the Caf's side (LR 2023-175): the in-house run of the
+ * `separation` programme (runCycle: the month's separations with a dependent child go onto the
+ * Caf's OWN worklist, under the Caf's own pseudonym key, nobody twice), then the joint offer of
+ * both branches sent by e-mail or by letter. No personal data leaves the Caf.
  *
- * Reading: caf_separations (the month's declarations, small) is indexed, then caf_allocataires
- * (the whole file of the Caf, large) is streamed and joined row by row. Every rejected row is
- * written to the row report with its file, line and reason; good rows are never lost.
+ * A rerun of the same month adds nobody twice and writes again only to the people of the month's
+ * list who never received the offer (an interrupted run: e-mails not yet queued are queued).
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { cycleReference, readExtract, CycleInputError } from '../exchange/index.ts';
-import { csvField, EXTRACT_FORMATS, lastDayOfMonth, type ExtractKind } from '../extracts/index.ts';
-import { isCallable, markRegisteredOppositions, outreachProgrammes } from '../outreach/index.ts';
-import {
-  findProgramme, isIsoMonth, pseudonym, retentionDeadline, selectPerson, targetingContext, withMarkers, type Programme, type Row,
-} from '../programmes/index.ts';
+import { CycleInputError, runCycle, type CycleCounts } from '../exchange/index.ts';
+import { csvCell } from '../shared/csv.ts';
+import { outreachProgrammes } from '../outreach/index.ts';
+import { findProgramme, isIsoMonth, type Programme } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { emailAddressOf, prepareOfferEmail, ChannelRefusal, type MailSettings } from './mail.ts';
 import { produceMailing, selectMailing, letterRefusal } from './letters.ts';
-import { organisationPseudonymKey } from './repository.ts';
 
 export type CampaignChannel = 'courriel' | 'courrier' | 'auto';
 export const CAMPAIGN_CHANNELS: readonly CampaignChannel[] = ['courriel', 'courrier', 'auto'];
@@ -48,27 +42,11 @@ export interface CampaignOptions {
   onProgress?: (p: { octetsLus: number; octetsTotal: number; lignes: number }) => void;
 }
 
-export interface CampaignReport {
+export interface CampaignReport extends CycleCounts {
   organisation: string;
   programme: 'separation';
   periode: string;
   canal: CampaignChannel;
-  separationsLues: number;
-  allocatairesLus: number;
-  lignesRejetees: number;
-  /** Malformed e-mail or phone cells emptied (row kept). */
-  valeursIgnorees: number;
-  nonCibles: number;
-  /** Separations of another Caf's allocataires, or without an allocataire record. */
-  horsCaf: number;
-  sansDossier: number;
-  /** People at risk of violence without a safe channel: not put on the list, never contacted. */
-  nonContactables: number;
-  doublons: number;
-  retenus: number;
-  /** Already on this month's list (campaign run again): not added twice, not written to again. */
-  dejaPresents: number;
-  ajoutes: number;
   /** People who objected to further contact for this programme (an earlier month): on the list, not written to. */
   opposes: number;
   courrielsPrepares: number;
@@ -76,49 +54,12 @@ export interface CampaignReport {
   /** People to write to by letter, left for the mailing page (letters: 'later'). */
   courriersAFaire: number;
   sansCanal: number;
+  /** The month's newcomers on the list. */
   contactIds: string[];
   courrielIds: string[];
   rapport: string;
   publipostage: string | null;
   durationMs: number;
-}
-
-const KEY_SEPARATOR = '|';
-
-/** The fields the Caf keeps on its own worklist for a person (never transmitted). */
-export function worklistFields(row: Row, markers: readonly string[]): Record<string, string> | { nonContactable: true } {
-  const atRisk = (row.risque_violence ?? '') === 'oui';
-  const safeChannel = row.canal_sur ?? '';
-  const safeValue = row.canal_sur_valeur ?? '';
-  const base: Record<string, string> = {
-    nom: row.nom ?? '',
-    prenom: row.prenom ?? '',
-    marqueurs: markers.join(','),
-    nombre_enfants: row.nombre_enfants ?? '',
-    mode_garde: row.mode_garde ?? '',
-    date_declaration: row.date_declaration ?? '',
-  };
-  if (atRisk) {
-    if ((safeChannel !== 'email' && safeChannel !== 'telephone') || safeValue === '') return { nonContactable: true };
-    // Only the safe channel is kept: never the household's e-mail, phone or postal address.
-    return { ...base, risque_violence: 'oui', canal_sur: safeChannel, canal_sur_valeur: safeValue, email: '', telephone: '' };
-  }
-  return {
-    ...base,
-    email: row.email ?? '',
-    telephone: row.telephone ?? '',
-    autorisation_contact_email: row.autorisation_contact_email ?? '',
-    autorisation_contact_telephone: row.autorisation_contact_telephone ?? '',
-    adresse_ligne: row.adresse_ligne ?? '',
-    adresse_complement: row.adresse_complement ?? '',
-    code_postal: row.code_postal ?? '',
-    commune: row.commune ?? '',
-    risque_violence: 'non',
-  };
-}
-
-async function fileSize(path: string): Promise<number> {
-  try { return (await stat(path)).size; } catch { throw new CampaignInputError(`Fichier introuvable : ${path}.`); }
 }
 
 function separationProgramme(): Programme {
@@ -138,189 +79,94 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     throw new CampaignInputError(`Le plan de contacts « séparation » est mené par la Caf qui détient la déclaration : ${org.nom} (${org.code}) n'est pas une Caf.`);
   }
   const programme = separationProgramme();
-  const paths = typeof options.source === 'string'
-    ? { separations: join(resolve(options.source), EXTRACT_FORMATS.caf_separations.fileName), allocataires: join(resolve(options.source), EXTRACT_FORMATS.caf_allocataires.fileName) }
-    : { separations: resolve(options.source.separations), allocataires: resolve(options.source.allocataires) };
-  await fileSize(paths.separations);
-  const allocatairesBytes = await fileSize(paths.allocataires);
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
 
-  const report: CampaignReport = {
-    organisation: org.code, programme: 'separation', periode: options.periode, canal: options.canal, separationsLues: 0, allocatairesLus: 0,
-    lignesRejetees: 0, valeursIgnorees: 0, nonCibles: 0, horsCaf: 0, sansDossier: 0, nonContactables: 0, doublons: 0, retenus: 0, dejaPresents: 0, ajoutes: 0,
-    opposes: 0, courrielsPrepares: 0, courriers: 0, courriersAFaire: 0, sansCanal: 0, contactIds: [], courrielIds: [],
-    rapport: join(outDir, `rapport_campagne_separation_${org.code}_${options.periode}.csv`), publipostage: null, durationMs: 0,
-  };
-  const rapport = createWriteStream(report.rapport, { mode: 0o640 });
-  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvField(raison)}\r\n`); };
-  rapport.write('\ufeffligne;raison\r\n');
-  const fileName = (k: ExtractKind) => EXTRACT_FORMATS[k].fileName;
-
+  // 1. The in-house run: the month's list at the Caf (row report, nobody twice).
+  let cycle;
   try {
-    // 1. The month's separations, indexed by allocataire (several declarations of one allocataire are kept together).
-    const separations = new Map<string, { row: Row; line: number }[]>();
-    const asOf = lastDayOfMonth(options.periode);
-    report.separationsLues = await readExtract(paths.separations, 'caf_separations', {
-      onRow: (row, line) => {
-        if (row.departement_caf !== org.departement_code) {
-          report.horsCaf++;
-          writeReport(`${fileName('caf_separations')}:${line}`, `dossier d'une autre Caf (département ${row.departement_caf}) : ligne ignorée`);
-          return;
-        }
-        const k = [row.departement_caf, row.numero_allocataire].join(KEY_SEPARATOR);
-        (separations.get(k) ?? separations.set(k, []).get(k)!).push({ row, line });
-      },
-      onReject: (line, reason) => { report.lignesRejetees++; writeReport(`${fileName('caf_separations')}:${line}`, reason); },
-      onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(`${fileName('caf_separations')}:${line}`, reason); },
-    }, { asOf });
-
-    // 2. Stream the allocataires; keep those with a separation of the month.
-    const context = targetingContext(programme, options.periode);
-    const key = await organisationPseudonymKey(db, org.code);
-    const retained: { pseudonyme: string; champs: Record<string, string>; line: string; cle: string }[] = [];
-    // Two allocataires (two NIRs) with the key of one separation: neither inherits it (docs/extract-formats.md, "Duplicate keys").
-    const matchedBy = new Map<string, { line: number; nir: string }>();
-    const ambiguous = new Set<string>();
-    const seen = new Map<string, string>();
-    const matched = new Set<string>();
-    let nextProgress = 0.1;
-    report.allocatairesLus = await readExtract(paths.allocataires, 'caf_allocataires', {
-      onReject: (line, reason) => { report.lignesRejetees++; writeReport(`${fileName('caf_allocataires')}:${line}`, reason); },
-      onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(`${fileName('caf_allocataires')}:${line}`, reason); },
-      onProgress: (bytes, lignes) => {
-        if (!options.onProgress) return;
-        if (bytes / Math.max(1, allocatairesBytes) >= nextProgress || bytes >= allocatairesBytes) {
-          options.onProgress({ octetsLus: bytes, octetsTotal: allocatairesBytes, lignes });
-          while (nextProgress <= bytes / Math.max(1, allocatairesBytes)) nextProgress += 0.1;
-        }
-      },
-      onRow: (row, line) => {
-        const k = [row.departement_caf, row.numero_allocataire].join(KEY_SEPARATOR);
-        const declarations = separations.get(k);
-        if (!declarations) return;
-        matched.add(k);
-        const earlier = matchedBy.get(k);
-        if (earlier === undefined) matchedBy.set(k, { line, nir: row.nir ?? '' });
-        else if (earlier.nir !== (row.nir ?? '')) {
-          ambiguous.add(k);
-          report.lignesRejetees++;
-          writeReport(`${fileName('caf_allocataires')}:${line}`, `clé en double (departement_caf, numero_allocataire) : même clé qu'à la ligne ${earlier.line}, pour une autre personne ; aucune des deux n'est inscrite`);
-          return;
-        }
-        const where = `${fileName('caf_separations')}:${declarations[0]!.line}`;
-        const merged = declarations.map((d) => ({ ...row, ...d.row }));
-        const selection = selectPerson(programme, merged, context);
-        if (selection.statut === 'non_cible') { report.nonCibles++; return; }
-        if (selection.statut === 'exclu') { report.nonCibles++; writeReport(where, `exclu : ${selection.exclusion.motif}`); return; }
-        const champs = worklistFields(withMarkers(selection.ligne, selection.marqueurs), selection.marqueurs);
-        if ('nonContactable' in champs) {
-          report.nonContactables++;
-          writeReport(where, 'personne signalée à risque de violences sans canal sûr : elle ne sera pas contactée (non inscrite sur la liste)');
-          return;
-        }
-        const nir = row.nir ?? '';
-        const pseudo = pseudonym(key, nir);
-        const first = seen.get(pseudo);
-        if (first) { report.doublons++; writeReport(`${fileName('caf_allocataires')}:${line}`, `même personne que ${first} (doublon) : inscrite une seule fois`); return; }
-        seen.set(pseudo, `${fileName('caf_allocataires')}:${line}`);
-        report.retenus++;
-        retained.push({ pseudonyme: pseudo, champs, line: where, cle: k });
-      },
-    }, { asOf, postalCodes: await cycleReference(db).codesPostaux?.() });
-    if (ambiguous.size > 0) {
-      for (const r of retained.filter((x) => ambiguous.has(x.cle))) {
-        report.retenus--;
-        report.lignesRejetees++;
-        writeReport(`${fileName('caf_allocataires')}:${matchedBy.get(r.cle)!.line}`, "clé en double (departement_caf, numero_allocataire) : une autre ligne porte la même clé pour une autre personne ; aucune des deux n'est inscrite");
-      }
-      retained.splice(0, retained.length, ...retained.filter((x) => !ambiguous.has(x.cle)));
-    }
-    for (const [k, declarations] of separations) {
-      if (matched.has(k)) continue;
-      report.sansDossier += declarations.length;
-      for (const d of declarations) writeReport(`${fileName('caf_separations')}:${d.line}`, 'aucun dossier allocataire correspondant dans caf_allocataires : ligne ignorée');
-    }
-
-    // 3. The Caf's own worklist: one contact per person, once per month (a second run adds nobody twice).
-    const echeance = retentionDeadline({ importedAt: now, processedAt: null }, programme.conservation);
-    const inserted = new Map<string, string>();
-    for (let i = 0; i < retained.length; i += 500) {
-      const batch = retained.slice(i, i + 500);
-      const rows = await db.insertInto('contacts').values(batch.map((r) => ({
-        organisation_code: org.code, programme: programme.id, paquet_id: null, pseudonyme: r.pseudonyme, champs: JSON.stringify(r.champs),
-        importe_le: now, echeance, periode: options.periode, origine: 'extrait' as const, appelable: isCallable(programme, r.champs),
-      }))).onConflict((oc) => oc.columns(['organisation_code', 'programme', 'periode', 'pseudonyme'])
-        .where('origine', '=', 'extrait').where('pseudonyme', 'is not', null).doNothing())
-        .returning(['id', 'pseudonyme']).execute();
-      for (const r of rows) inserted.set(r.pseudonyme!, String(r.id));
-    }
-    report.ajoutes = inserted.size;
-    report.dejaPresents = retained.length - inserted.size;
-    for (const r of retained) if (!inserted.has(r.pseudonyme)) writeReport(r.line, 'personne déjà sur la liste de ce mois (campagne déjà lancée) : ni ajoutée ni recontactée');
-    const newOnes = retained.filter((r) => inserted.has(r.pseudonyme));
-    report.contactIds = newOnes.map((r) => inserted.get(r.pseudonyme)!);
-
-    // 4. Send the joint offer: e-mail, or letter (a merged mailing), as asked.
-    // People on the opposition register (or who objected in an earlier month): marked as opposed at once
-    // (event `opposition`, origin `systeme`), so no e-mail, letter or call can follow.
-    const opposed = new Set((await db.transaction().execute((trx) => markRegisteredOppositions(trx, {
-      organisation: org.code, programme, target: { contactIds: report.contactIds }, now,
-    }))).pseudonymes);
-    const byLetter: string[] = [];
-    const actor = { compteId: options.compteId ?? null, organisation: org.code, organisations: [org.code] };
-    for (const r of newOnes) {
-      const id = inserted.get(r.pseudonyme)!;
-      if (opposed.has(r.pseudonyme)) { report.opposes++; writeReport(r.line, 'opposition à tout nouveau contact enregistrée un mois précédent : aucun envoi'); continue; }
-      const email = emailAddressOf(programme, r.champs);
-      const letter = letterRefusal(programme, r.champs);
-      const wantsEmail = options.canal !== 'courrier' && email.ok && options.mail.smtpUrl !== null;
-      if (wantsEmail) {
-        try {
-          const prepared = await prepareOfferEmail(db, options.mail, { contactId: id, actor });
-          report.courrielsPrepares++;
-          report.courrielIds.push(prepared.id);
-          continue;
-        } catch (e) {
-          if (!(e instanceof ChannelRefusal)) throw e;
-          if (options.canal === 'courriel') { report.sansCanal++; writeReport(r.line, e.message); continue; }
-        }
-      }
-      if (options.canal !== 'courriel' && letter === null) { byLetter.push(id); continue; }
-      report.sansCanal++;
-      const reasons = [
-        ...(options.canal !== 'courrier' ? [`pas de courriel (${email.ok ? "envoi de courriels non configuré" : email.reason})`] : []),
-        ...(options.canal !== 'courriel' ? [`pas de courrier (${letter})`] : []),
-      ];
-      writeReport(r.line, `personne inscrite sur la liste mais offre non envoyée : ${reasons.join(' ; ')}`);
-    }
-    if (byLetter.length > 0 && options.letters === 'later') report.courriersAFaire = byLetter.length;
-    else if (byLetter.length > 0) {
-      const selection = await selectMailing(db, { publicUrl: options.mail.publicUrl, today: now.toISOString().slice(0, 10) }, {
-        organisation: org.code, programme: programme.id, periode: options.periode, contactIds: byLetter,
-      });
-      const mailing = await produceMailing(db, selection, actor);
-      if (mailing.pdf) {
-        report.publipostage = join(outDir, mailing.fileName);
-        await writeFile(report.publipostage, mailing.pdf, { mode: 0o640 });
-      }
-      report.courriers = mailing.report.courriers;
-    }
+    cycle = await runCycle(db, {
+      programme: programme.id, periode: options.periode, expediteur: org.code, outDir, now, onProgress: options.onProgress, programmes: [programme],
+      ...(typeof options.source === 'string'
+        ? { source: resolve(options.source) }
+        : { source: resolve(options.source.separations), fichiers: { caf_allocataires: resolve(options.source.allocataires) } }),
+    });
   } catch (error) {
     if (error instanceof CycleInputError) throw new CampaignInputError(error.message);
     throw error;
-  } finally {
-    await new Promise<void>((ok, ko) => rapport.end((e?: Error | null) => (e ? ko(e) : ok())));
+  }
+  const { paquets: _p, refus: _r, listes, rapport, durationMs: _d, lignesParSeconde: _l, peakRssBytes: _m, programme: _id, periode: _pe, ...counts } = cycle;
+  const list = listes.find((l) => l.organisation === org.code);
+  const report: CampaignReport = {
+    ...counts, organisation: org.code, programme: 'separation', periode: options.periode, canal: options.canal,
+    opposes: list?.opposes ?? 0, courrielsPrepares: 0, courriers: 0, courriersAFaire: 0, sansCanal: 0,
+    contactIds: list?.contactIds ?? [], courrielIds: [], rapport, publipostage: null, durationMs: 0,
+  };
+  const writeReport = (contactId: string, raison: string) => appendFile(rapport, `${list?.lignes[contactId] ?? ''};${csvCell(raison)}\r\n`);
+
+  // 2. The joint offer, by e-mail or letter, to everyone of the month's list who never received it
+  //    (newcomers, and people of an interrupted earlier run); never to an opposed person.
+  const toWrite = await withoutOffer(db, org.code, programme.id, options.periode);
+  const byLetter: string[] = [];
+  const actor = { compteId: options.compteId ?? null, organisation: org.code, organisations: [org.code] };
+  for (const c of toWrite) {
+    const email = emailAddressOf(programme, c.champs);
+    const letter = letterRefusal(programme, c.champs);
+    const wantsEmail = options.canal !== 'courrier' && email.ok && options.mail.smtpUrl !== null;
+    if (wantsEmail) {
+      try {
+        const prepared = await prepareOfferEmail(db, options.mail, { contactId: c.id, actor });
+        report.courrielsPrepares++;
+        report.courrielIds.push(prepared.id);
+        continue;
+      } catch (e) {
+        if (!(e instanceof ChannelRefusal)) throw e;
+        if (options.canal === 'courriel') { report.sansCanal++; await writeReport(c.id, e.message); continue; }
+      }
+    }
+    if (options.canal !== 'courriel' && letter === null) { byLetter.push(c.id); continue; }
+    report.sansCanal++;
+    const reasons = [
+      ...(options.canal !== 'courrier' ? [`pas de courriel (${email.ok ? 'envoi de courriels non configuré' : email.reason})`] : []),
+      ...(options.canal !== 'courriel' ? [`pas de courrier (${letter})`] : []),
+    ];
+    await writeReport(c.id, `personne inscrite sur la liste mais offre non envoyée : ${reasons.join(' ; ')}`);
+  }
+  if (byLetter.length > 0 && options.letters === 'later') report.courriersAFaire = byLetter.length;
+  else if (byLetter.length > 0) {
+    const selection = await selectMailing(db, { publicUrl: options.mail.publicUrl, today: now.toISOString().slice(0, 10) }, {
+      organisation: org.code, programme: programme.id, periode: options.periode, contactIds: byLetter,
+    });
+    const mailing = await produceMailing(db, selection, actor);
+    if (mailing.pdf) {
+      report.publipostage = join(outDir, mailing.fileName);
+      await writeFile(report.publipostage, mailing.pdf, { mode: 0o640 });
+    }
+    report.courriers = mailing.report.courriers;
   }
   report.durationMs = performance.now() - started;
   await recordAudit(db, {
     action: 'campagne.separation', acteur: { compteId: options.compteId ?? null, organisation: org.code },
     cible: { type: 'liste', id: `${org.code}/separation/${options.periode}` },
     details: {
-      programme: 'separation', periode: options.periode, canal: options.canal, separationsLues: report.separationsLues, allocatairesLus: report.allocatairesLus,
-      lignesRejetees: report.lignesRejetees, retenus: report.retenus, ajoutes: report.ajoutes, dejaPresents: report.dejaPresents,
-      nonContactables: report.nonContactables, opposes: report.opposes, courriels: report.courrielsPrepares, courriers: report.courriers, sansCanal: report.sansCanal,
+      programme: 'separation', periode: options.periode, canal: options.canal, lignesLues: report.lignesLues, lignesRejetees: report.lignesRejetees,
+      retenus: report.retenus, ajoutes: report.ajoutes, dejaSuivis: report.dejaSuivis, nonContactables: report.nonContactables, opposes: report.opposes,
+      courriels: report.courrielsPrepares, courriers: report.courriers, sansCanal: report.sansCanal,
     },
   });
   return report;
+}
+
+/**
+ * The people of the month's list who never received the offer: no e-mail in the outbox (sent,
+ * waiting or failed), no letter, no opposition — newcomers, and those an interrupted run left.
+ */
+async function withoutOffer(db: Kysely<DB>, organisation: string, programme: string, periode: string) {
+  const rows = await db.selectFrom('contacts as c').select([sql<string>`c.id::text`.as('id'), 'c.champs'])
+    .where('c.organisation_code', '=', organisation).where('c.programme', '=', programme).where('c.periode', '=', periode)
+    .where('c.origine', '=', 'extrait').where('c.detruit_le', 'is', null).where('c.statut', '=', 'a_contacter')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('courriels as m').select('m.id').whereRef('m.contact_id', '=', 'c.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('evenements as e').select('e.id').whereRef('e.contact_id', '=', 'c.id'))))
+    .orderBy('c.id').execute();
+  return rows.map((r) => ({ id: r.id, champs: (typeof r.champs === 'string' ? JSON.parse(r.champs) : r.champs) as Record<string, string> }));
 }

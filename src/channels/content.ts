@@ -122,11 +122,37 @@ const WORDINGS: Record<string, Wording> = {
   },
 };
 
+/** Wording of the Carsat social service's letters: what the service offers, in plain words. */
+const carsat = (id: string, subject: string, intro: string[], close: string): Wording => ({ template: `offre-${id}-v1`, subject, intro, close });
+Object.assign(WORDINGS, {
+  'carsat-arret-91': carsat('carsat-arret-91', 'Votre arrêt de travail : le service social de l’Assurance Maladie peut vous aider', [
+    'Vous êtes en arrêt de travail depuis plus de trois mois. Votre caisse d’assurance maladie nous a transmis vos coordonnées, comme le prévoit la loi, pour que vous soyez informé(e) de vos droits et de l’aide que nous pouvons vous apporter.',
+    'Le service social peut vous expliquer vos droits et vos démarches, lors d’une réunion d’information ou d’un entretien individuel, et vous aider à préparer la suite : reprise du travail, aménagement du poste, ressources.',
+  ], 'Un travailleur social peut vous appeler pour en parler. Rien n’est obligatoire.'),
+  'carsat-pdp': carsat('carsat-pdp', 'Votre santé et votre emploi : le service social peut vous aider', [
+    'Votre état de santé peut rendre difficile le retour à votre poste de travail. Votre caisse d’assurance maladie nous a transmis vos coordonnées, comme le prévoit la loi, pour vous proposer notre aide.',
+    'Un travailleur social peut vous aider à construire un projet pour garder votre emploi ou en retrouver un : aménagement du poste, autre poste dans l’entreprise, nouveau métier.',
+  ], 'Un travailleur social peut vous appeler pour en parler. Rien n’est obligatoire.'),
+  'carsat-parcours-prevention': carsat('carsat-parcours-prevention', 'Votre santé : des rencontres et un bilan gratuits près de chez vous', [
+    'Vous bénéficiez de la Complémentaire santé solidaire. Le service social de l’Assurance Maladie vous invite à des rencontres d’information sur l’accès aux soins et la prévention.',
+    'Nous pouvons aussi faire le point avec vous et vous proposer un examen de prévention en santé, gratuit, au centre d’examens de santé.',
+  ], 'Un travailleur social peut vous appeler pour vous inscrire. Rien n’est obligatoire.'),
+  'carsat-sortie-hospitalisation': carsat('carsat-sortie-hospitalisation', 'Votre retour à domicile après une hospitalisation', [
+    'L’établissement où vous avez été hospitalisé(e) a demandé au service social de vous contacter pour préparer votre retour à la maison.',
+    'Un travailleur social peut faire le point avec vous et vous aider à obtenir les aides possibles pour votre retour et votre maintien à domicile.',
+  ], 'Un travailleur social peut vous appeler ou venir vous voir. Rien n’est obligatoire.'),
+  prado: carsat('prado', 'Le retour à la maison après la naissance de votre enfant', [
+    'Après votre accouchement, une sage-femme que vous choisissez peut venir chez vous pour suivre votre santé et celle de votre bébé. Ce suivi est pris en charge par l’Assurance Maladie.',
+    'La Caf peut aussi vous aider à la maison après la naissance : un professionnel peut venir vous épauler.',
+  ], 'Parlez-en au conseiller de l’Assurance Maladie lors de sa visite à la maternité, ou contactez-nous.'),
+} satisfies Record<string, Wording>);
+
+/** The words of a programme's letters and e-mails; never the definition's internal description. */
 export function wordingFor(programme: Programme): Wording {
   return WORDINGS[programme.id] ?? {
     template: `offre-${programme.id}-v1`,
-    subject: programme.titre.length <= 120 ? `${programme.titre} : ce que nous pouvons vous proposer` : 'Ce que nous pouvons vous proposer',
-    intro: [programme.description],
+    subject: 'Ce que nous pouvons vous proposer',
+    intro: ['Nous vous écrivons pour vous présenter des aides et des services qui pourraient vous concerner.'],
     close: 'Contactez-nous pour en parler.',
   };
 }
@@ -145,14 +171,17 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 /** The opposition sentence, the same in e-mails and letters. */
 export function oppositionText(programme: Programme): string {
-  return `Vous ne souhaitez plus être contacté(e) dans le cadre de cette démarche (« ${programme.titre} ») ? ` +
+  return `Vous ne souhaitez plus être contacté(e) dans le cadre de cette démarche (« ${wordingFor(programme).subject} ») ? ` +
     'Indiquez-le en suivant le lien ci-dessous : nous ne vous enverrons plus de courriel ni de courrier et ne vous appellerons plus pour cette démarche. ' +
     'Cela ne change rien à vos droits ni à vos prestations.';
 }
 
+/** How the person's data is used and kept, in plain words (the definition's texts are written for the register, not for citizens). */
 export function privacyText(programme: Programme, organisation: SenderOrganisation): string {
-  return `Vos données : ${organisation.nom} les utilise uniquement pour vous informer de vos droits (${programme.finalite.replace(/\.$/, '')}). ` +
-    `${programme.conservation.description}`;
+  const days = programme.conservation.maximumApresImportJours;
+  const delay = days >= 60 ? `${Math.round(days / 30)} mois` : `${days} jours`;
+  return `Vos données : ${organisation.nom} les utilise uniquement pour vous informer de vos droits et vous proposer cette aide. ` +
+    `Elles sont supprimées ${programme.conservation.apresTraitementMois === 0 ? 'dès la fin de la démarche' : `${programme.conservation.apresTraitementMois} mois après la fin de la démarche`}, et au plus tard ${delay} après leur réception.`;
 }
 
 /** The offer e-mail of a programme from an organisation: subject, plain text and simple HTML. */

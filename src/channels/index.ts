@@ -19,8 +19,8 @@ export { seedDemoMail } from './demo.ts';
 export { buildLetterPdf, buildMailingPdf, recipientOf, ADDRESS_FIELDS, type LetterInput } from './letter.ts';
 export { personLetter, selectMailing, produceMailing, letterRefusal, type MailingReport, type MailingSelection } from './letters.ts';
 export { lookupOpposition, recordOpposition, type OppositionView } from './opposition.ts';
-export { runSeparationCampaign, worklistFields, CampaignInputError, CAMPAIGN_CHANNELS, type CampaignChannel, type CampaignOptions, type CampaignReport } from './campaign.ts';
-export { listSent, mailBody, oppositionSecret, organisationPseudonymKey, protectOrganisationKeys, type SentMailRow, type OutboxStatus } from './repository.ts';
+export { runSeparationCampaign, CampaignInputError, CAMPAIGN_CHANNELS, type CampaignChannel, type CampaignOptions, type CampaignReport } from './campaign.ts';
+export { listSent, mailBody, oppositionSecret, type SentMailRow, type OutboxStatus } from './repository.ts';
 
 /** The mail settings of an instance's configuration. */
 export function mailSettings(config: Pick<Config, 'mail'>): MailSettings {

@@ -41,7 +41,8 @@ export interface LetterInput {
   date: string;
 }
 
-function letterContent(input: LetterInput, first: boolean): Content[] {
+/** The content of one letter (pdfmake), exported for the tests that read every citizen-facing word. */
+export function letterContent(input: LetterInput, first: boolean): Content[] {
   const { programme, organisation } = input;
   const w = wordingFor(programme);
   const branch = branchOfType(organisation.type);

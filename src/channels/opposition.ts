@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { OutreachRuleError, recordEvent } from '../outreach/index.ts';
 import { recordAudit } from '../privacy/index.ts';
+import { wordingFor } from './content.ts';
 import { programmeById } from './mail.ts';
 import { channelContact, oppositionSecret } from './repository.ts';
 import { verifyOppositionToken } from './token.ts';
@@ -34,7 +35,7 @@ export async function lookupOpposition(db: Kysely<DB>, token: string): Promise<O
   const programme = programmeById(contact.programme);
   return {
     ok: true, contactId,
-    view: { programme: programme.id, programmeTitre: programme.titre, organisation: contact.organisation.nom, dejaEnregistree: contact.opposed, donneesDetruites: contact.detruit && !contact.opposed },
+    view: { programme: programme.id, programmeTitre: wordingFor(programme).subject, organisation: contact.organisation.nom, dejaEnregistree: contact.opposed, donneesDetruites: contact.detruit && !contact.opposed },
   };
 }
 

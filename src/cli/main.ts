@@ -11,6 +11,8 @@ import { registerInit } from './commands/init.ts';
 import { registerPrivacy } from './commands/privacy.ts';
 import { registerTerritories } from './commands/territories.ts';
 import { registerOutreach } from './commands/outreach.ts';
+import { registerSignalements } from './commands/signalements.ts';
+import { registerConventions } from './commands/conventions.ts';
 import { CliError } from './instance.ts';
 
 const program = new Command('passerelle')
@@ -30,6 +32,8 @@ registerJobs(program);
 registerIndicators(program);
 registerOutreach(program);
 registerCampaign(program);
+registerSignalements(program);
+registerConventions(program);
 
 try {
   await program.parseAsync(process.argv);

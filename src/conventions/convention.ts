@@ -23,13 +23,25 @@ const codeOrganisme = z.string({ error: missingOr('code d’organisme attendu') 
 const codeProgramme = z.string({ error: missingOr('identifiant de programme attendu') }).regex(/^[a-z0-9][a-z0-9_-]*$/, 'identifiant de programme attendu (ex. aidants)');
 const champ = z.string({ error: missingOr('nom de champ attendu') }).regex(/^[a-z][a-z0-9_]*$/, 'nom de champ attendu (minuscules, chiffres et _)');
 
+/** A party's signature: the organisation, the person who signed for it, the date. */
+export const signatureSchema = z.object({
+  organisation: codeOrganisme,
+  par: texte,
+  qualite: texte.optional(),
+  date: isoDate,
+}).strict();
+
 export const avenantSchema = z.object({
+  /** Number of the amendment (1, 2…), in the order they were agreed. */
+  numero: z.int().positive().optional(),
   date: isoDate,
   objet: texte,
   /** The complete list of fields from this date (replaces the previous one). */
   champs: z.array(champ).optional(),
   /** The complete list of programmes covered from this date. */
   programmes: z.array(codeProgramme).min(1, 'au moins un programme').optional(),
+  /** Signatures of the two parties; absent for an amendment registered as signed outside Passerelle. */
+  signatures: z.array(signatureSchema).optional(),
 }).strict();
 
 export const conventionSchema = z.object({
@@ -41,7 +53,13 @@ export const conventionSchema = z.object({
   baseLegale: texte,
   dateDebut: isoDate,
   avenants: z.array(avenantSchema),
-  resiliation: z.object({ notifieeLe: isoDate, par: codeOrganisme.optional(), motif: texte.optional() }).strict().nullable(),
+  resiliation: z.object({ notifieeLe: isoDate, par: codeOrganisme.optional(), signataire: texte.optional(), motif: texte.optional() }).strict().nullable(),
+  /**
+   * Signatures of the two parties, as given in Passerelle. Absent for a convention registered as
+   * already signed on paper (the demo's and older instances' conventions); present, the convention
+   * is a draft (statut `projet`, never in force) until both parties have signed.
+   */
+  signatures: z.array(signatureSchema).optional(),
 }).strict().check((ctx) => {
   const c = ctx.value;
   if (c.parties.expediteur === c.parties.destinataire) {
@@ -51,6 +69,13 @@ export const conventionSchema = z.object({
     if (a.date < c.dateDebut) ctx.issues.push({ code: 'custom', message: `avenant daté du ${dateFr(a.date)}, avant le début de la convention (${dateFr(c.dateDebut)})`, path: ['avenants', i, 'date'], input: a.date });
     if (!a.champs && !a.programmes) ctx.issues.push({ code: 'custom', message: 'un avenant modifie les champs, les programmes, ou les deux', path: ['avenants', i], input: a });
   });
+  const parties = [c.parties.expediteur, c.parties.destinataire];
+  const signed = (list: readonly { organisation: string }[] | undefined, path: (string | number)[]) => list?.forEach((sig, j) => {
+    if (!parties.includes(sig.organisation)) ctx.issues.push({ code: 'custom', message: 'seules les deux parties signent', path: [...path, j, 'organisation'], input: sig.organisation });
+    else if (list.findIndex((x) => x.organisation === sig.organisation) !== j) ctx.issues.push({ code: 'custom', message: 'cette partie a déjà signé', path: [...path, j, 'organisation'], input: sig.organisation });
+  });
+  signed(c.signatures, ['signatures']);
+  c.avenants.forEach((a, i) => signed(a.signatures, ['avenants', i, 'signatures']));
   if (c.resiliation && c.resiliation.par && ![c.parties.expediteur, c.parties.destinataire].includes(c.resiliation.par)) {
     ctx.issues.push({ code: 'custom', message: 'la résiliation est notifiée par l’une des parties', path: ['resiliation', 'par'], input: c.resiliation.par });
   }
@@ -58,8 +83,9 @@ export const conventionSchema = z.object({
 
 export type Convention = z.output<typeof conventionSchema>;
 export type Avenant = z.output<typeof avenantSchema>;
+export type Signature = z.output<typeof signatureSchema>;
 
-export type ConventionStatut = 'a_venir' | 'active' | 'en_preavis' | 'resiliee';
+export type ConventionStatut = 'projet' | 'a_venir' | 'active' | 'en_preavis' | 'resiliee';
 
 export interface ConventionStatus {
   statut: ConventionStatut;
@@ -85,11 +111,21 @@ export function terminationEffectiveDate(convention: Pick<Convention, 'resiliati
   return convention.resiliation ? addMonths(convention.resiliation.notifieeLe, PREAVIS_MOIS) : null;
 }
 
-/** Fields and programmes as amended on a date: the last amendment dated on or before it wins. */
-export function termsAt(convention: Pick<Convention, 'champs' | 'programmes' | 'avenants'>, date: string): { champs: string[]; programmes: string[] } {
+/** The parties that have not signed yet (none when the document was registered as signed on paper). */
+export function missingSignatures(parties: Convention['parties'], signatures: readonly Signature[] | undefined): string[] {
+  if (signatures === undefined) return [];
+  return [parties.expediteur, parties.destinataire].filter((o) => !signatures.some((s) => s.organisation === o));
+}
+
+/**
+ * Fields and programmes as amended on a date: the last amendment dated on or before it wins.
+ * An amendment still waiting for a party's signature changes nothing.
+ */
+export function termsAt(convention: Pick<Convention, 'champs' | 'programmes' | 'avenants'> & Partial<Pick<Convention, 'parties'>>, date: string): { champs: string[]; programmes: string[] } {
   let champs = convention.champs;
   let programmes = convention.programmes;
-  const ordered = convention.avenants.map((a, i) => ({ a, i })).sort((x, y) => (x.a.date < y.a.date ? -1 : x.a.date > y.a.date ? 1 : x.i - y.i));
+  const agreed = convention.avenants.filter((a) => !convention.parties || missingSignatures(convention.parties, a.signatures).length === 0);
+  const ordered = agreed.map((a, i) => ({ a, i })).sort((x, y) => (x.a.date < y.a.date ? -1 : x.a.date > y.a.date ? 1 : x.i - y.i));
   for (const { a } of ordered) {
     if (a.date > date) break;
     if (a.champs) champs = a.champs;
@@ -106,6 +142,10 @@ export function conventionStatus(convention: Convention, on: string | Date): Con
   const terms = termsAt(convention, date);
   const finEffet = terminationEffectiveDate(convention);
   const base = { ...terms, finEffet: null as string | null };
+  const missing = missingSignatures(convention.parties, convention.signatures);
+  if (missing.length > 0) {
+    return { ...base, statut: 'projet', enVigueur: false, periode: null, debutPeriode: null, finPeriode: null, renouveleeTacitement: false, libelle: `projet en attente de la signature de ${missing.join(' et de ')}` };
+  }
   if (date < convention.dateDebut) {
     return { ...base, statut: 'a_venir', enVigueur: false, periode: null, debutPeriode: null, finPeriode: null, renouveleeTacitement: false, libelle: `à venir : prend effet le ${dateFr(convention.dateDebut)}` };
   }
@@ -145,9 +185,21 @@ export interface CoverageQuery {
   noms?: Readonly<Record<string, string>>;
 }
 
+/** What must be signed for the exchange to be allowed: by whom, for which programme, in which direction. */
+export interface SignatureNeeded {
+  programme: string;
+  expediteur: string;
+  destinataire: string;
+  /** Drafts already proposed between the two organisations, and who has still to sign each. */
+  projets: { convention: string; enAttenteDe: string[] }[];
+}
+
+/** The web page where administrators propose and sign conventions. */
+export const CONVENTIONS_PAGE = '/conventions';
+
 export type Coverage =
   | { ok: true; convention: Convention; statut: ConventionStatus }
-  | { ok: false; raison: string };
+  | { ok: false; raison: string; aSigner?: SignatureNeeded };
 
 /**
  * The convention under which a package may be sealed: in force on the date, between exactly
@@ -160,17 +212,28 @@ export function coveringConvention(conventions: readonly Convention[], query: Co
   const nomProgramme = typeof query.programme === 'string' ? `« ${id} »` : `« ${query.programme.titre} »`;
   const org = (code: string) => (query.noms?.[code] ? `${query.noms[code]} (${code})` : code);
   const entre = `entre ${org(query.expediteur)} et ${org(query.destinataire)}`;
-  const refus = (detail: string) => ({ ok: false as const, raison: `Scellement refusé : aucune convention active ne couvre le programme ${nomProgramme} ${entre} au ${dateFr(date)}. ${detail}` });
+  const between = conventions.filter((c) => c.parties.expediteur === query.expediteur && c.parties.destinataire === query.destinataire);
+  const projets = between.map((c) => ({ c, manque: missingSignatures(c.parties, c.signatures) }))
+    .filter((x) => x.manque.length > 0 && x.c.programmes.includes(id) && x.c.resiliation === null)
+    .map((x) => ({ convention: x.c.id, enAttenteDe: x.manque }));
+  const aSigner: SignatureNeeded = { programme: id, expediteur: query.expediteur, destinataire: query.destinataire, projets };
+  const quoi = projets.length > 0
+    ? `Le projet ${projets.map((p) => `${p.convention} attend la signature de ${p.enAttenteDe.map(org).join(' et de ')}`).join(' ; le projet ')}`
+    : `l'administrateur de ${org(query.expediteur)} ou de ${org(query.destinataire)} propose une convention couvrant ce programme, dans ce sens, et l'administrateur de l'autre organisme la signe`;
+  const refus = (detail: string) => ({
+    ok: false as const,
+    raison: `Scellement refusé : aucune convention active ne couvre le programme ${nomProgramme} ${entre} au ${dateFr(date)}. ${detail} À signer : ${quoi} (page « Conventions », ${CONVENTIONS_PAGE}).`,
+    aSigner,
+  });
 
   if (typeof query.programme !== 'string' && query.programme.donnees.transmission !== 'nominative') {
     return { ok: false, raison: `Scellement refusé : le programme ${nomProgramme} ne transmet aucune donnée personnelle à un autre organisme.` };
   }
-  const between = conventions.filter((c) => c.parties.expediteur === query.expediteur && c.parties.destinataire === query.destinataire);
   if (between.length === 0) {
     const reverse = conventions.some((c) => c.parties.expediteur === query.destinataire && c.parties.destinataire === query.expediteur);
     return refus(reverse
       ? `Une convention existe dans l'autre sens (de ${org(query.destinataire)} vers ${org(query.expediteur)}) : elle ne permet pas cet envoi.`
-      : 'Aucune convention locale n’est enregistrée entre ces deux organismes : l’administrateur doit d’abord l’enregistrer.');
+      : 'Aucune convention locale n’est enregistrée entre ces deux organismes.');
   }
   const valid: { convention: Convention; statut: ConventionStatus }[] = [];
   const reasons: string[] = [];

@@ -8,7 +8,12 @@ export interface DB {
   departements: { code: string; nom: string; region_code: string; type_liaison: number };
   communes: { code: string; nom: string; departement_code: string; region_code: string; arrondissement: string | null; population: number };
   communes_codes_postaux: { code_postal: string; commune_code: string };
-  organisations: { code: string; type: string; nom: string; departement_code: string | null; rattachement: string | null };
+  organisations: {
+    code: string; type: string; nom: string; departement_code: string | null; rattachement: string | null;
+    /** Health establishments (type 'etablissement', migration 0013): FINESS number and commune. */
+    finess: ColumnType<string | null, string | null | undefined, string | null>;
+    commune_code: ColumnType<string | null, string | null | undefined, string | null>;
+  };
   competences: { commune_code: string; branche: string; organisation_code: string; source: string; modifie_le: Timestamp };
   comptes: {
     id: Generated<string>;
@@ -36,7 +41,19 @@ export interface DB {
     details: ColumnType<Record<string, unknown>, string, string>;
     hash_precedent: string;
     hash: string;
+    /** Master key id whose derived HMAC key sealed the entry (migration 0015); null before the switch point. */
+    cle: string | null;
   };
+  /** The last entry left under the old unkeyed rule (migration 0015, written once). */
+  journal_audit_bascule: { id: number; dernier_id_non_scelle: string; le: Generated<Date> };
+  /** The signed head of the audit trail (one row, rewritten with every entry): count, last id and hash. */
+  journal_audit_tete: { id: number; tete: ColumnType<Record<string, unknown>, string, string>; signature: string };
+  /** Audit HMAC keys of earlier master keys, encrypted under the current one (`pcm1.…`), so a rotation keeps old entries verifiable. */
+  journal_audit_cles: { cle: string; valeur: string };
+  /** Failed logins per (e-mail, address) (migration 0015): `cle` = SHA-256 of both, never the e-mail itself. */
+  echecs_connexion: { cle: string; echecs: number; dernier_echec: Date; verrouille_jusqu_a: Date | null };
+  /** Signed heads kept as anchors (append-only): at start, hourly, at each destruction run. */
+  journal_audit_ancres: { id: Generated<string>; source: string; tete: ColumnType<Record<string, unknown>, string, string>; signature: string };
   /** An organisation's keyring (src/exchange/keys.ts KeyringSchema), SECRET keys included: encrypted by the master key (`pcm1.…`, src/exchange/protection.ts) since migration 0006. */
   trousseaux: { organisation_code: string; trousseau: string; cree_le: Generated<Date>; modifie_le: Generated<Date> };
   /** Partner registry (migration 0006): an organisation hosted by another instance, its inbox URL and the public keyring trusted for it. */
@@ -97,7 +114,7 @@ export interface DB {
     echeance: ColumnType<string, string, string>;
     /** Cohort month (YYYY-MM): the cycle through which the person entered the worklist. */
     periode: string;
-    origine: ColumnType<'paquet' | 'extrait', 'paquet' | 'extrait' | undefined, 'paquet' | 'extrait'>;
+    origine: ColumnType<'paquet' | 'extrait' | 'signalement', 'paquet' | 'extrait' | 'signalement' | undefined, 'paquet' | 'extrait' | 'signalement'>;
     detruit_le: Timestamp | null;
     agent_id: string | null;
     /** Incremented on every change: two agents editing the same person get a conflict, not a lost update. */
@@ -156,6 +173,14 @@ export interface DB {
     /** Date (YYYY-MM-DD) after which the retention job deletes the row. */
     conserver_jusqu_au: ColumnType<string, string, string>;
   };
+  /** After a contact's destruction, the date from which its programme may target the person again (migration 0014); nothing else. */
+  suivis_termines: {
+    organisation_code: string;
+    programme: string;
+    pseudonyme: string;
+    termine_le: ColumnType<string, string, string>;
+    reciblable_le: ColumnType<string, string, string>;
+  };
   /** One run of a Passerelle job (migration 0008): French message without personal data, counts only in `resultat`. */
   executions_taches: {
     id: Generated<string>;
@@ -181,5 +206,22 @@ export interface DB {
     cree_le: Generated<Timestamp>;
     modifie_le: Generated<Timestamp>;
     version: Generated<number>;
+  };
+  /** A health establishment's signalement (migration 0013): what the establishment may see of it; initials wiped with the contact. */
+  signalements: {
+    id: Generated<string>;
+    etablissement_code: string | null;
+    finess: string;
+    organisation_code: string;
+    programme: string;
+    periode: string;
+    date_signalement: ColumnType<string, string, string>;
+    initiales: string | null;
+    contact_id: string | null;
+    resultat: 'ajoute' | 'deja_suivi';
+    origine: 'formulaire' | 'fichier';
+    cree_le: ColumnType<Date, Date | string | undefined, Date | string>;
+    cree_par: string | null;
+    conserver_jusqu_au: ColumnType<string, string, string>;
   };
 }

@@ -13,13 +13,15 @@
  * nothing. A call interrupted half-way resumes (existing extracts are kept, sealed packages are
  * only delivered).
  */
-import { stat } from 'node:fs/promises';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from '../db/index.ts';
 import { cycleReference } from '../exchange/index.ts';
-import { generateExtracts } from '../generate/index.ts';
+import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import { runMonthlyCycle } from '../jobs/index.ts';
+import { loadProgrammes } from '../programmes/index.ts';
 import { seedDemoOutreach } from '../outreach/index.ts';
+import { ensureDemoSignalements } from '../signalements/index.ts';
 
 export const DEMO_MONTHS = ['2026-09', '2026-10', '2026-11'] as const;
 export const DEMO_SENDERS = [
@@ -64,8 +66,13 @@ function cycleDate(month: string, today: Date): Date {
 export async function ensureDemoData(database: Database, options: DemoDataOptions): Promise<DemoDataReport> {
   const started = performance.now();
   const db = database.db;
+  // hospital-discharge signalements to the Carsat Sud-Est (src/signalements): their own marker
+  await ensureDemoSignalements(db, { today: options.today, log: options.log });
   const done = await db.selectFrom('meta').select('valeur').where('cle', '=', MARKER).executeTakeFirst();
-  if (done) return { created: false, paquets: 0, contacts: 0, evenements: 0, durationMs: performance.now() - started };
+  if (done) {
+    await ensureDemoProgrammes(database, options);
+    return { created: false, paquets: 0, contacts: 0, evenements: 0, durationMs: performance.now() - started };
+  }
   const known = new Set((await db.selectFrom('organisations').select('code').where('code', 'in', DEMO_SENDERS.map((s) => s.caf)).execute()).map((r) => r.code));
   const senders = DEMO_SENDERS.filter((s) => known.has(s.caf));
 
@@ -78,6 +85,9 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
     for (const [j, s] of senders.entries()) {
       const dir = join(options.depotDir, s.caf, PROGRAMME, month);
       if (!(await exists(join(dir, 'caf_allocataires.csv')))) {
+        // Loaded here, not at the top: a server that starts on existing demo data never loads the
+        // synthetic-data generator nor faker (test/unit/production-imports.test.ts).
+        const { generateExtracts } = await import('../generate/index.ts');
         await generateExtracts({ departement: s.departement, month, outDir: dir, scale: DEMO_SCALE, seed: 2026 + 10 * i + j, people: DEMO_PEOPLE });
       }
     }
@@ -91,6 +101,7 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
     }
   }
   if (problems.length) throw new Error(`Données de démonstration incomplètes : ${problems.join(' ; ')}`);
+  await ensureDemoProgrammes(database, options);
   const outreach = await seedDemoOutreach(db, { today: options.today });
   await db.insertInto('meta').values({ cle: MARKER, valeur: new Date().toISOString() })
     .onConflict((oc) => oc.column('cle').doNothing()).execute();
@@ -98,4 +109,61 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
   options.log?.(`Démonstration : ${paquets} paquet(s) aidants des Caf du Var et du Nord (${DEMO_MONTHS.join(', ')}) importé(s) et acquitté(s), `
     + `${contacts} contact(s) sur les listes de travail, ${outreach.evenements} événement(s), en ${(report.durationMs / 1000).toFixed(1)} s.`);
   return report;
+}
+
+/**
+ * Every other programme at work on the demo instance, through the same monthly job: each holder
+ * (the Cafs for the separation plan, the CPAMs for PRADO and for the Carsat programmes they send)
+ * finds in its drop folder the extracts of October and November 2026; in-house lists are filled,
+ * exchange programmes are sealed and imported by the competent Carsat when a convention is in force.
+ * Idempotent (marker `demo_programmes`); hospital signalements come from the signalements demo.
+ */
+const PROGRAMMES_MARKER = 'demo_programmes';
+const PROGRAMMES_MONTHS = ['2026-10', '2026-11'] as const;
+const PROGRAMMES_PEOPLE = { naissance: 40, arret: 150, separation: 40, ajpa: 0, ajpp: 0 };
+const HOLDERS: Record<string, { caf: string; cpams: string[] }> = {
+  '83': { caf: 'caf-83', cpams: ['cpam-83'] },
+  '59': { caf: 'caf-59', cpams: ['cpam-59-flandres', 'cpam-59-lille-douai', 'cpam-59-roubaix-tourcoing', 'cpam-59-hainaut'] },
+};
+
+export async function ensureDemoProgrammes(database: Database, options: DemoDataOptions): Promise<void> {
+  const db = database.db;
+  if (await db.selectFrom('meta').select('valeur').where('cle', '=', PROGRAMMES_MARKER).executeTakeFirst()) return;
+  const programmes = loadProgrammes().filter((p) => p.forme !== 'signalement' && p.id !== PROGRAMME);
+  const reference = cycleReference(db);
+  const counts = new Map<string, number>();
+  for (const [i, month] of PROGRAMMES_MONTHS.entries()) {
+    const holders: string[] = [];
+    for (const [j, [departement, h]] of Object.entries(HOLDERS).entries()) {
+      const staging = join(options.depotDir, '_demo', departement, month);
+      if (!(await exists(join(staging, EXTRACT_FORMATS.cpam_assures.fileName)))) {
+        const { generateExtracts } = await import('../generate/index.ts');
+        await generateExtracts({ departement, month, outDir: staging, scale: DEMO_SCALE, seed: 3026 + 10 * i + j, people: PROGRAMMES_PEOPLE });
+      }
+      for (const programme of programmes) {
+        const owners = programme.expediteur.branche === 'caf' ? [h.caf] : h.cpams;
+        const kinds = [programme.source.fichier, ...programme.source.jointures.map((x) => x.fichier)] as ExtractKind[];
+        for (const owner of owners) {
+          const dir = join(options.depotDir, owner, programme.id, month);
+          await mkdir(dir, { recursive: true });
+          for (const kind of kinds) {
+            const file = EXTRACT_FORMATS[kind].fileName;
+            if (await exists(join(staging, file))) await copyFile(join(staging, file), join(dir, file));
+          }
+          holders.push(owner);
+        }
+      }
+    }
+    for (const programme of programmes) {
+      const report = await runMonthlyCycle(db, {
+        periode: month, depotDir: options.depotDir, outboxDir: options.outboxDir, programme: programme.id,
+        expediteurs: [...new Set(holders)], now: cycleDate(month, options.today), reference,
+      });
+      for (const e of report.expediteurs) counts.set(programme.id, (counts.get(programme.id) ?? 0) + (e.ajoutes ?? 0));
+      for (const l of report.livraisons) if (l.statut === 'acquitte') counts.set(programme.id, (counts.get(programme.id) ?? 0) + (l.importes ?? 0));
+      for (const problem of report.problemes) options.log?.(`Démonstration, ${programme.id} ${month} : ${problem}`);
+    }
+  }
+  await db.insertInto('meta').values({ cle: PROGRAMMES_MARKER, valeur: new Date().toISOString() }).onConflict((oc) => oc.column('cle').doNothing()).execute();
+  options.log?.(`Démonstration : ${[...counts].map(([p, n]) => `${p} ${n}`).join(', ')} personne(s) sur les listes de travail (${PROGRAMMES_MONTHS.join(', ')}).`);
 }

@@ -1,14 +1,21 @@
 /**
- * The monthly cycle of a programme, on the sender's side: read the source extract (CSV or XLSX,
- * streamed, validated row by row against EXTRACT_FORMATS: extract.ts; a large CSV by worker
- * threads: extract-parallel.ts), select with the programme's rule, apply the contact rules
- * (extract-select.ts), resolve the competent recipient, minimise to programme ∩ convention, add
- * the keyed pseudonym, and seal one package per recipient. Rejected rows go to a row report
- * (`ligne;raison`); valid rows are never lost because of bad ones.
+ * The monthly cycle of a programme, on the holder's side, for both shapes that start from an
+ * extract: read the source extract (CSV or XLSX, streamed, validated row by row against
+ * EXTRACT_FORMATS: extract.ts; a large CSV by worker threads: extract-parallel.ts) and select with
+ * the programme's rule (extract-select.ts); then
+ * - an **exchange** programme applies the contact rules, resolves the competent recipient,
+ *   minimises to programme ∩ convention, adds the keyed pseudonym and seals one package per
+ *   recipient;
+ * - an **in-house** programme keeps the worklist fields (`worklistLine`) and puts the people on its
+ *   holder's own worklist under the holder's own pseudonym key (`enrolContacts`: a person already
+ *   followed is not added twice). Nothing leaves the holder.
+ * Rejected rows go to a row report (`ligne;raison`); valid rows are never lost because of bad ones.
+ * Signalement programmes do not run here: their people arrive one by one or by file from a third party.
  *
  * Memory: the main file is streamed; the joined files (the month's applications) and the
- * selected people's minimised lines are held in memory — it grows with the number of people
- * retained, not with the size of the extract.
+ * selected people's lines are held in memory — it grows with the number of people retained, not
+ * with the size of the extract. A joined file larger than the main one (the Caf's allocataires
+ * joined to the month's separations) is indexed only for the keys the main file names.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -18,11 +25,14 @@ import type { Kysely } from 'kysely';
 import { allowedFields, coveringConvention } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import { csvField, EXTRACT_FORMATS, lastDayOfMonth, type ExtractKind, type PostalCodes } from '../extracts/index.ts';
+import { enrolContacts, isCallable, markRegisteredOppositions } from '../outreach/index.ts';
+import { csvCell } from '../shared/csv.ts';
 import {
-  findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveRecipient, minimise,
+  findProgramme, isIsoMonth, loadProgrammes, pseudonym, resolveHolder, resolveRecipient, retentionDeadline, minimise, worklistLine,
   type CompetenceLookup, type Programme, type Row,
 } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
+import { organisationPseudonymKey } from './organisation-keys.ts';
 import { currentGeneration, currentRecipientKey } from './keys.ts';
 import { exchangeRepository, type StoredConvention } from './repository.ts';
 import { CycleInputError, readExtract, sniff } from './extract.ts';
@@ -40,9 +50,17 @@ export interface CycleOptions {
   periode: string;
   /** A file (the programme's main source file) or the folder written by `passerelle generate`. */
   source: string;
+  /** Explicit paths of joined files (uploaded apart); by default found next to the main file. */
+  fichiers?: Partial<Record<ExtractKind, string>>;
   outDir: string;
-  /** Sender organisation; by default the Caf of each row's `departement_caf`. */
+  /**
+   * The organisation that holds the extract (and, for an exchange, sends the packages); by default
+   * each row's: the organisation competent for its commune (`expediteur.resolution`) or the Caf of
+   * its `departement_caf`. When given, rows of another holder are rejected.
+   */
   expediteur?: string;
+  /** Instance maximum retention after import, in days, for an in-house list (the programme's default otherwise). */
+  maxDays?: number | null;
   now?: Date;
   programmes?: Programme[];
   onProgress?: (progress: CycleProgress) => void;
@@ -99,6 +117,14 @@ const PARALLEL_FROM_BYTES = 32 * 1024 * 1024;
 
 export interface CyclePackage { id: string; nom: string; expediteur: string; destinataire: string; convention: string; nombre: number; champs: string[]; manifeste: string }
 export interface CycleRefusal { expediteur: string; destinataire: string; personnes: number; raison: string }
+/** An in-house run's worklist at one holder. */
+export interface CycleList {
+  organisation: string; retenus: number; ajoutes: number; dejaSuivis: number; misAJour: number; opposes: number;
+  /** Newcomers' contact ids. */
+  contactIds: string[];
+  /** Newcomer contact id → line of the main file (for the row report of later steps). */
+  lignes: Record<string, number>;
+}
 
 /** The counts of a cycle: what the report, the job runs and the web app show. */
 export interface CycleCounts {
@@ -113,10 +139,19 @@ export interface CycleCounts {
   doublons: number;
   retenus: number;
   transmis: number;
+  /** Rows of another holder than the one the run was given: left out. */
+  horsPerimetre: number;
+  /** Rows without a match in a mandatory joined file (a separation without an allocataire record…). */
+  sansCorrespondance: number;
+  /** In-house: newcomers put on the holder's worklist. */
+  ajoutes: number;
+  /** In-house: people already followed (open follow-up, or ended less than `delaiNouveauCiblageMois` ago): not added again. */
+  dejaSuivis: number;
 }
 
 const COUNT_KEYS = [
   'lignesLues', 'lignesRejetees', 'valeursIgnorees', 'nonCibles', 'exclus', 'nonContactables', 'sansDestinataire', 'doublons', 'retenus', 'transmis',
+  'horsPerimetre', 'sansCorrespondance', 'ajoutes', 'dejaSuivis',
 ] as const satisfies readonly (keyof CycleCounts)[];
 
 /** The counts of a report alone (nothing else: no paths, no packages). */
@@ -129,6 +164,7 @@ export interface CycleReport extends CycleCounts {
   periode: string;
   paquets: CyclePackage[];
   refus: CycleRefusal[];
+  listes: CycleList[];
   rapport: string;
   durationMs: number;
   lignesParSeconde: number;
@@ -181,9 +217,11 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
   const programmes = options.programmes ?? loadProgrammes();
   const programme = findProgramme(programmes, options.programme);
   if (!programme) throw new CycleInputError(`Programme inconnu : « ${options.programme} » ; programmes : ${programmes.map((p) => p.id).join(', ')}.`);
-  if (!programme.destinataire || programme.donnees.transmission !== 'nominative') {
-    throw new CycleInputError(`Le programme « ${programme.titre} » ne transmet aucune donnée personnelle : pas de paquet à sceller.`);
+  if (programme.forme === 'signalement') {
+    throw new CycleInputError(`Le programme « ${programme.titre} » reçoit des signalements d'établissements de santé : ils arrivent par le formulaire ou par « passerelle signalements import », pas par un cycle mensuel.`);
   }
+  const inHouse = programme.forme === 'interne';
+  if (!inHouse && !programme.destinataire) throw new CycleInputError(`Le programme « ${programme.titre} » n'a pas de destinataire : pas de paquet à sceller.`);
   const mainKind = programme.source.fichier as ExtractKind;
   const source = resolve(options.source);
   const dir = (await isDirectory(source)) ? source : dirname(source);
@@ -195,22 +233,36 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
 
   const report: CycleReport = {
     programme: programme.id, periode: options.periode, lignesLues: 0, lignesRejetees: 0, valeursIgnorees: 0, nonCibles: 0, exclus: 0,
-    nonContactables: 0, sansDestinataire: 0, doublons: 0, retenus: 0, transmis: 0, paquets: [], refus: [],
+    nonContactables: 0, sansDestinataire: 0, doublons: 0, retenus: 0, transmis: 0, horsPerimetre: 0, sansCorrespondance: 0, ajoutes: 0, dejaSuivis: 0, paquets: [], refus: [], listes: [],
     rapport: join(outDir, `rapport_${programme.id}_${options.periode}.csv`), durationMs: 0, lignesParSeconde: 0, peakRssBytes: 0,
   };
   const rapport: WriteStream = createWriteStream(report.rapport, { mode: 0o640 });
-  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvField(raison)}\r\n`); };
+  const writeReport = (ligne: string, raison: string) => { rapport.write(`${ligne};${csvCell(raison)}\r\n`); };
   rapport.write('\ufeffligne;raison\r\n');
   let peak = process.memoryUsage.rss();
 
   try {
     const reference = options.reference ?? cycleReference(db);
     const context = { asOf: lastDayOfMonth(options.periode), postalCodes: await reference.codesPostaux?.() };
-    // Joined files: read whole (the month's applications), indexed by their join key.
+    // Joined files: read whole (the month's applications), indexed by their join key. One larger than
+    // the main file is indexed only for the keys the main file names (read once before, silently).
+    const wanted = new Map<number, Set<string>>();
+    const joinedPath = async (kind: ExtractKind) => (options.fichiers?.[kind] ? resolve(options.fichiers[kind]) : extractFile(dir, kind));
+    for (const [i, j] of programme.source.jointures.entries()) {
+      const size = await stat(await joinedPath(j.fichier as ExtractKind)).then((st) => st.size, () => 0);
+      if (j.obligatoire && size > mainBytes) wanted.set(i, new Set());
+    }
+    if (wanted.size > 0) {
+      await readExtract(mainPath, mainKind, {
+        onRow: (row) => { for (const [i, keys] of wanted) keys.add(joinKey(row, programme.source.jointures[i]!.cle)); },
+        onReject: () => {}, onWarning: () => {},
+      });
+    }
     const joins: JoinIndex[] = [];
-    for (const j of programme.source.jointures) {
+    for (const [i, j] of programme.source.jointures.entries()) {
+      const wantedKeys = wanted.get(i);
       const kind = j.fichier as ExtractKind;
-      const path = await extractFile(dir, kind);
+      const path = await joinedPath(kind);
       const fileName = basename(path);
       const index = new Map<string, Row[]>();
       const empty: Record<string, string> = {};
@@ -226,6 +278,8 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         const key = EXTRACT_FORMATS[kind].key;
         await readExtract(path, kind, {
           onRow: (row, line) => {
+            const k = joinKey(row, j.cle);
+            if (wantedKeys && !wantedKeys.has(k)) return;
             const own = joinKey(row, key);
             const first = keys.get(own);
             if (first !== undefined) {
@@ -234,17 +288,17 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
               return;
             }
             keys.set(own, line);
-            const k = joinKey(row, j.cle);
             (index.get(k) ?? index.set(k, []).get(k)!).push(row);
           },
           onReject: (line, reason) => { report.lignesRejetees++; writeReport(`${fileName}:${line}`, reason); },
           onWarning: (line, reason) => { report.valeursIgnorees++; writeReport(`${fileName}:${line}`, reason); },
         }, context);
       }
-      joins.push({ cle: j.cle, obligatoire: j.obligatoire, index, empty });
+      joins.push({ fichier: fileName, cle: j.cle, obligatoire: j.obligatoire, index, empty });
     }
 
-    const lookup = await reference.competences(programme.destinataire.branche);
+    const lookup = programme.destinataire ? await reference.competences(programme.destinataire.branche) : null;
+    const holderLookup = programme.expediteur.resolution ? await reference.competences(programme.expediteur.branche) : null;
     const { noms, cafParDepartement } = await reference.organisations();
     const conventions = await exchangeRepository.conventions(db);
     const plan = selectionPlan(programme, options.periode, joins);
@@ -278,6 +332,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     };
     const onReject = (line: number, reason: string) => { report.lignesRejetees++; writeReport(String(line), reason); };
     const onWarning = (line: number, reason: string) => { report.valeursIgnorees++; writeReport(String(line), reason); };
+    const onUnmatched = (line: number, fichier: string) => { report.sansCorrespondance++; writeReport(String(line), `aucune ligne correspondante dans ${fichier} : ligne ignorée`); };
 
     // Duplicate keys among the rows that found applications: both rows would inherit the same
     // applications, so neither is transmitted (the later ones at once, the first before sealing).
@@ -299,20 +354,44 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       writeReport(String(line), `clé en double (${keyNames}) : même clé qu'à la ligne ${first}, avec des demandes du mois ; aucune des deux lignes n'est transmise`);
     };
 
-    /** A person retained by the programme and the contact rules: recipient, sender, convention, pseudonym, minimised line. */
-    const retained = (ligne: Row, line: number) => {
-      if (repeated.has(line)) return;
-      const recipient = resolveRecipient(programme, ligne, lookup);
-      if (!recipient.ok) { report.sansDestinataire++; writeReport(String(line), `destinataire introuvable : ${recipient.raison}`); return; }
-      let expediteur = options.expediteur;
-      const cafDuDossier = ligne.departement_caf ? cafParDepartement.get(ligne.departement_caf) : undefined;
-      if (expediteur && cafDuDossier && cafDuDossier !== expediteur) {
-        report.lignesRejetees++;
-        writeReport(String(line), `dossier géré par ${cafDuDossier}, pas par ${expediteur} : ligne non transmise`);
-        return;
+    /**
+     * The holder of a row: the organisation competent for its commune (`expediteur.resolution`), or
+     * the Caf of its file; the one given to the run when neither says. Null (row reported) when the
+     * row belongs to another holder than the one given, or when no holder can be found.
+     */
+    const holderOf = (ligne: Row, line: number): string | null => {
+      const resolved = holderLookup ? resolveHolder(programme, ligne, holderLookup) : null;
+      const ofFile = resolved?.ok ? resolved.organisation : (ligne.departement_caf ? cafParDepartement.get(ligne.departement_caf) : undefined);
+      if (options.expediteur && ofFile && ofFile !== options.expediteur) {
+        report.horsPerimetre++;
+        writeReport(String(line), `dossier géré par ${ofFile}, pas par ${options.expediteur} : ligne ${inHouse ? 'non retenue' : 'non transmise'}`);
+        return null;
       }
-      expediteur ??= cafDuDossier;
-      if (!expediteur) throw new CycleInputError('Expéditeur inconnu : précisez --expediteur (code de l’organisme qui envoie, ex. caf-83).');
+      const holder = options.expediteur ?? ofFile;
+      if (holder) return holder;
+      if (resolved && !resolved.ok) { report.sansDestinataire++; writeReport(String(line), `organisme détenteur introuvable : ${resolved.raison}`); return null; }
+      throw new CycleInputError(`Organisme inconnu : précisez --expediteur (code de l’organisme qui ${inHouse ? 'détient l’extrait' : 'envoie'}, ex. ${programme.expediteur.branche}-83).`);
+    };
+
+    /** In-house: a person retained goes to her holder's own list (pseudonyms and enrolment after reading). */
+    const lists = new Map<string, { nir: string; champs: Record<string, string>; line: number }[]>();
+    const retainedInHouse = (ligne: Row, line: number) => {
+      if (repeated.has(line)) return;
+      const list = worklistLine(programme, ligne);
+      if (!list.ok) { report.nonContactables++; writeReport(String(line), list.motif); return; }
+      const holder = holderOf(ligne, line);
+      if (!holder) return;
+      report.retenus++;
+      (lists.get(holder) ?? lists.set(holder, []).get(holder)!).push({ nir: ligne[identifiant] ?? '', champs: list.champs, line });
+    };
+
+    /** Exchange: a person retained by the programme and the contact rules: recipient, sender, convention, pseudonym, minimised line. */
+    const retainedForExchange = (ligne: Row, line: number) => {
+      if (repeated.has(line)) return;
+      const recipient = resolveRecipient(programme, ligne, lookup!);
+      if (!recipient.ok) { report.sansDestinataire++; writeReport(String(line), `destinataire introuvable : ${recipient.raison}`); return; }
+      const expediteur = holderOf(ligne, line);
+      if (!expediteur) return;
       report.retenus++;
       const group = groupFor(expediteur, recipient.organisation);
       group.personnes++;
@@ -326,6 +405,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
       group.lignes.push([pseudo, ...group.champs.map((f) => fields[f] ?? '')].map(csvField).join(';') + '\n');
       group.lignesSource.push(line);
     };
+    const retained = inHouse ? retainedInHouse : retainedForExchange;
 
     // Large CSV files are read by worker threads (same checks, results applied in file order);
     // smaller ones, spreadsheets and special cases in process.
@@ -334,7 +414,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     let read: number | null = null;
     if (workers > 0 && !sniffed.xlsx) {
       read = await readExtractInWorkers(mainPath, mainKind, sniffed, { programme, periode: options.periode, joins, ...context }, {
-        onReject, onWarning, onProgress, onRetained: retained, onJoinedKey,
+        onReject, onWarning, onProgress, onRetained: retained, onJoinedKey, onUnmatched,
         onCounts: (c) => { report.nonCibles += c.nonCibles; report.exclus += c.exclus; report.nonContactables += c.nonContactables; },
       }, { workers, blockBytes: options.blockBytes });
     }
@@ -346,6 +426,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         const outcome = selectRow(plan, row);
         if (outcome.statut === 'retenu') retained(outcome.ligne, line);
         else if (outcome.statut === 'non_cible') report.nonCibles++;
+        else if (outcome.statut === 'sans_correspondance') onUnmatched(line, outcome.fichier);
         else if (outcome.statut === 'exclu') report.exclus++;
         else report.nonContactables++;
       },
@@ -366,6 +447,20 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         g.lignes = kept.map((i) => g.lignes[i]!);
         g.lignesSource = kept.map((i) => g.lignesSource[i]!);
       }
+      for (const [holder, people] of lists) {
+        lists.set(holder, people.filter((p) => {
+          const other = firstOfRepeated.get(p.line);
+          if (other === undefined) return true;
+          report.retenus--;
+          report.lignesRejetees++;
+          writeReport(String(p.line), `clé en double (${keyNames}) : même clé qu'à la ligne ${other}, avec des demandes du mois ; aucune des deux lignes n'est retenue`);
+          return false;
+        }));
+      }
+    }
+
+    for (const [holder, people] of [...lists].sort(([a], [b]) => a.localeCompare(b))) {
+      report.listes.push(await fillList(db, { programme, periode: options.periode, holder, people, now, maxDays: options.maxDays ?? null, report, writeReport }));
     }
 
     // A Caf seals for several recipients: its keyring (decrypted from the database) is read once.
@@ -432,6 +527,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
   report.durationMs = performance.now() - started;
   report.lignesParSeconde = report.durationMs > 0 ? report.lignesLues / (report.durationMs / 1000) : report.lignesLues;
   report.peakRssBytes = Math.max(peak, process.memoryUsage.rss());
+  if (inHouse) return report;
   const expediteurs = [...new Set(report.paquets.map((p) => p.expediteur).concat(report.refus.map((r) => r.expediteur)))];
   await recordAudit(db, {
     action: 'echange.cycle',
@@ -446,4 +542,55 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
     },
   });
   return report;
+}
+
+/**
+ * In-house: puts one holder's retained people on its own worklist for the month — pseudonym under
+ * the holder's own key, one line per person (duplicates reported), people already followed not
+ * added again, the opposition register applied — in one transaction audited with its effect.
+ */
+async function fillList(db: Kysely<DB>, input: {
+  programme: Programme; periode: string; holder: string; now: Date; maxDays: number | null;
+  people: readonly { nir: string; champs: Record<string, string>; line: number }[];
+  report: CycleReport; writeReport: (ligne: string, raison: string) => void;
+}): Promise<CycleList> {
+  const { programme, holder, report, writeReport } = input;
+  const key = await organisationPseudonymKey(db, holder);
+  const unique = new Map<string, { champs: Record<string, string>; line: number }>();
+  for (const p of input.people) {
+    const pseudo = pseudonym(key, p.nir);
+    const first = unique.get(pseudo);
+    if (first) {
+      report.doublons++;
+      writeReport(String(p.line), `même personne qu'à la ligne ${first.line} (doublon) : inscrite une seule fois`);
+      continue;
+    }
+    unique.set(pseudo, { champs: p.champs, line: p.line });
+  }
+  const echeance = retentionDeadline({ importedAt: input.now, processedAt: null, maxDays: input.maxDays }, programme.conservation);
+  const { enrolled, opposed } = await db.transaction().execute(async (trx) => {
+    const enrolled = await enrolContacts(trx, {
+      organisation: holder, programme, periode: input.periode, origine: 'extrait', paquet: null, now: input.now, echeance,
+      people: [...unique].map(([pseudonyme, p]) => ({ pseudonyme, champs: p.champs, appelable: isCallable(programme, p.champs) })),
+    });
+    const opposed = await markRegisteredOppositions(trx, { organisation: holder, programme, target: { contactIds: [...enrolled.ajoutes.values()] }, now: input.now, maxDays: input.maxDays });
+    await recordAudit(trx, {
+      action: 'liste.cycle', acteur: { compteId: null, organisation: holder }, cible: { type: 'liste', id: `${holder}/${programme.id}/${input.periode}` },
+      details: {
+        programme: programme.id, periode: input.periode, retenus: unique.size, ajoutes: enrolled.ajoutes.size, dejaSuivis: enrolled.dejaSuivis.length,
+        misAJour: enrolled.misAJour, opposes: opposed.contactIds.length,
+      },
+    });
+    return { enrolled, opposed };
+  });
+  for (const d of enrolled.dejaSuivis) writeReport(String(unique.get(d.pseudonyme)?.line ?? ''), `${d.raison} : pas ajoutée une seconde fois`);
+  const opposedSet = new Set(opposed.pseudonymes);
+  for (const [pseudo, p] of unique) if (opposedSet.has(pseudo)) writeReport(String(p.line), 'opposition à tout nouveau contact enregistrée un mois précédent : inscrite comme opposée, aucun contact');
+  report.ajoutes += enrolled.ajoutes.size;
+  report.dejaSuivis += enrolled.dejaSuivis.length;
+  return {
+    organisation: holder, retenus: unique.size, ajoutes: enrolled.ajoutes.size, dejaSuivis: enrolled.dejaSuivis.length, misAJour: enrolled.misAJour,
+    opposes: opposed.contactIds.length, contactIds: [...enrolled.ajoutes.values()],
+    lignes: Object.fromEntries([...enrolled.ajoutes].map(([pseudo, id]) => [id, unique.get(pseudo)!.line])),
+  };
 }

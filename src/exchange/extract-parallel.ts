@@ -23,6 +23,8 @@ export interface ParallelReading {
   onRetained: (row: Row, line: number) => void;
   /** The key of a valid row that found entries in a joined file (extract-select.ts joinedKey), before its outcome. */
   onJoinedKey: (key: string, line: number) => void;
+  /** A row without a match in a mandatory joined file (its name). */
+  onUnmatched: (line: number, fichier: string) => void;
   onCounts: (counts: { nonCibles: number; exclus: number; nonContactables: number }) => void;
   onProgress?: (bytes: number, rows: number) => void;
 }
@@ -62,7 +64,7 @@ export async function readExtractInWorkers(
   const setup: WorkerSetup = {
     kind, fileName, delimiter: sniffed.delimiter, lineEnd: sniffed.lineEnd, encoding: sniffed.encoding,
     programme: selection.programme, periode: selection.periode, asOf: selection.asOf, postalCodes: selection.postalCodes,
-    joins: selection.joins.map((j) => ({ cle: j.cle, obligatoire: j.obligatoire, entries: [...j.index], empty: j.empty })),
+    joins: selection.joins.map((j) => ({ fichier: j.fichier, cle: j.cle, obligatoire: j.obligatoire, entries: [...j.index], empty: j.empty })),
   };
   const pool = Array.from({ length: Math.max(1, options.workers) }, () => new Worker(new URL('./extract-worker.ts', import.meta.url), { workerData: setup }));
   const inFlight = new Map<Worker, number>(pool.map((w) => [w, 0]));
@@ -83,6 +85,7 @@ export async function readExtractInWorkers(
       try {
         for (const e of r.events) {
           if (e[0] === 2) reading.onRetained(e[2], e[1]);
+          else if (e[0] === 4) reading.onUnmatched(e[1], e[2]);
           else if (e[0] === 0) reading.onReject(e[1], e[2]);
           else if (e[0] === 3) reading.onJoinedKey(e[2], e[1]);
           else reading.onWarning(e[1], e[2]);

@@ -1,13 +1,15 @@
 /**
  * The per-row part of the cycle that needs nothing but the programme and the joined files (pure,
  * no I/O): join the row with the month's applications, select it with the programme's rule, apply
- * the contact rules. Shared by the cycle (in process) and the reading workers (extract-parallel.ts).
+ * the contact rules (exchange programmes; an in-house list applies worklistLine in the cycle). Shared by the cycle (in process) and the reading workers (extract-parallel.ts).
  */
 import {
   applyContactRules, selectPerson, targetingContext, withMarkers, type Programme, type Row, type RuleContext,
 } from '../programmes/index.ts';
 
 export interface JoinIndex {
+  /** File name of the joined extract, for the row report. */
+  fichier: string;
   cle: readonly string[];
   obligatoire: boolean;
   /** Rows of the joined file by join key (key columns joined with "|"). */
@@ -24,6 +26,8 @@ export interface SelectionPlan {
 
 export type RowOutcome =
   | { statut: 'non_cible' }
+  /** A mandatory joined file has no row for this one (e.g. a separation without an allocataire record). */
+  | { statut: 'sans_correspondance'; fichier: string }
   | { statut: 'exclu' }
   | { statut: 'non_contactable' }
   | { statut: 'retenu'; ligne: Row };
@@ -48,7 +52,7 @@ export function selectRow(plan: SelectionPlan, row: Row): RowOutcome {
   for (const j of plan.joins) {
     const found = j.index.size === 0 ? undefined : j.index.get(joinKey(row, j.cle));
     if (!found || found.length === 0) {
-      if (j.obligatoire) return { statut: 'non_cible' };
+      if (j.obligatoire) return { statut: 'sans_correspondance', fichier: j.fichier };
       fill = fill === undefined ? j.empty : { ...(fill as Record<string, string>), ...j.empty };
     } else merged = merged.flatMap((m) => found.map((f) => ({ ...f, ...m })));
   }
@@ -56,6 +60,8 @@ export function selectRow(plan: SelectionPlan, row: Row): RowOutcome {
   if (selection.statut === 'non_cible') return { statut: 'non_cible' };
   if (selection.statut === 'exclu') return { statut: 'exclu' };
   const ligne = fill === undefined ? selection.ligne : { ...(fill as Record<string, string>), ...selection.ligne };
+  // An in-house list applies its own rules for people at risk (worklistLine, in the cycle).
+  if (plan.programme.forme !== 'echange') return { statut: 'retenu', ligne: withMarkers(ligne, selection.marqueurs) };
   const contact = applyContactRules(plan.programme, withMarkers(ligne, selection.marqueurs));
   if (!contact.ok) return { statut: 'non_contactable' };
   return { statut: 'retenu', ligne: contact.ligne };

@@ -21,13 +21,16 @@ export interface WorkerSetup {
   periode: string;
   asOf: string;
   postalCodes?: PostalCodes;
-  joins: { cle: readonly string[]; obligatoire: boolean; entries: [string, Row[]][]; empty: Row }[];
+  joins: { fichier: string; cle: readonly string[]; obligatoire: boolean; entries: [string, Row[]][]; empty: Row }[];
 }
 
 export interface BlockTask { seq: number; block: Uint8Array; startLine: number }
 
-/** Events in file order: 0 = rejected row (reason), 1 = warning (reason), 2 = retained person (row), 3 = key of a row that joined (before its outcome). */
-export type BlockEvent = [0 | 1 | 3, number, string] | [2, number, Row];
+/**
+ * Events in file order: 0 = rejected row (reason), 1 = warning (reason), 2 = retained person (row),
+ * 3 = key of a row that joined (before its outcome), 4 = no match in a mandatory joined file (its name).
+ */
+export type BlockEvent = [0 | 1 | 3 | 4, number, string] | [2, number, Row];
 
 export type BlockResult =
   | { seq: number; rows: number; nonCibles: number; exclus: number; nonContactables: number; events: BlockEvent[] }
@@ -36,7 +39,7 @@ export type BlockResult =
 if (parentPort) {
   const port = parentPort;
   const setup = workerData as WorkerSetup;
-  const joins: JoinIndex[] = setup.joins.map((j) => ({ cle: j.cle, obligatoire: j.obligatoire, index: new Map(j.entries), empty: j.empty }));
+  const joins: JoinIndex[] = setup.joins.map((j) => ({ fichier: j.fichier, cle: j.cle, obligatoire: j.obligatoire, index: new Map(j.entries), empty: j.empty }));
   const plan = selectionPlan(setup.programme, setup.periode, joins);
   let events: BlockEvent[] = [];
   let counts = { rows: 0, nonCibles: 0, exclus: 0, nonContactables: 0 };
@@ -50,6 +53,7 @@ if (parentPort) {
       const outcome = selectRow(plan, row);
       if (outcome.statut === 'retenu') events.push([2, line, outcome.ligne]);
       else if (outcome.statut === 'non_cible') counts.nonCibles++;
+      else if (outcome.statut === 'sans_correspondance') events.push([4, line, outcome.fichier]);
       else if (outcome.statut === 'exclu') counts.exclus++;
       else counts.nonContactables++;
     },

@@ -12,7 +12,7 @@ import { allowedFields, conventionStatus } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { isCallable, markRegisteredOppositions } from '../outreach/index.ts';
+import { enrolContacts, isCallable, markRegisteredOppositions, type EnrolmentPerson } from '../outreach/index.ts';
 import { signAcknowledgement, verifyAcknowledgement, type Acknowledgement, type SignedAcknowledgement } from './ack.ts';
 import { currentGeneration, trustedSigningKeys, type Keyring } from './keys.ts';
 import { ManifestSchema } from './manifest.ts';
@@ -64,7 +64,12 @@ export interface ImportReport {
   programme: string;
   expediteur: string;
   recus: number;
+  /** Newcomers put on the worklist. */
   importes: number;
+  /** People already followed in the programme (open follow-up, or ended less than `delaiNouveauCiblageMois` ago): not added again. */
+  dejaSuivis: number;
+  /** Among them, people whose contact details changed: their contact was updated (event `coordonnees_modifiees`). */
+  misAJour: number;
   echeance: string;
   /** Path of NAME.accuse.json ('' when not written). */
   accuse: string;
@@ -166,6 +171,8 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   const batchSize = options.batchSize ?? 1000;
   let recus = 0;
   let importes = 0;
+  let dejaSuivis = 0;
+  let misAJour = 0;
   let opposes = 0;
   let ack: SignedAcknowledgement | undefined;
   try {
@@ -179,9 +186,15 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       const parser = clear.pipe(parse({ delimiter: ';', bom: true, skip_empty_lines: true, relax_column_count: false }));
       clear.on('error', (e) => parser.destroy(e));
       let header = true;
-      let batch: Parameters<typeof exchangeRepository.insertContacts>[1] = [];
+      let batch: EnrolmentPerson[] = [];
       const flush = async () => {
-        importes += await exchangeRepository.insertContacts(trx, batch);
+        const enrolled = await enrolContacts(trx, {
+          organisation: self, programme, periode: manifest.periode, origine: 'paquet', paquet: manifest.id, people: batch, now, echeance,
+          evenementOrigine: 'import', batchSize,
+        });
+        importes += enrolled.ajoutes.size;
+        dejaSuivis += enrolled.dejaSuivis.length;
+        misAJour += enrolled.misAJour;
         batch = [];
         await options.afterBatch?.(importes);
       };
@@ -196,7 +209,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
         let pseudonyme = '';
         manifest.champs.forEach((f, i) => { if (f === 'pseudonyme') pseudonyme = record[i] ?? ''; else champs[f] = record[i] ?? ''; });
         if (!/^[0-9a-f]{64}$/.test(pseudonyme)) throw new ImportRefused('contenu_invalide', `Paquet refusé : pseudonyme mal formé à l'enregistrement ${recus}.`, manifest.id);
-        batch.push({ organisation: self, programme: manifest.programme, paquet: manifest.id, periode: manifest.periode, pseudonyme, champs, importeLe: now, echeance, appelable: isCallable(programme, champs) });
+        batch.push({ pseudonyme, champs, appelable: isCallable(programme, champs) });
         if (batch.length >= batchSize) await flush();
       }
       await flush();
@@ -212,7 +225,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       await exchangeRepository.storeIssuedAcknowledgement(trx, manifest.id, self, ack);
       await recordAudit(trx, {
         action: 'echange.import', acteur: { compteId: null, organisation: self }, cible: { type: 'paquet', id: manifest.id },
-        details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, echeance, opposes },
+        details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, dejaSuivis, misAJour, echeance, opposes },
       });
     });
   } catch (error) {
@@ -228,7 +241,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   if (!ack) throw new Error('accusé de réception non signé');
   const ackPath = writeAck ? join(dir, `${name}.accuse.json`) : '';
   if (writeAck) await writeFile(ackPath, `${JSON.stringify(ack, null, 2)}\n`, { mode: 0o644 });
-  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, echeance, accuse: ackPath, document: ack, opposes };
+  return { paquet: manifest.id, programme: manifest.programme, expediteur: manifest.expediteur, recus, importes, dejaSuivis, misAJour, echeance, accuse: ackPath, document: ack, opposes };
 }
 
 export class AcknowledgementRefused extends Error {}
@@ -256,11 +269,15 @@ export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): 
   if (!verification.ok) throw new AcknowledgementRefused(`Accusé de réception refusé : ${verification.erreur}`);
   const accuse = verification.accuse;
   await db.transaction().execute(async (trx) => {
-    await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date),
+    // a stale acknowledgement (older than the one recorded, or a rejection after an import) changes nothing; it is still audited
+    const applied = await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date),
       { document, motif: accuse.motif ?? null });
     await recordAudit(trx, {
       action: 'echange.accuse', acteur: { compteId: null, organisation: sent.expediteur }, cible: { type: 'paquet', id: sent.id },
-      details: { destinataire: sent.destinataire, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, ...(accuse.motif ? { motif: accuse.motif } : {}) },
+      details: {
+        destinataire: sent.destinataire, statut: accuse.statut, recus: accuse.recus, importes: accuse.importes, ...(accuse.motif ? { motif: accuse.motif } : {}),
+        ...(applied ? {} : { ignore: 'accuse_perime' }),
+      },
     });
   });
   return accuse;

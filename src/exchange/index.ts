@@ -32,10 +32,11 @@ export {
   activeMasterKeys, configureMasterKeys, generateMasterKey, isProtected, protectedKeyId, loadMasterKeys, masterKeyFromBase64, masterKeyId, protectSecret, readSecret,
   unprotectSecret, writeMasterKeyFile, MASTER_KEY_FILE, MasterKeyError, type MasterKey, type MasterKeys, type MasterKeySettings,
 } from './protection.ts';
+export { organisationPseudonymKey, protectOrganisationKeys } from './organisation-keys.ts';
 export {
   authenticateInboxPost, exportPublicKeyring, parsePublicKeyringExport, sendPackage, MANIFEST_HEADER, PUBLIC_KEYRING_FORMAT, SIGNATURE_HEADER, TransportError,
   type InboxCheck, type PublicKeyringExport, type SendOptions, type SendReport, type TransportErrorCode,
 } from './transport.ts';
-export { runCycle, readExtract, cycleCounts, cycleReference, CycleInputError, type CycleCounts, type CycleOptions, type CycleReference, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress } from './cycle.ts';
+export { runCycle, readExtract, cycleCounts, cycleReference, CycleInputError, type CycleCounts, type CycleOptions, type CycleReference, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress, type CycleList } from './cycle.ts';
 export { importAcknowledgement, importPackage, recordAcknowledgement, recordAcknowledgementFile, ImportRefused, AcknowledgementRefused, type ImportOptions, type ImportReport, type ImportRefusalCode } from './import.ts';
 export { rotateOrganisationKeys, retireOrganisationKey, KeyManagementError } from './key-management.ts';

@@ -259,21 +259,22 @@ export const exchangeRepository = {
     return db.selectFrom('paquets').selectAll().where('detenteur', '=', detenteur).orderBy('cree_le').execute();
   },
 
+  /**
+   * Records an acknowledgement unless a later one is already recorded (acknowledgements are
+   * ordered by their signed date) or it is a rejection of a package already acknowledged as
+   * imported (an imported package is never « refusé » afterwards: a later rejection can only be a
+   * replay). Returns false when it was ignored as stale.
+   */
   async recordAcknowledgement(db: Kysely<DB>, id: string, expediteur: string, statut: 'acquitte' | 'refuse', importes: number, date: Date,
-    received: { document?: unknown; motif?: string | null } = {}): Promise<void> {
-    await db.updateTable('paquets').set({
+    received: { document?: unknown; motif?: string | null } = {}): Promise<boolean> {
+    let q = db.updateTable('paquets').set({
       statut, nombre_importes: importes, accuse_le: date, motif: received.motif ?? null,
       ...(received.document === undefined ? {} : { accuse: JSON.stringify(received.document) }),
-    }).where('id', '=', id).where('detenteur', '=', expediteur).execute();
-  },
-
-  async insertContacts(db: Kysely<DB>, rows: { organisation: string; programme: string; paquet: string; periode: string; pseudonyme: string; champs: Record<string, string>; importeLe: Date; echeance: string; appelable?: boolean }[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const result = await db.insertInto('contacts').values(rows.map((r) => ({
-      organisation_code: r.organisation, programme: r.programme, paquet_id: r.paquet, periode: r.periode, pseudonyme: r.pseudonyme,
-      champs: JSON.stringify(r.champs), importe_le: r.importeLe, echeance: r.echeance, appelable: r.appelable ?? false,
-    }))).onConflict((oc) => oc.columns(['organisation_code', 'paquet_id', 'pseudonyme']).doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n);
+    }).where('id', '=', id).where('detenteur', '=', expediteur).where('statut', '!=', 'detruit')
+      .where((eb) => eb.or([eb('accuse_le', 'is', null), eb('accuse_le', '<', date)]));
+    if (statut === 'refuse') q = q.where('statut', '!=', 'acquitte');
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   },
 
   /** Contacts still holding personal data (destroyed ones stay as anonymous rows for the funnels). */

@@ -9,6 +9,7 @@
  * ends, fields quoted with `"` only when they contain `;`, `"` or a line break; dates YYYY-MM-DD;
  * decimals with a comma (`12,50`); booleans `oui` / `non`; an empty field means "unknown / none".
  */
+import { csvQuote } from '../shared/csv.ts';
 import { checkNir } from '../shared/nir.ts';
 import { parseIsoDate } from '../shared/calendar.ts';
 
@@ -95,6 +96,14 @@ export type AldSignalement = (typeof ALD_SIGNALEMENT)[number];
 export const MINIMA_SOCIAUX = ['aucun', 'aah', 'rsa', 'ass', 'asi', 'aspa'] as const;
 export type MinimumSocial = (typeof MINIMA_SOCIAUX)[number];
 export const GIRS = ['1', '2', '3', '4', '5', '6'] as const;
+export const CATEGORIES_INVALIDITE = ['1', '2', '3'] as const;
+export type CategorieInvalidite = (typeof CATEGORIES_INVALIDITE)[number];
+export const MOUVEMENTS_SUIVI = ['droit_ouvert', 'indu', 'rappel', 'aucun'] as const;
+export type MouvementSuivi = (typeof MOUVEMENTS_SUIVI)[number];
+export const PRESTATIONS_SUIVI = [
+  'aide_logement', 'rsa', 'prime_activite', 'asf', 'allocations_familiales', 'complement_familial', 'paje',
+] as const;
+export type PrestationSuivi = (typeof PRESTATIONS_SUIVI)[number];
 
 // ---- column builders (keep the literal column names in the types) ----------------------------
 
@@ -105,9 +114,15 @@ function c<N extends string, T extends ColumnType>(name: N, type: T, description
 function e<N extends string, V extends readonly string[]>(name: N, values: V, description: string, opts: Opts = {}) {
   return { name, type: 'enum', values, required: opts.required ?? true, description } as const;
 }
-function b<N extends string>(name: N, description: string) {
-  return { name, type: 'boolean', values: OUI_NON, required: true, description } as const;
+function b<N extends string>(name: N, description: string, opts: { required?: boolean } = {}) {
+  return { name, type: 'boolean', values: OUI_NON, required: opts.required ?? true, description } as const;
 }
+/**
+ * Columns added at the end of a file after its first version are optional (`required: false`):
+ * an extract written before them, or by a producer that does not have them yet, still loads,
+ * its empty cells meaning "unknown". The generator always fills them.
+ */
+const ADDED = { required: false } as const;
 
 // Groups of columns shared by several files.
 const identite = [
@@ -183,6 +198,26 @@ export const EXTRACT_FORMATS = {
       b('enfant_a_charge', 'Au moins un enfant à charge au moment de la séparation'),
       c('nombre_enfants', 'integer', 'Nombre d’enfants concernés (0 si aucun)'),
       e('mode_garde', MODES_GARDE, 'Résidence des enfants : chez le déclarant, alternée, chez l’autre parent ; vide sans enfant', { required: false }),
+      b('victime_violences', 'Séparation déclarée dans un contexte de violences intrafamiliales (victime ; pack nouveau départ, aide universelle d’urgence) : contacter seulement sur le canal sûr ; vide si non renseigné', ADDED),
+    ],
+  },
+  caf_suivi_separations: {
+    kind: 'caf_suivi_separations',
+    fileName: 'caf_suivi_separations.csv',
+    producer: 'caf',
+    title: 'Suivi à M + 4 des séparations déclarées (droits ouverts et recalculés)',
+    row: 'un mouvement de droit observé à M + 4 pour une personne ayant déclaré une séparation en M (une ligne « aucun » si rien n’a changé)',
+    key: ['departement_caf', 'numero_allocataire', 'mouvement', 'prestation'],
+    columns: [
+      departementCaf,
+      numeroAllocataire,
+      c('date_declaration', 'date', 'Date de la déclaration de séparation (mois M, celle de caf_separations)'),
+      b('enfant_a_charge', 'Au moins un enfant à charge au moment de la séparation'),
+      c('date_observation', 'date', 'Dernier jour du mois M + 4, date à laquelle les droits sont observés'),
+      e('mouvement', MOUVEMENTS_SUIVI, 'Droit ouvert depuis la déclaration, indu détecté, rappel versé, ou aucun changement'),
+      e('prestation', PRESTATIONS_SUIVI, 'Prestation concernée ; vide pour « aucun »', { required: false }),
+      c('date_effet', 'date', 'Date d’effet du droit ouvert ou du recalcul ; vide pour « aucun »', { required: false }),
+      c('montant', 'decimal', 'Montant mensuel du droit ouvert, ou montant total de l’indu ou du rappel, en euros ; vide pour « aucun »', { required: false }),
     ],
   },
   caf_ajpa_ajpp: {
@@ -221,6 +256,8 @@ export const EXTRACT_FORMATS = {
       b('ald', 'Reconnu en affection de longue durée'),
       b('invalidite', 'Titulaire d’une pension d’invalidité'),
       c('nombre_ayants_droit', 'integer', 'Nombre d’ayants droit rattachés (enfants, conjoint)'),
+      c('ressources_annuelles', 'decimal', 'Ressources annuelles du foyer au sens de la C2S (12 mois glissants, connues par le dispositif de ressources mensuelles ou la dernière demande de C2S), en euros ; vide si inconnues', { required: false }),
+      c('coefficient_foyer_c2s', 'decimal', 'Coefficient du foyer pour les plafonds de la C2S : 1 pour une personne seule, 1,5 pour deux, 1,8 pour trois, 2,1 pour quatre, + 0,4 par personne au-delà ; plafond du foyer = plafond d’une personne seule × coefficient ; vide si inconnu', ADDED),
     ],
   },
   cpam_arrets_travail: {
@@ -239,6 +276,21 @@ export const EXTRACT_FORMATS = {
       c('jours_indemnises', 'integer', 'Nombre de jours indemnisés depuis le début de l’arrêt, au dernier jour du mois ou à la fin de l’arrêt'),
       c('ij_journaliere', 'decimal', 'Montant brut de l’indemnité journalière en euros'),
       b('contrat_travail_en_cours', 'L’assuré a toujours un contrat de travail'),
+    ],
+  },
+  cpam_invalidite: {
+    kind: 'cpam_invalidite',
+    fileName: 'cpam_invalidite.csv',
+    producer: 'cpam',
+    title: 'Titulaires d’une pension d’invalidité (CPAM)',
+    row: 'un assuré titulaire d’une pension d’invalidité au dernier jour du mois',
+    key: ['nir'],
+    columns: [
+      c('nir', 'nir', 'NIR de l’assuré (présent dans cpam_assures)'),
+      e('categorie_invalidite', CATEGORIES_INVALIDITE, 'Catégorie : 1 (capable d’une activité rémunérée), 2 (incapable d’exercer une profession), 3 (besoin d’une tierce personne)'),
+      c('date_debut_pension_invalidite', 'date', 'Date d’effet de la pension d’invalidité'),
+      b('contrat_travail_maintenu', 'L’assuré a toujours un contrat de travail (emploi conservé, même suspendu)'),
+      b('arret_travail_en_cours', 'Un arrêt de travail indemnisé est en cours au dernier jour du mois'),
     ],
   },
   cpam_sejours_maternite: {
@@ -263,6 +315,10 @@ export const EXTRACT_FORMATS = {
       c('nombre_enfants', 'integer', 'Nombre d’enfants nés (1 ou 2)'),
       b('eligible_prado', 'Éligible au PRADO maternité (enfant unique, sans complication)'),
       e('motif_non_eligibilite', MOTIFS_NON_ELIGIBILITE_PRADO, 'Raison de la non-éligibilité, vide si éligible', { required: false }),
+      { ...telephone, description: 'Téléphone de la mère (pour joindre la mère après la visite et organiser le suivi par la sage-femme), vide si aucun ; saisie libre, une petite part est mal formée' },
+      c('chambre', 'text', 'Chambre de la mère dans le service de maternité (pour la visite du conseiller de l’Assurance Maladie)', ADDED),
+      c('date_sortie_prevue', 'date', 'Date de sortie prévue par l’équipe médicale : la visite du conseiller a lieu avant', ADDED),
+      b('refus_visite', 'La mère a refusé de recevoir le conseiller de l’Assurance Maladie (il n’entre pas dans sa chambre) ; vide si non renseigné', ADDED),
     ],
   },
   etablissements_signalements_sortie: {
@@ -322,11 +378,8 @@ export function extractFormat(kind: ExtractKind): ExtractFormat {
 
 // ---- CSV --------------------------------------------------------------------------------------
 
-const NEEDS_QUOTES = /[;"\r\n]/;
-
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+/** Quoting of data interchange files (extracts, package payloads): values kept as they are (src/shared/csv.ts). */
+export const csvField = csvQuote;
 
 export function csvHeader(kind: ExtractKind): string {
   return EXTRACT_FORMATS[kind].columns.map((col) => col.name).join(CSV_SEPARATOR) + CSV_LINE_END;

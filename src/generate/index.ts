@@ -11,5 +11,7 @@ export {
   validateGenerateOptions, normalizeDepartement, GenerateOptionsError, MAX_SCALE, ALL_DEPARTEMENTS,
   type RawGenerateOptions, type ValidGenerateOptions,
 } from './options.ts';
-export { NATIONAL, SPEC_RATES, DATA_QUALITY, VIOLENCE, IJ_MALADIE_MAX } from './parameters.ts';
+export {
+  NATIONAL, SPEC_RATES, DATA_QUALITY, VIOLENCE, IJ_MALADIE_MAX, C2S, INVALIDITE, PRADO, MONTANTS_CAF, SUIVI_SEPARATION,
+} from './parameters.ts';
 export { PERSON_KINDS, type Person, type PersonKind, type KindCounts } from './population.ts';

@@ -3,6 +3,8 @@
  * "hypothèse" are orders of magnitude chosen for realism where the seeds are silent; change them
  * here, the documentation (docs/extract-formats.md) quotes this file.
  */
+import type { CategorieInvalidite } from '../extracts/index.ts';
+import { Weighted } from './random.ts';
 
 /** National volumes (metropole + DROM). */
 export const NATIONAL = {
@@ -77,6 +79,81 @@ export const VIOLENCE = {
   /** Safe channel designated: phone 60 %, e-mail 30 %, none 10 % (then: never contact). */
   canalTelephone: 0.6,
   canalEmail: 0.3,
+  /** Among the month's separations flagged at risk, share declared as victims of violence (caf_separations.victime_violences). Hypothèse. */
+  victimeParmiSeparationsARisque: 0.75,
+} as const;
+
+/**
+ * C2S ceilings and the resources known to the CPAM (cpam_assures.ressources_annuelles).
+ * Ceilings: one person, metropole, from 1 April 2025 to 31 March 2026 (+ 1.7 %; arrêté of
+ * March 2025; service-public.fr, efl.fr): 10 339 € without contribution, 13 957 € with
+ * contribution; the household's ceiling is this times the household coefficient (1, 1.5, 1.8,
+ * 2.1, + 0.4 per further person). Resource medians and spreads (per one-person share, euros a
+ * year, log-normal) are hypothèses chosen so that few people without the C2S fall under the
+ * ceiling (non-take-up) and a few per cent just above it.
+ */
+export const C2S = {
+  plafondSansParticipation: 10_339,
+  plafondAvecParticipation: 13_957,
+  /** Share of insured people whose resources the CPAM does not know. Hypothèse. */
+  ressourcesInconnues: 0.06,
+  revenusMinimaSociaux: [11_500, 0.25],
+  revenusModestes: [19_000, 0.35],
+  revenusRetraites: [25_000, 0.38],
+  revenusGeneral: [29_000, 0.42],
+} as const;
+
+/** Invalidity pensions (cpam_invalidite). */
+export const INVALIDITE = {
+  /**
+   * Share of the stock whose pension starts in the month: ≈ 75 000 new pensions a year for
+   * ≈ 850 000 pensioners of the régime général (Cnam orders of magnitude), 1/136 a month.
+   */
+  nouvellesParMois: 75_000 / 850_000 / 12,
+  /** Category 1 25 %, 2 72 %, 3 3 % (Cnam order of magnitude). */
+  categories: new Weighted<CategorieInvalidite>([['1', 25], ['2', 72], ['3', 3]]),
+  /** Still holding an employment contract, by category. Hypothèse (category 1 often works part-time). */
+  contratMaintenu: { '1': 0.6, '2': 0.3, '3': 0.05 } as Record<CategorieInvalidite, number>,
+} as const;
+
+/** PRADO maternité: mothers who refuse the adviser's visit (seed 003: "n'ayant pas exprimé leur refus"). Hypothèse. */
+export const PRADO = { refusVisite: 0.04 } as const;
+
+/**
+ * Caf amounts (euros a month) from 1 April 2025: ASF per child and RSA for one person as
+ * published (caf.fr, service-public.fr; + 1.7 %); the others are orders of magnitude.
+ */
+export const MONTANTS_CAF = {
+  asfParEnfant: 199.19,
+  rsaPersonneSeule: 646.52,
+  allocationsFamiliales2Enfants: 151.05,
+  allocationsFamilialesParEnfantSuivant: 193.77,
+  complementFamilial: 199.63,
+  pajeAllocationBase: 198.16,
+} as const;
+
+/**
+ * What the Caf observes four months after a separation is declared (caf_suivi_separations,
+ * indicators of annex 5 of LR 2023-175). The seeds give no figure: all hypothèses, each the
+ * probability that the right is opened when the person did not hold it before.
+ */
+export const SUIVI_SEPARATION = {
+  ouvertureAsf: 0.45,
+  ouvertureAideLogement: 0.2,
+  ouvertureAideLogementParent: 0.35,
+  ouvertureRsa: 0.06,
+  ouvertureRsaParent: 0.12,
+  ouverturePrimeActivite: 0.15,
+  ouvertureAllocationsFamiliales: 0.15,
+  ouvertureComplementFamilial: 0.2,
+  ouverturePaje: 0.1,
+  rappelAvecEnfant: 0.25,
+  rappelSansEnfant: 0.12,
+  induAvecEnfant: 0.1,
+  induSansEnfant: 0.08,
+  /** Median amounts (euros, log-normal, spread 0.7). */
+  rappelMedian: 420,
+  induMedian: 380,
 } as const;
 
 /** Daily sick-leave allowance ceiling for illness (euros). Source: ameli.fr, from 1 April 2025. */

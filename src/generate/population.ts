@@ -11,15 +11,18 @@
  */
 import { ageAt, civilFromDays, type ExtractMonth } from '../shared/calendar.ts';
 import type {
-  AldSignalement, CanalSur, Complementaire, ConfigurationFoyer, Decision, LienAide, MinimumSocial, ModeAccouchement,
-  ModeGarde, MotifNonEligibilitePrado, NatureArret, PrestationAidant, Sexe, SituationFamiliale, TypeUnion,
+  AldSignalement, CanalSur, CategorieInvalidite, Complementaire, ConfigurationFoyer, Decision, LienAide, MinimumSocial, ModeAccouchement,
+  ModeGarde, MotifNonEligibilitePrado, MouvementSuivi, NatureArret, PrestationAidant, PrestationSuivi, Sexe, SituationFamiliale,
+  TypeUnion,
 } from '../extracts/index.ts';
 import type { DepartementGeo, Establishment, Geography } from './geography.ts';
 import {
   address, allocataireNumber, contacts, displayPhone, firstName, lastName, makeNir, nationalPhone, wellFormedEmail,
   type Address, type Contacts, type NirRegistry,
 } from './identity.ts';
-import { DATA_QUALITY, IJ_MALADIE_MAX, NATIONAL, SPEC_RATES, VIOLENCE } from './parameters.ts';
+import {
+  C2S, DATA_QUALITY, IJ_MALADIE_MAX, INVALIDITE, MONTANTS_CAF, NATIONAL, PRADO, SPEC_RATES, SUIVI_SEPARATION, VIOLENCE,
+} from './parameters.ts';
 import { hash32, Weighted, type Rng } from './random.ts';
 
 export const PERSON_KINDS = [
@@ -56,6 +59,14 @@ export interface Sante {
   ald: boolean;
   invalidite: boolean;
   ayantsDroit: number;
+  /** Household resources for the C2S (euros a year), null when unknown to the CPAM. */
+  ressources: number | null;
+  coefficientC2s: number;
+}
+export interface PensionInvalidite {
+  categorie: CategorieInvalidite;
+  debut: number;
+  contratMaintenu: boolean;
 }
 export interface Retraite { gir: number; aspa: boolean; vitSeul: boolean }
 export interface Separation {
@@ -64,6 +75,15 @@ export interface Separation {
   typeUnion: TypeUnion;
   nombreEnfants: number;
   modeGarde: ModeGarde | null;
+  victimeViolences: boolean;
+  /** What the Caf observes four months later (M + 4): rights opened, recalculated, or nothing. */
+  suivi: MouvementDroit[];
+}
+export interface MouvementDroit {
+  mouvement: MouvementSuivi;
+  prestation: PrestationSuivi | null;
+  dateEffet: number | null;
+  montant: number | null;
 }
 export interface DemandeAidant {
   prestation: PrestationAidant;
@@ -91,6 +111,9 @@ export interface Maternite {
   mode: ModeAccouchement;
   enfants: number;
   motifNonEligibilite: MotifNonEligibilitePrado | null;
+  chambre: string;
+  sortiePrevue: number;
+  refusVisite: boolean;
 }
 export interface Signalement {
   date: number;
@@ -122,6 +145,7 @@ export interface Person {
   arret: Arret | null;
   maternite: Maternite | null;
   signalement: Signalement | null;
+  pensionInvalidite: PensionInvalidite | null;
 }
 
 // ---- plan: how many people of each kind --------------------------------------------------------
@@ -198,6 +222,12 @@ export interface PopulationContext {
    * changes that NIR and nothing else of the département's data.
    */
   nirRng: Rng;
+  /**
+   * Draws of what was added after the first version of the files (resources, invalidity
+   * pensions, PRADO visit details, separation follow-up): a stream of its own, so that adding
+   * them left every value of the earlier columns unchanged for a given seed.
+   */
+  extraRng: Rng;
   nirs: NirRegistry;
 }
 
@@ -213,6 +243,12 @@ export class PopulationGenerator {
   }
 
   person(kind: PersonKind): Person {
+    const p = this.core(kind);
+    this.addComplements(p);
+    return p;
+  }
+
+  private core(kind: PersonKind): Person {
     switch (kind) {
       case 'allocataire': return this.plainAllocataire();
       case 'separation': return this.separation();
@@ -260,6 +296,8 @@ export class PopulationGenerator {
       typeUnion: UNIONS.sample(rng),
       nombreEnfants,
       modeGarde,
+      victimeViolences: false,
+      suivi: [],
     };
     this.addSante(p);
     p.assureRegimeGeneral = rng.chance(0.9);
@@ -334,6 +372,9 @@ export class PopulationGenerator {
       mode,
       enfants: twins ? 2 : 1,
       motifNonEligibilite: twins ? 'naissance_multiple' : complication ? 'complication_medicale' : null,
+      chambre: '',
+      sortiePrevue: sortie,
+      refusVisite: false,
     };
     this.addSante(p);
     p.assureRegimeGeneral = true;
@@ -465,13 +506,14 @@ export class PopulationGenerator {
       contacts: contacts(rng, dept, prenom, nom, birthYear, age),
       allocataire: null,
       assureRegimeGeneral: false,
-      sante: { complementaire: 'privee', medecinTraitant: true, ald: false, invalidite: false, ayantsDroit: 0 },
+      sante: { complementaire: 'privee', medecinTraitant: true, ald: false, invalidite: false, ayantsDroit: 0, ressources: null, coefficientC2s: 1 },
       retraite: null,
       separation: null,
       demandeAidant: null,
       arret: null,
       maternite: null,
       signalement: null,
+      pensionInvalidite: null,
     };
   }
 
@@ -584,7 +626,94 @@ export class PopulationGenerator {
       ald: rng.chance(Math.min(0.95, aldRate)),
       invalidite,
       ayantsDroit: enfants + conjoint,
+      ressources: null,
+      coefficientC2s: 1,
     };
+  }
+
+  // -- complements (their own random stream: see PopulationContext.extraRng) --
+
+  private addComplements(p: Person): void {
+    this.addRessources(p);
+    if (p.sante.invalidite && p.assureRegimeGeneral) this.addPensionInvalidite(p);
+    if (p.maternite) this.addVisitePrado(p.maternite);
+    if (p.separation && p.allocataire) this.addSuiviSeparation(p, p.separation, p.allocataire);
+  }
+
+  /** C2S household and resources, consistent with the complementary health drawn before. */
+  private addRessources(p: Person): void {
+    const rng = this.ctx.extraRng;
+    const a = p.allocataire;
+    const personnes = a
+      ? 1 + (a.foyer.configuration.startsWith('couple') ? 1 : 0) + a.foyer.enfants
+      : 1 + p.sante.ayantsDroit;
+    const coefficient = c2sCoefficient(personnes);
+    p.sante.coefficientC2s = coefficient;
+    if (rng.chance(C2S.ressourcesInconnues)) return;
+    const plafond = C2S.plafondSansParticipation;
+    const plafondParticipation = C2S.plafondAvecParticipation;
+    let parPart: number;
+    switch (p.sante.complementaire) {
+      case 'c2s': parPart = plafond * (0.15 + 0.85 * Math.sqrt(rng.next())); break;
+      case 'c2s_participation': parPart = plafond + (plafondParticipation - plafond) * rng.next(); break;
+      default: {
+        const [median, sigma] = a?.rsa || a?.aah || p.retraite?.aspa ? C2S.revenusMinimaSociaux
+          : a && (a.aideLogement !== null || a.primeActivite || a.foyer.configuration === 'famille_monoparentale') ? C2S.revenusModestes
+            : p.retraite ? C2S.revenusRetraites : C2S.revenusGeneral;
+        parPart = Math.exp(Math.log(median) + sigma * rng.normal(0, 1, -4, 4));
+      }
+    }
+    p.sante.ressources = Math.round(parPart * coefficient * 100) / 100;
+  }
+
+  private addPensionInvalidite(p: Person): void {
+    const rng = this.ctx.extraRng;
+    const { month } = this.ctx;
+    const categorie = INVALIDITE.categories.sample(rng);
+    // the month's new pensions (the monthly flow), otherwise a date in the past the person's age allows
+    const nouvelle = rng.chance(INVALIDITE.nouvellesParMois);
+    const maxYears = Math.max(0, Math.min(20, p.age - 22));
+    const debut = nouvelle ? month.firstDay + rng.int(0, month.days - 1)
+      : month.firstDay - 1 - Math.floor(rng.next() * rng.next() * maxYears * 365.25);
+    p.pensionInvalidite = { categorie, debut, contratMaintenu: rng.chance(INVALIDITE.contratMaintenu[categorie]) };
+  }
+
+  private addVisitePrado(m: Maternite): void {
+    const rng = this.ctx.extraRng;
+    const etage = rng.int(1, 4);
+    m.chambre = `${etage}${String(rng.int(1, 30)).padStart(2, '0')}`;
+    m.refusVisite = m.motifNonEligibilite === null && rng.chance(PRADO.refusVisite);
+  }
+
+  private addSuiviSeparation(p: Person, s: Separation, a: Allocataire): void {
+    const rng = this.ctx.extraRng;
+    s.victimeViolences = a.risqueViolence && rng.chance(VIOLENCE.victimeParmiSeparationsARisque);
+    const avecEnfant = s.nombreEnfants > 0;
+    const gardien = s.modeGarde === 'exclusive_declarant' || s.modeGarde === 'alternee';
+    const r = SUIVI_SEPARATION;
+    const effet = () => s.dateDeclaration + rng.int(0, 60);
+    const out: MouvementDroit[] = [];
+    const ouvre = (prestation: PrestationSuivi, probability: number, montant: () => number) => {
+      if (rng.chance(probability)) out.push({ mouvement: 'droit_ouvert', prestation, dateEffet: effet(), montant: Math.round(montant() * 100) / 100 });
+    };
+    if (s.modeGarde === 'exclusive_declarant' && !a.asf) ouvre('asf', r.ouvertureAsf, () => MONTANTS_CAF.asfParEnfant * s.nombreEnfants);
+    if (a.aideLogement === null) ouvre('aide_logement', gardien ? r.ouvertureAideLogementParent : r.ouvertureAideLogement, () => rng.normal(260, 80, 40, 650));
+    if (!a.rsa && (p.age >= 25 || gardien)) ouvre('rsa', gardien ? r.ouvertureRsaParent : r.ouvertureRsa, () => rng.normal(420, 180, 60, MONTANTS_CAF.rsaPersonneSeule * 1.6));
+    if (!a.primeActivite) ouvre('prime_activite', r.ouverturePrimeActivite, () => rng.normal(190, 80, 20, 450));
+    if (gardien && s.nombreEnfants >= 2) ouvre('allocations_familiales', r.ouvertureAllocationsFamiliales, () => MONTANTS_CAF.allocationsFamiliales2Enfants + (s.nombreEnfants - 2) * MONTANTS_CAF.allocationsFamilialesParEnfantSuivant);
+    if (gardien && s.nombreEnfants >= 3) ouvre('complement_familial', r.ouvertureComplementFamilial, () => MONTANTS_CAF.complementFamilial);
+    if (gardien && a.foyer.agePlusJeune !== null && a.foyer.agePlusJeune < 3) ouvre('paje', r.ouverturePaje, () => MONTANTS_CAF.pajeAllocationBase);
+    // late declarations leave rights computed on the couple: recalculated, up or down
+    const tardive = s.dateDeclaration - s.dateSeparation > 60;
+    const recalcul = (mouvement: 'indu' | 'rappel', probability: number, median: number) => {
+      if (!rng.chance(tardive ? Math.min(0.9, probability * 2) : probability)) return;
+      const prestation = RECALCULS.sample(rng);
+      out.push({ mouvement, prestation, dateEffet: s.dateSeparation + rng.int(0, 30), montant: Math.round(Math.min(6000, Math.max(20, Math.exp(Math.log(median) + 0.7 * rng.normal(0, 1, -3, 3)))) * 100) / 100 });
+    };
+    recalcul('rappel', avecEnfant ? r.rappelAvecEnfant : r.rappelSansEnfant, r.rappelMedian);
+    recalcul('indu', avecEnfant ? r.induAvecEnfant : r.induSansEnfant, r.induMedian);
+    // each benefit is opened at most once, each recalculation drawn once: one row per (movement, benefit)
+    s.suivi = out.length > 0 ? out : [{ mouvement: 'aucun', prestation: null, dateEffet: null, montant: null }];
   }
 
   private demande(prestation: PrestationAidant, lien: LienAide, ageAide: number, decision: Decision): DemandeAidant {
@@ -707,6 +836,16 @@ const NATURES = new Weighted<NatureArret>([['maladie', 85], ['accident_travail',
 const ARRET_SEGMENTS = new Weighted<'court' | 'moyen' | 'long' | 'jour91' | 'tres_long'>([
   ['court', 45], ['moyen', 20], ['long', 13], ['jour91', 3], ['tres_long', 19],
 ]);
+
+/** C2S household coefficient (CSS R.861-3): 1, 1.5, 1.8, 2.1, then + 0.4 per person. */
+export function c2sCoefficient(personnes: number): number {
+  if (personnes <= 1) return 1;
+  if (personnes === 2) return 1.5;
+  if (personnes === 3) return 1.8;
+  return Math.round((2.1 + 0.4 * (personnes - 4)) * 10) / 10;
+}
+/** Benefits recalculated after a separation declared late (hypothèse). */
+const RECALCULS = new Weighted<PrestationSuivi>([['aide_logement', 45], ['prime_activite', 25], ['rsa', 20], ['allocations_familiales', 10]]);
 
 function girs(g1: number, g2: number, g3: number, g4: number, g5: number, g6: number): Weighted<number> {
   return new Weighted<number>([[1, g1], [2, g2], [3, g3], [4, g4], [5, g5], [6, g6]]);

@@ -1,5 +1,5 @@
 /** Turns one synthetic person into the rows of every extract they belong to (pure). */
-import { isoDate } from '../shared/calendar.ts';
+import { civilFromDays, daysFromCivil, isoDate } from '../shared/calendar.ts';
 import type { ExtractKind, ExtractRow, OuiNon } from '../extracts/index.ts';
 import type { DepartementGeo } from './geography.ts';
 import type { Person } from './population.ts';
@@ -11,6 +11,13 @@ export interface RowSink {
 const on = (b: boolean): OuiNon => (b ? 'oui' : 'non');
 const euros = (n: number): string => n.toFixed(2).replace('.', ',');
 const date = (d: number | null): string => (d === null ? '' : isoDate(d));
+const decimal = (n: number): string => String(n).replace('.', ',');
+/** Last day of the month `months` after the month of day `d` (days since 1970-01-01). */
+function monthEnd(d: number, months: number): number {
+  const { y, m } = civilFromDays(d);
+  const index = y * 12 + (m - 1) + months + 1; // the month after, counted from year 0
+  return daysFromCivil(Math.floor(index / 12), (index % 12) + 1, 1) - 1;
+}
 
 export function writePerson(p: Person, dept: DepartementGeo, sink: RowSink): void {
   const identite = {
@@ -65,7 +72,22 @@ export function writePerson(p: Person, dept: DepartementGeo, sink: RowSink): voi
         enfant_a_charge: on(s.nombreEnfants > 0),
         nombre_enfants: String(s.nombreEnfants),
         mode_garde: s.modeGarde ?? '',
+        victime_violences: on(s.victimeViolences),
       });
+      const observation = date(monthEnd(s.dateDeclaration, 4));
+      for (const m of s.suivi) {
+        sink.push('caf_suivi_separations', {
+          departement_caf: dept.code,
+          numero_allocataire: a.numero,
+          date_declaration: isoDate(s.dateDeclaration),
+          enfant_a_charge: on(s.nombreEnfants > 0),
+          date_observation: observation,
+          mouvement: m.mouvement,
+          prestation: m.prestation ?? '',
+          date_effet: date(m.dateEffet),
+          montant: m.montant === null ? '' : euros(m.montant),
+        });
+      }
     }
     const d = p.demandeAidant;
     if (d) {
@@ -93,7 +115,19 @@ export function writePerson(p: Person, dept: DepartementGeo, sink: RowSink): voi
       ald: on(p.sante.ald),
       invalidite: on(p.sante.invalidite),
       nombre_ayants_droit: String(p.sante.ayantsDroit),
+      ressources_annuelles: p.sante.ressources === null ? '' : euros(p.sante.ressources),
+      coefficient_foyer_c2s: decimal(p.sante.coefficientC2s),
     });
+    const inv = p.pensionInvalidite;
+    if (inv) {
+      sink.push('cpam_invalidite', {
+        nir: p.nir,
+        categorie_invalidite: inv.categorie,
+        date_debut_pension_invalidite: isoDate(inv.debut),
+        contrat_travail_maintenu: on(inv.contratMaintenu),
+        arret_travail_en_cours: on(p.arret !== null && p.arret.fin === null),
+      });
+    }
     const t = p.arret;
     if (t) {
       sink.push('cpam_arrets_travail', {
@@ -125,6 +159,10 @@ export function writePerson(p: Person, dept: DepartementGeo, sink: RowSink): voi
         nombre_enfants: String(m.enfants),
         eligible_prado: on(m.motifNonEligibilite === null),
         motif_non_eligibilite: m.motifNonEligibilite ?? '',
+        telephone: p.contacts.telephone,
+        chambre: m.chambre,
+        date_sortie_prevue: isoDate(m.sortiePrevue),
+        refus_visite: on(m.refusVisite),
       });
     }
   }

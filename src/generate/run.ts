@@ -104,7 +104,8 @@ export async function generateExtracts(options: GenerateOptions): Promise<Genera
       const label = `${dept.code} ${dept.nom}`;
       const rng = new Rng(`${valid.seed}|${dept.code}|${valid.month}`);
       const nirRng = new Rng(`${valid.seed}|${dept.code}|${valid.month}|nir`);
-      const generator = new PopulationGenerator({ geo, dept, month, rng, nirRng, nirs }, valid.seed);
+      const extraRng = new Rng(`${valid.seed}|${dept.code}|${valid.month}|complements`);
+      const generator = new PopulationGenerator({ geo, dept, month, rng, nirRng, extraRng, nirs }, valid.seed);
       const kinds = new KindSequence(counts);
       for (let kind = kinds.next(rng); kind !== null; kind = kinds.next(rng)) {
         writePerson(generator.person(kind), dept, writer);
@@ -149,7 +150,7 @@ export function* samplePeople(kind: PersonKind, count: number, opts: { departeme
   const [dept] = departementsOf(validateGenerateOptions({ ...opts, outDir: '-' }).departement);
   const key = `${opts.seed ?? 1}|${opts.departement}|${opts.month}|echantillon|${kind}`;
   const generator = new PopulationGenerator(
-    { geo, dept: dept as DepartementGeo, month: extractMonth(opts.month), rng: new Rng(key), nirRng: new Rng(`${key}|nir`), nirs: new NirRegistry(count) },
+    { geo, dept: dept as DepartementGeo, month: extractMonth(opts.month), rng: new Rng(key), nirRng: new Rng(`${key}|nir`), extraRng: new Rng(`${key}|complements`), nirs: new NirRegistry(count) },
     opts.seed ?? 1,
   );
   for (let i = 0; i < count; i++) yield generator.person(kind);

@@ -4,6 +4,7 @@
  */
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
+import { spreadsheetRow } from '../shared/csv.ts';
 import { formatRate, SUPPRESSED_LABEL, type Funnel } from './funnel.ts';
 
 interface Exportable extends Funnel {
@@ -37,7 +38,7 @@ export function funnelCsv(funnel: Exportable, trend?: TrendLike): string {
       rows.push([m.periode, ...m.stages.map((s) => cell(s.count)), ...m.rates.map((r) => (r.value === null ? '' : r.value))]);
     }
   }
-  return `\ufeff${stringify(rows, { delimiter: ';', record_delimiter: '\r\n' })}`;
+  return `\ufeff${stringify(rows.map(spreadsheetRow), { delimiter: ';', record_delimiter: '\r\n' })}`;
 }
 
 /** XLSX workbook: « Entonnoir », « Taux » and « Évolution mensuelle » sheets. */
@@ -46,23 +47,23 @@ export async function funnelXlsx(funnel: Exportable, trend?: TrendLike): Promise
   workbook.creator = 'Passerelle';
   workbook.created = new Date();
   const head = (sheet: ExcelJS.Worksheet) => {
-    sheet.addRow(['Programme', funnel.programme.titre]);
-    sheet.addRow(['Périmètre', funnel.perimetre.nom]);
-    sheet.addRow(['Cohorte', period(funnel)]);
-    sheet.addRow(['Petits effectifs masqués', funnel.masque ? 'oui (< 11)' : 'non']);
-    sheet.addRow([]);
+    sheet.addRow(spreadsheetRow(['Programme', funnel.programme.titre]));
+    sheet.addRow(spreadsheetRow(['Périmètre', funnel.perimetre.nom]));
+    sheet.addRow(spreadsheetRow(['Cohorte', period(funnel)]));
+    sheet.addRow(spreadsheetRow(['Petits effectifs masqués', funnel.masque ? 'oui (< 11)' : 'non']));
+    sheet.addRow(spreadsheetRow([]));
   };
   const stages = workbook.addWorksheet('Entonnoir');
   head(stages);
-  stages.addRow(['Étape', 'Libellé', 'Personnes']).font = { bold: true };
-  for (const s of funnel.stages) stages.addRow([s.code, s.libelle, cell(s.count)]);
+  stages.addRow(spreadsheetRow(['Étape', 'Libellé', 'Personnes'])).font = { bold: true };
+  for (const s of funnel.stages) stages.addRow(spreadsheetRow([s.code, s.libelle, cell(s.count)]));
   stages.columns.forEach((c, i) => { c.width = [18, 60, 14][i] ?? 14; });
 
   const rates = workbook.addWorksheet('Taux');
   head(rates);
-  rates.addRow(['Taux', 'Libellé', 'Numérateur', 'Dénominateur', 'Valeur']).font = { bold: true };
+  rates.addRow(spreadsheetRow(['Taux', 'Libellé', 'Numérateur', 'Dénominateur', 'Valeur'])).font = { bold: true };
   for (const r of funnel.rates) {
-    const row = rates.addRow([r.code, r.libelle, r.numerator, r.denominator, r.value]);
+    const row = rates.addRow(spreadsheetRow([r.code, r.libelle, r.numerator, r.denominator, r.value]));
     row.getCell(5).numFmt = '0.0%';
   }
   rates.columns.forEach((c, i) => { c.width = [24, 60, 16, 16, 10][i] ?? 14; });
@@ -70,9 +71,9 @@ export async function funnelXlsx(funnel: Exportable, trend?: TrendLike): Promise
   if (trend) {
     const sheet = workbook.addWorksheet('Évolution mensuelle');
     head(sheet);
-    sheet.addRow(['Mois', ...funnel.stages.map((s) => s.libelle), ...funnel.rates.map((r) => r.libelle)]).font = { bold: true };
+    sheet.addRow(spreadsheetRow(['Mois', ...funnel.stages.map((s) => s.libelle), ...funnel.rates.map((r) => r.libelle)])).font = { bold: true };
     for (const m of trend.mois) {
-      const row = sheet.addRow([m.periode, ...m.stages.map((s) => cell(s.count)), ...m.rates.map((r) => r.value)]);
+      const row = sheet.addRow(spreadsheetRow([m.periode, ...m.stages.map((s) => cell(s.count)), ...m.rates.map((r) => r.value)]));
       for (let i = 0; i < m.rates.length; i++) row.getCell(2 + m.stages.length + i).numFmt = '0.0%';
     }
   }

@@ -2,33 +2,42 @@
  * Pure domain of the funnels: what a stage is, which rates are shown, how counts become a funnel.
  * The counting itself is one SQL query (repository.ts); this file never touches the database.
  */
-import { STAGE_CODES, STAGE_LABELS, type Programme, type StageCode } from '../programmes/index.ts';
+import { STAGE_CODES, type Programme, type StageCode } from '../programmes/index.ts';
 
 export { STAGE_CODES, type StageCode };
 
 /**
- * What each stage counts: people (contacts) of the cohort, destroyed contacts included. Shared with the
- * SQL of repository.ts, which implements exactly these definitions (docs/indicators.md).
+ * What a stage counts, resolved from the programme's `etapes` (data/programmes/*.json): every person of the
+ * cohort, the callable ones (plus those with one of the events), or the people with at least one event of
+ * these codes (its `evenements`, and the programme's events of its `genres`). Shared with the SQL of
+ * repository.ts, which counts exactly these (docs/indicators.md).
  */
-export const STAGE_DEFINITIONS: Record<StageCode, string> = {
-  cibles: 'toutes les personnes de la cohorte (entrées dans la liste par le cycle du mois)',
-  offre_envoyee: 'personnes avec au moins un événement offre_email_envoyee ou offre_courrier_envoyee',
-  appelables: 'personnes appelables à l’import (numéro valide et autorisation) ou ayant au moins un événement d’appel',
-  appeles: 'personnes avec au moins un événement appel_non_joint, appel_faux_numero ou appel_joint',
-  joints: 'personnes avec au moins un événement appel_joint',
-  acceptants: 'personnes avec au moins un événement offre_acceptee',
-  rdv_pris: 'personnes avec au moins un événement rdv_pris',
-  rdv_honores: 'personnes avec au moins un événement rdv_honore',
-  orientations: 'personnes avec au moins un événement orientation',
-  accompagnements: 'personnes avec au moins un événement accompagnement_debute',
-};
+export interface StageRule { code: StageCode; cohorte: boolean; appelables: boolean; codes: string[] }
 
+export function stageRules(programme: Pick<Programme, 'etapes' | 'evenements'>): StageRule[] {
+  return programme.etapes.map((e) => {
+    const codes = new Set(e.evenements ?? []);
+    for (const ev of programme.evenements) if (e.genres?.includes(ev.genre)) codes.add(ev.code);
+    return { code: e.code, cohorte: e.cohorte === true, appelables: e.appelables === true, codes: [...codes] };
+  });
+}
+
+/** The technical definition of a stage, in French (the exact rule the SQL applies). */
+export function stageDefinition(rule: StageRule): string {
+  if (rule.cohorte) return 'toutes les personnes de la cohorte (chacune comptée une fois, dans le mois de sa première entrée dans la liste)';
+  const events = rule.codes.length > 0 ? `personnes avec au moins un événement ${rule.codes.join(', ')}` : '';
+  if (rule.appelables) return `personnes appelables à l’import (numéro valide et autorisation)${events ? ` ou ${events}` : ''}`;
+  return events || 'aucun événement du programme ne compte pour cette étape';
+}
+
+/** People per stage code (a stage absent from the record counts 0). */
 export type StageCounts = Record<StageCode, number>;
 
-export const emptyCounts = (): StageCounts => Object.fromEntries(STAGE_CODES.map((c) => [c, 0])) as StageCounts;
+export const emptyCounts = (codes: readonly StageCode[] = []): StageCounts => Object.fromEntries(codes.map((c) => [c, 0]));
 
 export function addCounts(a: StageCounts, b: StageCounts): StageCounts {
-  return Object.fromEntries(STAGE_CODES.map((c) => [c, a[c] + b[c]])) as StageCounts;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return Object.fromEntries([...keys].map((c) => [c, (a[c] ?? 0) + (b[c] ?? 0)]));
 }
 
 export interface RateDefinition {
@@ -39,19 +48,24 @@ export interface RateDefinition {
   reference?: string;
 }
 
-/** The two rates every funnel shows: the seed's territories each used one of them (SPEC §1). */
+/** The two rates every phone-outreach funnel shows: the seed's territories each used one of them (SPEC §1). */
 export const MANDATORY_RATES: RateDefinition[] = [
   { code: 'transformation-appels', libelle: 'Rendez-vous honorés / personnes appelées', numerator: 'rdv_honores', denominator: 'appeles' },
   { code: 'transformation-joints', libelle: 'Rendez-vous honorés / personnes jointes', numerator: 'rdv_honores', denominator: 'joints' },
 ];
 
-/** The mandatory rates, then the programme's own `indicateurs` (a rate on the same pair is shown once). */
+/**
+ * The mandatory rates of the stages the programme has (a maternity visit has no call), then the programme's
+ * own `indicateurs` (a rate on the same pair is shown once).
+ */
 export function ratesOf(programme: Programme): RateDefinition[] {
+  const stages = new Set(programme.etapes.map((e) => e.code));
   const own: RateDefinition[] = programme.indicateurs.map((i) => ({
     code: i.code, libelle: i.libelle, numerator: i.numerateur, denominator: i.denominateur, ...(i.reference ? { reference: i.reference } : {}),
   }));
   const rates = [...own];
   for (const m of MANDATORY_RATES) {
+    if (!stages.has(m.numerator) || !stages.has(m.denominator)) continue;
     if (!rates.some((r) => r.numerator === m.numerator && r.denominator === m.denominator)) rates.unshift(m);
   }
   // mandatory pairs first, in their fixed order, then the programme's other rates
@@ -61,14 +75,9 @@ export function ratesOf(programme: Programme): RateDefinition[] {
 
 export interface StageLabel { code: StageCode; libelle: string; definition: string; programme: boolean }
 
-/** Every stage, labelled with the programme's `etapes` when it uses the stage (STAGE_LABELS otherwise). */
+/** The programme's stages, in its order, with their labels and definitions. */
 export function stagesOf(programme: Programme): StageLabel[] {
-  return STAGE_CODES.map((code) => {
-    const etape = programme.etapes.find((e) => e.code === code);
-    return etape
-      ? { code, libelle: etape.libelle, definition: etape.definition, programme: true }
-      : { code, libelle: STAGE_LABELS[code], definition: STAGE_DEFINITIONS[code], programme: false };
-  });
+  return programme.etapes.map((e) => ({ code: e.code, libelle: e.libelle, definition: e.definition, programme: true }));
 }
 
 /** Threshold of the small-count rule: outside the organisation itself, a count under 11 is not shown. */
@@ -93,11 +102,13 @@ export interface Funnel { stages: FunnelStage[]; rates: FunnelRate[] }
 export const rateValue = (numerator: ShownCount, denominator: ShownCount): number | null =>
   numerator === null || denominator === null || denominator === 0 ? null : Math.round((numerator / denominator) * 1_000_000) / 1_000_000;
 
+const shown = (counts: Record<StageCode, ShownCount>, code: StageCode): ShownCount => (code in counts ? counts[code]! : 0);
+
 /** Builds the funnel from shown counts (suppressed counts are null, and every rate that uses them too). */
 export function buildFunnel(programme: Programme, counts: Record<StageCode, ShownCount>): Funnel {
   return {
-    stages: stagesOf(programme).map((s) => ({ ...s, count: counts[s.code] })),
-    rates: ratesOf(programme).map((r) => ({ ...r, value: rateValue(counts[r.numerator], counts[r.denominator]) })),
+    stages: stagesOf(programme).map((s) => ({ ...s, count: shown(counts, s.code) })),
+    rates: ratesOf(programme).map((r) => ({ ...r, value: rateValue(shown(counts, r.numerator), shown(counts, r.denominator)) })),
   };
 }
 

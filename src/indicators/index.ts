@@ -13,15 +13,15 @@ import type { Actor } from '../accounts/index.ts';
 import type { DB } from '../db/index.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../programmes/index.ts';
 import {
-  addCounts, buildFunnel, emptyCounts, unsuppressed, type Funnel, type ShownCount, type StageCode, type StageCounts,
+  addCounts, buildFunnel, emptyCounts, stageRules, unsuppressed, type Funnel, type ShownCount, type StageCode, type StageCounts,
 } from './funnel.ts';
 import { indicatorsRepository, type OrganisationInfo } from './repository.ts';
 import { protect, type Cell, type Group, type Shown } from './suppression.ts';
 
 export {
-  STAGE_CODES, STAGE_DEFINITIONS, MANDATORY_RATES, SUPPRESSION_THRESHOLD, SUPPRESSED_LABEL, ratesOf, stagesOf, buildFunnel,
+  STAGE_CODES, MANDATORY_RATES, stageRules, stageDefinition, emptyCounts, addCounts, SUPPRESSION_THRESHOLD, SUPPRESSED_LABEL, ratesOf, stagesOf, buildFunnel,
   rateValue, formatRate, formatCount, describeFunnel,
-  type Funnel, type FunnelStage, type FunnelRate, type RateDefinition, type StageCounts, type ShownCount, type StageCode,
+  type Funnel, type FunnelStage, type FunnelRate, type RateDefinition, type StageCounts, type ShownCount, type StageCode, type StageRule,
 } from './funnel.ts';
 export { protect, type Cell, type Group } from './suppression.ts';
 export { indicatorsRepository, type OrganisationInfo } from './repository.ts';
@@ -202,20 +202,21 @@ interface Grid { shown: Map<string, Shown>; organisations: OrganisationInfo[] }
 /** Raw counts per (organisation, month) of one programme and year; cached for a short while (national sums are heavy). */
 const rawCache = new WeakMap<Kysely<DB>, Map<string, { at: number; rows: Promise<Awaited<ReturnType<typeof indicatorsRepository.count>>> }>>();
 
-function yearCounts(db: Kysely<DB>, programme: string, year: string) {
+function yearCounts(db: Kysely<DB>, programme: Programme, year: string) {
   let byKey = rawCache.get(db);
   if (!byKey) rawCache.set(db, (byKey = new Map()));
-  const key = `${programme}|${year}`;
+  const key = `${programme.id}|${year}`;
   const hit = byKey.get(key);
   if (hit && Date.now() - hit.at < indicatorSettings.gridCacheMs) return hit.rows;
-  const rows = indicatorsRepository.count(db, { programme, from: `${year}-01`, to: `${year}-12` }, 'organisation_periode');
+  const rows = indicatorsRepository.count(db, { programme: programme.id, from: `${year}-01`, to: `${year}-12`, stages: stageRules(programme) }, 'organisation_periode');
   byKey.set(key, { at: Date.now(), rows });
   rows.catch(() => byKey.delete(key));
   return rows;
 }
 
-async function protectedGrid(db: Kysely<DB>, programme: string, year: string, own: Set<string>): Promise<Grid> {
+async function protectedGrid(db: Kysely<DB>, programme: Programme, year: string, own: Set<string>): Promise<Grid> {
   const rows = await yearCounts(db, programme, year);
+  const codes = programme.etapes.map((e) => e.code);
   const all = await organisationsOf(db);
   const byCode = new Map(all.map((o) => [o.code, o]));
   const months = monthsBetween(`${year}-01`, `${year}-12`);
@@ -228,7 +229,7 @@ async function protectedGrid(db: Kysely<DB>, programme: string, year: string, ow
     if (cell) cell.counts = addCounts(cell.counts, counts);
     else cells.set(key, { key, counts, known });
   };
-  const ensure = (geo: string, known: boolean) => { for (const p of periods) add(geo, p, emptyCounts(), known); };
+  const ensure = (geo: string, known: boolean) => { for (const p of periods) add(geo, p, emptyCounts(codes), known); };
   const groups: Group[] = [];
   const children = new Map<string, Set<string>>();
   const link = (parent: string, child: string) => {
@@ -266,7 +267,7 @@ async function protectedGrid(db: Kysely<DB>, programme: string, year: string, ow
   return { shown: protect(cells, groups), organisations: present };
 }
 
-const zeroShown = (): Record<StageCode, ShownCount> => ({ ...emptyCounts() });
+const zeroShown = (programme: Programme): Record<StageCode, ShownCount> => ({ ...emptyCounts(programme.etapes.map((e) => e.code)) });
 
 function scopeChildren(scope: Scope, present: OrganisationInfo[]): { scope: Scope; info: ScopeInfo }[] {
   const uniq = <T extends { code: string }>(xs: T[]) => [...new Map(xs.map((x) => [x.code, x])).values()].sort((a, b) => a.code.localeCompare(b.code));
@@ -297,27 +298,28 @@ export async function computeFunnel(db: Kysely<DB>, request: FunnelRequest, view
   const own = ownOrganisations(await organisationsOf(db), viewer);
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info, periode: { du: from, au: to } };
   if (isExact(request.scope, own)) {
-    const filter = { programme: programme.id, from, to, ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
+    const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
+    const codes = programme.etapes.map((e) => e.code);
     const [total] = request.scope.level !== 'national' && organisations.length === 0
-      ? [{ counts: emptyCounts() }]
+      ? [{ counts: emptyCounts(codes) }]
       : await countLive(db, filter, 'none');
-    const counts = unsuppressed(total?.counts ?? emptyCounts());
+    const counts = unsuppressed(total?.counts ?? emptyCounts(codes));
     let detail: FunnelResult['detail'] = [];
     if (request.scope.level !== 'organisation') {
       const rows = await countLive(db, filter, 'organisation');
       const present = organisations.filter((o) => rows.some((r) => r.organisation === o.code));
       detail = scopeChildren(request.scope, present).map((child) => {
-        const codes = new Set(organisationsIn(child.scope, present));
-        const sum = rows.filter((r) => codes.has(r.organisation!)).reduce((acc, r) => addCounts(acc, r.counts), emptyCounts());
+        const members = new Set(organisationsIn(child.scope, present));
+        const sum = rows.filter((r) => members.has(r.organisation!)).reduce((acc, r) => addCounts(acc, r.counts), emptyCounts(codes));
         return { perimetre: child.info, stages: Object.entries(sum).map(([code, count]) => ({ code: code as StageCode, count })) };
       });
     }
     return { ...header, masque: false, ...buildFunnel(programme, counts), detail };
   }
   checkProtectedRange(from, to);
-  const grid = await protectedGrid(db, programme.id, from.slice(0, 4), own as Set<string>);
+  const grid = await protectedGrid(db, programme, from.slice(0, 4), own as Set<string>);
   const period = from === to ? `M:${from}` : 'Y';
-  const read = (scope: Scope) => grid.shown.get(`${geoKey(scope)}|${period}`) ?? zeroShown();
+  const read = (scope: Scope) => grid.shown.get(`${geoKey(scope)}|${period}`) ?? zeroShown(programme);
   const detail = scopeChildren(request.scope, grid.organisations).map((child) => {
     const shown = read(child.scope);
     return { perimetre: child.info, stages: Object.entries(shown).map(([code, count]) => ({ code: code as StageCode, count })) };
@@ -343,20 +345,20 @@ export async function computeTrend(db: Kysely<DB>, request: FunnelRequest, viewe
   const months = monthsBetween(from, to);
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info };
   if (isExact(request.scope, own)) {
-    const filter = { programme: programme.id, from, to, ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
+    const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
     const rows = request.scope.level !== 'national' && organisations.length === 0 ? [] : await countLive(db, filter, 'periode');
     return {
       ...header, masque: false,
-      mois: months.map((m) => ({ periode: m, ...buildFunnel(programme, unsuppressed(rows.find((r) => r.periode === m)?.counts ?? emptyCounts())) })),
+      mois: months.map((m) => ({ periode: m, ...buildFunnel(programme, unsuppressed(rows.find((r) => r.periode === m)?.counts ?? emptyCounts(programme.etapes.map((e) => e.code)))) })),
     };
   }
   const grids = new Map<string, Grid>();
-  for (const year of new Set(months.map((m) => m.slice(0, 4)))) grids.set(year, await protectedGrid(db, programme.id, year, own as Set<string>));
+  for (const year of new Set(months.map((m) => m.slice(0, 4)))) grids.set(year, await protectedGrid(db, programme, year, own as Set<string>));
   return {
     ...header, masque: true,
     mois: months.map((m) => ({
       periode: m,
-      ...buildFunnel(programme, grids.get(m.slice(0, 4))!.shown.get(`${geoKey(request.scope)}|M:${m}`) ?? zeroShown()),
+      ...buildFunnel(programme, grids.get(m.slice(0, 4))!.shown.get(`${geoKey(request.scope)}|M:${m}`) ?? zeroShown(programme)),
     })),
   };
 }

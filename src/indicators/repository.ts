@@ -1,11 +1,12 @@
 /**
- * The SQL of the indicators. One query counts people per stage: events are reduced to one row per person
- * (bool_or per stage), joined to the cohort's contacts, then counted with count(*) FILTER. The stage definitions
- * are those of funnel.ts (STAGE_DEFINITIONS) and docs/indicators.md.
+ * The SQL of the indicators. One query counts people per stage: the cohort's contacts are reduced to one row per
+ * person (organisation, pseudonym) — counted in the month they first entered the list, with the events of all their
+ * contacts — then counted with count(*) FILTER per stage. The stages are the programme's (funnel.ts stageRules,
+ * docs/indicators.md).
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { STAGE_CODES, type StageCounts } from './funnel.ts';
+import type { StageCounts, StageRule } from './funnel.ts';
 
 export interface CohortFilter {
   programme: string;
@@ -14,6 +15,8 @@ export interface CohortFilter {
   to: string;
   /** Only these organisations; every organisation when absent. */
   organisations?: string[];
+  /** What each stage counts (the programme's `etapes`). */
+  stages: StageRule[];
 }
 
 export interface CountRow { organisation: string | null; periode: string | null; counts: StageCounts }
@@ -32,6 +35,11 @@ type Grouping = 'none' | 'organisation' | 'periode' | 'organisation_periode';
 export const indicatorsRepository = {
   /**
    * Stage counts of the cohorts selected by `filter`, summed or grouped by organisation and/or cohort month.
+   *
+   * A person is one pseudonym within an organisation and the programme (a destroyed contact, whose pseudonym is
+   * gone, stays one person through its cached `appelable` and its events). They count once, in the cohort of the
+   * month they first entered the list: a person already on an earlier month's list is left out, and the events
+   * of their later contacts count in their first cohort — so months add up and a range never counts anyone twice.
    * Events are filtered on their own (organisation_code, programme, periode) columns — copies of their contact's —
    * so that both sides of the join are read through the cohort indexes.
    */
@@ -41,43 +49,63 @@ export const indicatorsRepository = {
     const onEvents = orgs ? sql`AND e.organisation_code = ANY(${orgs}::text[])` : sql``;
     const byOrganisation = grouping === 'organisation' || grouping === 'organisation_periode';
     const byPeriode = grouping === 'periode' || grouping === 'organisation_periode';
-    const keys = [byOrganisation ? sql`c.organisation_code` : sql`NULL::text`, byPeriode ? sql`c.periode` : sql`NULL::text`];
+    const keys = [byOrganisation ? sql`p.organisation_code` : sql`NULL::text`, byPeriode ? sql`p.periode` : sql`NULL::text`];
     const groupBy = byOrganisation || byPeriode
-      ? sql`GROUP BY ${sql.join([...(byOrganisation ? [sql`c.organisation_code`] : []), ...(byPeriode ? [sql`c.periode`] : [])])}`
+      ? sql`GROUP BY ${sql.join([...(byOrganisation ? [sql`p.organisation_code`] : []), ...(byPeriode ? [sql`p.periode`] : [])])}`
       : sql``;
+    const stages = filter.stages;
+    const flag = (i: number) => sql.ref(`s${i}`);
+    const eventFlags = stages.map((s, i) => sql`bool_or(e.code = ANY(${s.codes}::text[])) AS ${flag(i)}`);
+    const personFlags = stages.map((_s, i) => sql`bool_or(coalesce(v.${flag(i)}, false)) AS ${flag(i)}`);
+    const counts = stages.map((s, i) => {
+      if (s.cohorte) return sql`count(*)::int AS ${flag(i)}`;
+      if (s.appelables) return sql`count(*) FILTER (WHERE p.appelable OR p.${flag(i)})::int AS ${flag(i)}`;
+      return sql`count(*) FILTER (WHERE p.${flag(i)})::int AS ${flag(i)}`;
+    });
     const result = await sql<Record<string, string | number | null>>`
-      WITH personnes AS (
-        SELECT e.contact_id,
-          bool_or(e.code IN ('offre_email_envoyee', 'offre_courrier_envoyee')) AS offre,
-          bool_or(e.code IN ('appel_non_joint', 'appel_faux_numero', 'appel_joint')) AS appel,
-          bool_or(e.code = 'appel_joint') AS joint,
-          bool_or(e.code = 'offre_acceptee') AS acceptation,
-          bool_or(e.code = 'rdv_pris') AS rdv_pris,
-          bool_or(e.code = 'rdv_honore') AS rdv_honore,
-          bool_or(e.code = 'orientation') AS orientation,
-          bool_or(e.code = 'accompagnement_debute') AS accompagnement
-        FROM evenements e
-        WHERE e.programme = ${filter.programme} AND e.periode BETWEEN ${filter.from} AND ${filter.to} ${onEvents}
+      WITH dans AS (
+        SELECT c.id, c.organisation_code, c.pseudonyme, c.periode, c.appelable
+        FROM contacts c
+        WHERE c.programme = ${filter.programme} AND c.periode BETWEEN ${filter.from} AND ${filter.to} ${onContacts}
+      ),
+      suivis AS (SELECT DISTINCT organisation_code, pseudonyme FROM dans WHERE pseudonyme IS NOT NULL),
+      anterieurs AS (
+        SELECT DISTINCT c.organisation_code, c.pseudonyme
+        FROM contacts c JOIN suivis s ON s.organisation_code = c.organisation_code AND s.pseudonyme = c.pseudonyme
+        WHERE c.programme = ${filter.programme} AND c.periode < ${filter.from}
+      ),
+      posterieurs AS (
+        SELECT c.id, c.organisation_code, c.pseudonyme, c.periode, c.appelable
+        FROM contacts c JOIN suivis s ON s.organisation_code = c.organisation_code AND s.pseudonyme = c.pseudonyme
+        WHERE c.programme = ${filter.programme} AND c.periode > ${filter.to}
+      ),
+      retenus AS (
+        SELECT t.* FROM (SELECT * FROM dans UNION ALL SELECT * FROM posterieurs) t
+        WHERE NOT EXISTS (SELECT 1 FROM anterieurs a WHERE a.organisation_code = t.organisation_code AND a.pseudonyme = t.pseudonyme)
+      ),
+      evenements_retenus AS (
+        SELECT e.contact_id ${stages.length > 0 ? sql`, ${sql.join(eventFlags)}` : sql``}
+        FROM (
+          SELECT e.contact_id, e.code FROM evenements e
+          WHERE e.programme = ${filter.programme} AND e.periode BETWEEN ${filter.from} AND ${filter.to} ${onEvents}
+          UNION ALL
+          SELECT e.contact_id, e.code FROM evenements e JOIN posterieurs q ON q.id = e.contact_id
+        ) e
         GROUP BY e.contact_id
+      ),
+      personnes AS (
+        SELECT r.organisation_code, min(r.periode) AS periode, bool_or(r.appelable) AS appelable
+          ${stages.length > 0 ? sql`, ${sql.join(personFlags)}` : sql``}
+        FROM retenus r LEFT JOIN evenements_retenus v ON v.contact_id = r.id
+        GROUP BY r.organisation_code, coalesce(r.pseudonyme, 'contact:' || r.id::text)
       )
-      SELECT ${keys[0]} AS organisation, ${keys[1]} AS periode,
-        count(*)::int AS cibles,
-        count(*) FILTER (WHERE p.offre)::int AS offre_envoyee,
-        count(*) FILTER (WHERE c.appelable OR p.appel)::int AS appelables,
-        count(*) FILTER (WHERE p.appel)::int AS appeles,
-        count(*) FILTER (WHERE p.joint)::int AS joints,
-        count(*) FILTER (WHERE p.acceptation)::int AS acceptants,
-        count(*) FILTER (WHERE p.rdv_pris)::int AS rdv_pris,
-        count(*) FILTER (WHERE p.rdv_honore)::int AS rdv_honores,
-        count(*) FILTER (WHERE p.orientation)::int AS orientations,
-        count(*) FILTER (WHERE p.accompagnement)::int AS accompagnements
-      FROM contacts c LEFT JOIN personnes p ON p.contact_id = c.id
-      WHERE c.programme = ${filter.programme} AND c.periode BETWEEN ${filter.from} AND ${filter.to} ${onContacts}
+      SELECT ${keys[0]} AS organisation, ${keys[1]} AS periode ${counts.length > 0 ? sql`, ${sql.join(counts)}` : sql``}
+      FROM personnes p
       ${groupBy}`.execute(db);
     return result.rows.map((r) => ({
         organisation: (r.organisation as string | null) ?? null,
         periode: (r.periode as string | null) ?? null,
-        counts: Object.fromEntries(STAGE_CODES.map((c) => [c, Number(r[c] ?? 0)])) as StageCounts,
+        counts: Object.fromEntries(stages.map((s, i) => [s.code, Number(r[`s${i}`] ?? 0)])),
       }));
   },
 

@@ -20,7 +20,7 @@
  * hidden cell alone. Ranges other than a month or a calendar year are refused to outside observers (two
  * overlapping ranges would differ by the months in between).
  */
-import { STAGE_CODES, SUPPRESSION_THRESHOLD, type ShownCount, type StageCode, type StageCounts } from './funnel.ts';
+import { SUPPRESSION_THRESHOLD, type ShownCount, type StageCode, type StageCounts } from './funnel.ts';
 
 export interface Cell {
   key: string;
@@ -37,9 +37,10 @@ export type Shown = Record<StageCode, ShownCount>;
 export function protect(cells: Map<string, Cell>, groups: Group[]): Map<string, Shown> {
   const result = new Map<string, Shown>();
   for (const cell of cells.values()) result.set(cell.key, { ...cell.counts });
-  for (const stage of STAGE_CODES) {
+  const stages = new Set([...cells.values()].flatMap((c) => Object.keys(c.counts)));
+  for (const stage of stages) {
     const hidden = new Set<string>();
-    for (const cell of cells.values()) if (!cell.known && cell.counts[stage] < SUPPRESSION_THRESHOLD) hidden.add(cell.key);
+    for (const cell of cells.values()) if (!cell.known && (cell.counts[stage] ?? 0) < SUPPRESSION_THRESHOLD) hidden.add(cell.key);
     const value = (key: string) => cells.get(key)?.counts[stage] ?? 0;
     const isKnown = (key: string) => cells.get(key)?.known ?? false;
     /** The smallest visible child the observer does not know (it holds ≥ 11 people, so it protects). */

@@ -6,13 +6,13 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
 import type { DB } from '../db/index.ts';
-import { destroyExpiredContacts } from '../privacy/index.ts';
+import { anchorAuditHead, destroyExpiredContacts } from '../privacy/index.ts';
 import { isIsoMonth } from '../programmes/index.ts';
 import { runMonthlyCycle } from './monthly-cycle.ts';
 import { jobsRepository, type RunTrigger } from './repository.ts';
 import { JOB_TIMEZONE } from './queue.ts';
 
-export type JobConfig = Pick<Config, 'depotDir' | 'outboxDir'> & Partial<Pick<Config, 'sendTimeoutMs'>>;
+export type JobConfig = Pick<Config, 'depotDir' | 'outboxDir'> & Partial<Pick<Config, 'sendTimeoutMs' | 'dataDir'>>;
 
 export interface JobOutcome {
   ok: boolean;
@@ -69,8 +69,9 @@ export const MONTHLY_CYCLE_JOB = 'cycle-mensuel';
 const destruction: JobDefinition = {
   name: DESTRUCTION_JOB,
   title: 'Destruction des données arrivées à échéance',
-  cron: '30 2 * * *',
-  when: 'chaque jour à 02:30 (heure de Paris)',
+  // hourly, and once at server start (catchUpDestruction): what passed its deadline while the server was down goes within the hour
+  cron: '30 * * * *',
+  when: 'toutes les heures (à la demie) et au démarrage du serveur',
   retryLimit: 3,
   retryDelaySeconds: 15 * 60,
   params(raw) {
@@ -78,9 +79,11 @@ const destruction: JobDefinition = {
     if (raw.date && !/^\d{4}-\d{2}-\d{2}$/.test(raw.date)) throw new Error(`Date invalide : « ${raw.date} » ; AAAA-MM-JJ attendue.`);
     return raw.date ? { date: raw.date } : {};
   },
-  async run({ db, now, params }) {
+  async run({ db, config, now, params }) {
     const date = typeof params.date === 'string' ? params.date : parisDay(now).date;
     const r = await destroyExpiredContacts(db, { today: date });
+    // each run also anchors the audit trail's signed head (table and data folder file)
+    const ancre = await anchorAuditHead(db, { source: 'destruction', ...(config.dataDir ? { dataDir: config.dataDir } : {}) });
     const paquets = r.groupes.filter((g) => g.paquet !== null).length;
     return {
       ok: true,
@@ -88,7 +91,7 @@ const destruction: JobDefinition = {
         ? `Aucune donnée à détruire au ${date}.`
         : `${r.total} contact(s) détruit(s) au ${date} dans ${r.groupes.length} groupe(s) (${paquets} paquet(s)) ; preuves de destruction écrites au journal d'audit.`,
       resultat: {
-        date, total: r.total,
+        date, total: r.total, ...(ancre ? { ancre: { nombre: ancre.tete.nombre, dernierId: ancre.tete.dernierId } } : {}),
         groupes: r.groupes.map((g) => ({ organisation: g.organisation, programme: g.programme, paquet: g.paquet, nombre: g.nombre })),
       },
     };

@@ -11,5 +11,5 @@ export {
   type JobConfig, type JobContext, type JobDefinition, type JobOutcome,
 } from './definitions.ts';
 export { runMonthlyCycle, cycleSenders, type MonthlyCycleOptions, type MonthlyCycleReport, type SenderReport, type DeliveryReport } from './monthly-cycle.ts';
-export { startScheduledJobs, type RunningJobs } from './scheduled.ts';
+export { startScheduledJobs, catchUpDestruction, type RunningJobs } from './scheduled.ts';
 export { jobsRepository, type JobRun, type RunStatus, type RunTrigger } from './repository.ts';

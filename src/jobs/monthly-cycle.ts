@@ -1,8 +1,10 @@
 /**
- * The monthly cycle as a job: for every organisation hosted here that sends a programme under a
- * convention in force, pick up its extract of the month in the drop folder, run the cycle, and
- * deliver each package: imported directly when the recipient is hosted on this instance too (the
- * demo case), posted to the recipient's inbox otherwise (src/exchange/transport.ts).
+ * The monthly cycle as a job: for every organisation hosted here that sends an exchange programme
+ * under a convention in force, pick up its extract of the month in the drop folder, run the cycle,
+ * and deliver each package: imported directly when the recipient is hosted on this instance too
+ * (the demo case), posted to the recipient's inbox otherwise (src/exchange/transport.ts). For an
+ * in-house programme, every hosted organisation that dropped an extract of the month gets its own
+ * list filled (nobody twice: a rerun adds only newcomers).
  *
  * Drop folder: <depotDir>/<sender>/<programme>/<AAAA-MM>/ holding the files `passerelle generate`
  * writes (for `aidants`: caf_allocataires.csv and caf_ajpa_ajpp.csv, or their .xlsx), or a single
@@ -23,7 +25,7 @@ import {
   type CycleReference,
 } from '../exchange/index.ts';
 import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
-import { findProgramme, loadProgrammes } from '../programmes/index.ts';
+import { findProgramme, loadProgrammes, type Programme } from '../programmes/index.ts';
 
 export interface MonthlyCycleOptions {
   /** AAAA-MM: the month of the extracts. */
@@ -53,6 +55,9 @@ export interface SenderReport {
   lignesRejetees?: number;
   retenus?: number;
   transmis?: number;
+  /** In-house: newcomers on the holder's list, people already followed. */
+  ajoutes?: number;
+  dejaSuivis?: number;
   paquets?: number;
   refus?: number;
   rapport?: string;
@@ -110,25 +115,44 @@ export async function cycleSenders(db: Kysely<DB>, now: Date, filter: { programm
   return [...pairs.values()].sort((a, b) => a.expediteur.localeCompare(b.expediteur) || a.programme.localeCompare(b.programme));
 }
 
+/** The (holder, in-house programme) pairs to run: a hosted organisation that dropped an extract for the month. */
+export async function inHouseHolders(db: Kysely<DB>, depotDir: string, periode: string, programmes: readonly Programme[],
+  filter: { programme?: string; expediteurs?: string[] } = {}): Promise<Array<{ expediteur: string; programme: string }>> {
+  const pairs: Array<{ expediteur: string; programme: string }> = [];
+  const holders = await readdir(depotDir).catch(() => [] as string[]);
+  for (const programme of programmes.filter((p) => p.forme === 'interne' && (!filter.programme || p.id === filter.programme))) {
+    for (const holder of holders.sort()) {
+      if (filter.expediteurs && !filter.expediteurs.includes(holder)) continue;
+      if ((await exists(join(depotDir, holder, programme.id, periode))) !== 'dir') continue;
+      if (await exchangeRepository.hostsOrganisation(db, holder)) pairs.push({ expediteur: holder, programme: programme.id });
+    }
+  }
+  return pairs;
+}
+
 export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptions): Promise<MonthlyCycleReport> {
   const now = options.now ?? new Date();
   const programmes = loadProgrammes();
   const reference = options.reference ?? cycleReference(db);
   const report: MonthlyCycleReport = { periode: options.periode, expediteurs: [], livraisons: [], problemes: [] };
-  const pairs = await cycleSenders(db, now, { programme: options.programme, expediteurs: options.expediteurs });
+  const pairs = [
+    ...await cycleSenders(db, now, { programme: options.programme, expediteurs: options.expediteurs }),
+    ...await inHouseHolders(db, options.depotDir, options.periode, programmes, { programme: options.programme, expediteurs: options.expediteurs }),
+  ];
   if (pairs.length === 0) {
-    report.problemes.push(`Aucune convention en vigueur le ${now.toISOString().slice(0, 10)} dont l'expéditeur est hébergé sur cette instance${options.programme ? ` pour le programme « ${options.programme} »` : ''} : rien à faire.`);
+    report.problemes.push(`Aucune convention en vigueur le ${now.toISOString().slice(0, 10)} dont l'expéditeur est hébergé sur cette instance, ni d'extrait déposé pour un programme interne${options.programme ? ` pour le programme « ${options.programme} »` : ''} : rien à faire.`);
     return report;
   }
   for (const { expediteur, programme: programmeId } of pairs) {
     const programme = findProgramme(programmes, programmeId);
-    if (!programme || !programme.destinataire || programme.donnees.transmission !== 'nominative') continue;
+    if (!programme || programme.forme === 'signalement') continue;
+    const inHouse = programme.forme === 'interne';
     const depot = join(options.depotDir, expediteur, programmeId, options.periode);
     const outDir = join(options.outboxDir, expediteur, programmeId, options.periode);
     const sealed = (await db.selectFrom('paquets').select(['id', 'nom', 'destinataire', 'statut'])
       .where('detenteur', '=', expediteur).where('expediteur', '=', expediteur)
       .where('programme', '=', programmeId).where('periode', '=', options.periode).execute());
-    if (sealed.length > 0) {
+    if (!inHouse && sealed.length > 0) {
       report.expediteurs.push({
         expediteur, programme: programmeId, statut: 'deja_traite', paquets: sealed.length,
         message: `${expediteur} · ${programmeId} · ${options.periode} : cycle déjà fait (${sealed.length} paquet(s) scellé(s)), seuls les paquets non acquittés sont livrés.`,
@@ -144,10 +168,14 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
       }
       try {
         const r = await runCycle(db, { programme: programmeId, periode: options.periode, source: found.source, outDir, expediteur, now, programmes, reference });
+        const outcome = inHouse
+          ? `${r.ajoutes} personne(s) ajoutée(s) à sa liste de travail, ${r.dejaSuivis} déjà suivie(s)`
+          : `${r.transmis} personne(s) transmise(s) dans ${r.paquets.length} paquet(s)${r.refus.length ? `, ${r.refus.length} destinataire(s) refusé(s)` : ''}`;
         report.expediteurs.push({
           expediteur, programme: programmeId, statut: 'traite',
-          message: `${expediteur} · ${programmeId} · ${options.periode} : ${r.lignesLues} ligne(s) lue(s), ${r.lignesRejetees} rejetée(s), ${r.transmis} personne(s) transmise(s) dans ${r.paquets.length} paquet(s)${r.refus.length ? `, ${r.refus.length} destinataire(s) refusé(s)` : ''}.`,
+          message: `${expediteur} · ${programmeId} · ${options.periode} : ${r.lignesLues} ligne(s) lue(s), ${r.lignesRejetees} rejetée(s), ${outcome}.`,
           lignesLues: r.lignesLues, lignesRejetees: r.lignesRejetees, retenus: r.retenus, transmis: r.transmis, paquets: r.paquets.length, refus: r.refus.length, rapport: r.rapport,
+          ...(inHouse ? { ajoutes: r.ajoutes, dejaSuivis: r.dejaSuivis } : {}),
         });
         for (const x of r.refus) report.problemes.push(`${expediteur} → ${x.destinataire} (${x.personnes} personne(s)) : ${x.raison}`);
       } catch (error) {
@@ -158,7 +186,7 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
         continue;
       }
     }
-    await deliver(db, report, { expediteur, programme: programmeId, periode: options.periode, outDir, now, sendTimeoutMs: options.sendTimeoutMs });
+    if (!inHouse) await deliver(db, report, { expediteur, programme: programmeId, periode: options.periode, outDir, now, sendTimeoutMs: options.sendTimeoutMs });
   }
   return report;
 }

@@ -4,7 +4,7 @@
  * before closing the database.
  */
 import type { Database } from '../db/index.ts';
-import { JOBS, JobFailed, runJob, type JobConfig } from './definitions.ts';
+import { DESTRUCTION_JOB, JOBS, JobFailed, runJob, type JobConfig } from './definitions.ts';
 import { startJobQueue, type JobQueue, type JobQueueOptions } from './queue.ts';
 
 export interface RunningJobs {
@@ -31,4 +31,9 @@ export async function startScheduledJobs(database: Database, config: JobConfig, 
     throw error;
   }
   return { queue, stop: () => queue.stop() };
+}
+
+/** Queues one destruction run now (server start): catches up what passed its deadline while the server was down. Null when one is already queued. */
+export async function catchUpDestruction(jobs: RunningJobs): Promise<string | null> {
+  return jobs.queue.send(DESTRUCTION_JOB, {});
 }

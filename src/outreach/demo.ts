@@ -134,7 +134,7 @@ export async function seedDemoOutreach(db: Kysely<DB>, options: { today: Date | 
         }
         const opposed = plan.find((p) => p.code === 'opposition');
         if (opposed) await registerOpposition(trx, { organisation: c.organisation_code, programme, pseudonyme: c.pseudonyme, opposedAt: opposed.at, now: today });
-        const status = deriveStatus(plan);
+        const status = deriveStatus(programme, plan);
         const last = plan.reduce((m, p) => (p.at > m ? p.at : m), plan[0]!.at);
         const traite = isTerminal(status) ? last : null;
         const echeance = traite ? retentionDeadline({ importedAt: c.importe_le, processedAt: traite }, programme.conservation) : c.echeance;

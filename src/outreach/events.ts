@@ -9,7 +9,7 @@ import { outreachRepository, type ContactRow } from './repository.ts';
 import { checkEvent, OutreachRuleError, VersionConflict } from './rules.ts';
 import { registerOpposition } from './oppositions.ts';
 import { deriveStatus, isTerminal, type Status } from './status.ts';
-import { checkDetail, isEventCode, PARTNER_BRANCH, type EventCode, type EventOrigin, type OrientationPartner } from './vocabulary.ts';
+import { checkEventDetail, findEvent, PARTNER_BRANCH, type EventCode, type EventOrigin, type OrientationPartner } from './vocabulary.ts';
 
 let cachedProgrammes: Programme[] | null = null;
 /** The instance's programmes, loaded once. */
@@ -57,8 +57,7 @@ export async function partnerOrganisation(db: Kysely<DB>, holderCode: string, pa
 
 /** Applies an event inside a transaction (the caller owns the transaction). */
 export async function applyEvent(trx: Kysely<DB>, input: RecordEventInput): Promise<RecordedEvent & { contact: ContactRow }> {
-  if (!isEventCode(input.code)) throw new OutreachRuleError('evenement_inconnu', `Événement inconnu « ${String(input.code).slice(0, 40)} ».`);
-  const code: EventCode = input.code;
+  const code: EventCode = String(input.code);
   if (!(input.occurredAt instanceof Date) || Number.isNaN(input.occurredAt.getTime())) {
     throw new OutreachRuleError('date_invalide', "La date de l'événement est invalide.");
   }
@@ -69,27 +68,30 @@ export async function applyEvent(trx: Kysely<DB>, input: RecordEventInput): Prom
   const contact = await outreachRepository.contactForUpdate(trx, input.contactId);
   if (!contact) throw new OutreachRuleError('introuvable', 'Personne introuvable sur les listes de travail.');
   if (input.expectedVersion !== undefined && input.expectedVersion !== contact.version) throw new VersionConflict(contact.version);
-  const detail = checkDetail(code, input.detail);
-  if (!detail.ok) throw new OutreachRuleError('detail_invalide', `Détail invalide pour « ${code} » : ${detail.raison}.`);
   const programme = programmeOf(contact.programme);
+  const found = findEvent(programme, code);
+  if (!found.ok) throw new OutreachRuleError('evenement_inconnu', `É${found.raison.slice(1)}.`);
+  const event = found.event;
+  const detail = checkEventDetail(event, input.detail);
+  if (!detail.ok) throw new OutreachRuleError('detail_invalide', `Détail invalide pour « ${event.libelle} » : ${detail.raison}.`);
   checkEvent({ programme, champs: contact.champs, code, occurredAt: input.occurredAt, oppositionAt: await outreachRepository.oppositionAt(trx, contact) });
 
   const eventId = await outreachRepository.insertEvent(trx, {
     contact, code, detail: detail.detail, occurredAt: input.occurredAt, authorId: input.authorId, origin: input.origin, recordedAt: now,
   });
-  if (code === 'opposition' && contact.pseudonyme) {
+  if (event.genre === 'opposition' && contact.pseudonyme) {
     // art. 21 RGPD: the objection must outlive the destruction of this contact (src/outreach/oppositions.ts)
     await registerOpposition(trx, { organisation: contact.organisation_code, programme, pseudonyme: contact.pseudonyme, opposedAt: input.occurredAt, now });
   }
   let orientationId: string | undefined;
-  if (code === 'orientation') {
+  if (event.genre === 'orientation') {
     const partner = detail.detail as OrientationPartner;
     orientationId = await outreachRepository.insertOrientation(trx, {
       contact, eventId, partenaire: partner, partenaireOrganisation: await partnerOrganisation(trx, contact.organisation_code, partner), at: now,
     });
   }
   const events = await outreachRepository.events(trx, contact.id);
-  const status = deriveStatus(events.map((e) => ({ code: e.code as EventCode })));
+  const status = deriveStatus(programme, events);
   const traiteLe = contact.traite_le ?? (isTerminal(status) ? now : null);
   const echeance = traiteLe && !contact.traite_le
     ? retentionDeadline({ importedAt: contact.importe_le, processedAt: traiteLe, maxDays: input.maxDays ?? null }, programme.conservation)

@@ -6,17 +6,18 @@
  * a French reason and never loses the valid ones. The report never repeats the pseudonym.
  * And the worklist export (with the `pseudonyme` column), audited.
  */
+import { spreadsheetRow } from '../shared/csv.ts';
 import { stringify } from 'csv-stringify/sync';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { decideEncoding, decodeBlock, detectLineEnd, formulaProblem, hasUtf8Bom, readText } from '../extracts/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { findProgramme } from '../programmes/index.ts';
+import { findProgramme, type Programme } from '../programmes/index.ts';
 import { applyEvent, programmes } from './events.ts';
 import { visibleFields } from './fields.ts';
 import { OutreachRuleError, VersionConflict } from './rules.ts';
 import { STATUS_LABELS, type Status } from './status.ts';
-import { EVENT_CODES, isEventCode } from './vocabulary.ts';
+import { findEvent } from './vocabulary.ts';
 import { worklistRepository } from './worklist-repository.ts';
 
 /** The text of a file: UTF-8 (with or without BOM), or Windows-1252 when the file as a whole is not UTF-8 (src/extracts/lines.ts). */
@@ -55,11 +56,24 @@ export function parseOutcomeDate(value: string): Date | null {
 export type ParsedOutcomes = { ok: true; rows: OutcomeRow[]; rejets: RowReport[]; lignes: number } | { ok: false; erreur: string };
 
 /**
+ * Why an `evenement` cell is refused before its person is looked up: malformed, or unknown to the programme
+ * named for the whole file. (A code is checked against the person's own programme when recorded.)
+ */
+export function eventRefusal(code: string, vocabulary?: Pick<Programme, 'id' | 'evenements'> | null): string | null {
+  if (!/^[a-z0-9][a-z0-9_-]{0,59}$/.test(code)) return `événement mal formé « ${code.slice(0, 40)} » (un code d'événement du programme est attendu)`;
+  if (vocabulary) {
+    const found = findEvent(vocabulary, code);
+    if (!found.ok) return found.raison;
+  }
+  return null;
+}
+
+/**
  * Parses the file with the shared line reader (src/extracts/lines.ts): a file that is not text is
  * refused whole, so is a bad header; a malformed line (unclosed quote, NUL, control character,
  * bytes of another encoding) or a bad row is rejected with its physical line and reading goes on.
  */
-export function parseOutcomes(bytes: Uint8Array, now: Date = new Date()): ParsedOutcomes {
+export function parseOutcomes(bytes: Uint8Array, now: Date = new Date(), vocabulary?: Pick<Programme, 'id' | 'evenements'> | null): ParsedOutcomes {
   // Plausible moments of an outcome: from 2000 to the day after the import (time zones).
   const earliest = Date.UTC(2000, 0, 1);
   const latest = now.getTime() + 24 * 3600 * 1000;
@@ -91,7 +105,8 @@ export function parseOutcomes(bytes: Uint8Array, now: Date = new Date()): Parsed
     if (!when) { reject(`date invalide « ${date.slice(0, 25)} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement)`); continue; }
     if (when.getTime() < earliest || when.getTime() > latest) { reject(`date invraisemblable « ${date.slice(0, 25)} » (attendue entre 2000 et aujourd'hui)`); continue; }
     const code = evenement.toLowerCase();
-    if (!isEventCode(code)) { reject(`événement inconnu « ${evenement.slice(0, 40)} » (attendu l'un de : ${EVENT_CODES.join(', ')})`); continue; }
+    const refusal = eventRefusal(code, vocabulary);
+    if (refusal) { reject(refusal); continue; }
     const formula = rawDetail === '' ? null : formulaProblem(detailColumn, rawDetail);
     if (formula) { reject(formula); continue; }
     const detail = rawDetail.trim();
@@ -115,7 +130,9 @@ export async function importOutcomes(db: Kysely<DB>, input: {
   organisation: string; programme?: string | null; bytes: Uint8Array; actor?: { compteId: string; organisation: string } | null; now?: Date; batchSize?: number;
 }): Promise<{ ok: true; report: OutcomesReport } | { ok: false; erreur: string }> {
   const now = input.now ?? new Date();
-  const parsed = parseOutcomes(input.bytes, now);
+  const programme = input.programme ? findProgramme(programmes(), input.programme) : null;
+  if (input.programme && !programme) return { ok: false, erreur: `Programme « ${input.programme} » inconnu.` };
+  const parsed = parseOutcomes(input.bytes, now, programme);
   if (!parsed.ok) return parsed;
   const rapport: RowReport[] = [...parsed.rejets];
   const batchSize = input.batchSize ?? 500;
@@ -155,7 +172,7 @@ export async function importOutcomes(db: Kysely<DB>, input: {
 
 /** The row report as CSV (ligne;resultat;motif), UTF-8 with BOM for spreadsheet tools. */
 export function reportCsv(report: OutcomesReport): string {
-  return `\uFEFF${stringify([['ligne', 'resultat', 'motif'], ...report.rapport.map((r) => [r.ligne, r.resultat, r.motif])], { delimiter: ';' })}`;
+  return `\uFEFF${stringify([['ligne', 'resultat', 'motif'], ...report.rapport.map((r) => spreadsheetRow([r.ligne, r.resultat, r.motif]))], { delimiter: ';' })}`;
 }
 
 /**
@@ -179,7 +196,7 @@ export async function exportWorklist(db: Kysely<DB>, input: {
     after = String(rows[rows.length - 1]!.id);
   }
   const header = ['pseudonyme', 'statut', 'appelable', ...columns];
-  await input.write(`\uFEFF${stringify([header], { delimiter: ';' })}`);
+  await input.write(`\uFEFF${stringify([spreadsheetRow(header)], { delimiter: ';' })}`);
   let lignes = 0;
   after = '0';
   for (;;) {
@@ -187,7 +204,7 @@ export async function exportWorklist(db: Kysely<DB>, input: {
     if (rows.length === 0) break;
     const out = rows.map((r) => {
       const v = visibleFields(programme, r.origine, r.champs ?? {});
-      return [r.pseudonyme ?? '', STATUS_LABELS[r.statut as Status] ?? r.statut, r.appelable ? 'oui' : 'non', ...columns.map((c) => v[c] ?? '')];
+      return spreadsheetRow([r.pseudonyme ?? '', STATUS_LABELS[r.statut as Status] ?? r.statut, r.appelable ? 'oui' : 'non', ...columns.map((c) => v[c] ?? '')]);
     });
     await input.write(stringify(out, { delimiter: ';' }));
     lignes += rows.length;

@@ -3,8 +3,8 @@
  * channel of a person at risk of violence, and the blocking effect of an opposition.
  */
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
-import type { Programme } from '../programmes/index.ts';
-import { channelOf, type EventCode } from './vocabulary.ts';
+import { SYSTEM_EVENTS, type Programme } from '../programmes/index.ts';
+import { channelOf, eventOf, type EventCode } from './vocabulary.ts';
 
 export class OutreachRuleError extends Error {
   readonly code: string;
@@ -26,7 +26,16 @@ export class VersionConflict extends Error {
 }
 
 type Fields = Readonly<Record<string, string>>;
-type ProgrammeRules = Pick<Programme, 'canaux' | 'personnesARisque'>;
+type ContactRules = Pick<Programme, 'canaux' | 'personnesARisque'>;
+type ProgrammeRules = Pick<Programme, 'id' | 'canaux' | 'personnesARisque' | 'evenements'>;
+
+/** The channel of an event code of the programme (the system's own codes keep theirs even where the programme lacks them). */
+export function eventChannel(programme: Pick<Programme, 'id' | 'evenements'>, code: EventCode): 'email' | 'telephone' | 'courrier' | null {
+  const event = eventOf(programme, code);
+  if (event) return channelOf(event);
+  const system = (SYSTEM_EVENTS as Record<string, { canal: string | null }>)[code];
+  return system?.canal === 'courriel' ? 'email' : system?.canal === 'courrier' ? 'courrier' : null;
+}
 
 export interface RiskProfile {
   atRisk: boolean;
@@ -37,7 +46,7 @@ export interface RiskProfile {
 }
 
 /** Whether the person is flagged at risk of violence, and their safe channel. */
-export function riskProfile(programme: ProgrammeRules, champs: Fields): RiskProfile {
+export function riskProfile(programme: ContactRules, champs: Fields): RiskProfile {
   const risk = programme.personnesARisque;
   if (!risk || (champs[risk.champRisque] ?? '') !== 'oui') return { atRisk: false, safeChannel: null, safeValue: null };
   const named = champs[risk.champCanalSur] ?? '';
@@ -57,7 +66,7 @@ export function riskProfile(programme: ProgrammeRules, champs: Fields): RiskProf
   return { atRisk: true, safeChannel: null, safeValue: null };
 }
 
-function phoneChannel(programme: ProgrammeRules) {
+function phoneChannel(programme: ContactRules) {
   return programme.canaux.find((c) => c.canal === 'telephone' && c.champ);
 }
 
@@ -74,7 +83,7 @@ export function isValidFrenchPhone(value: string): boolean {
  * held; a number transmitted in a package was only transmitted because it was authorised), and a
  * person at risk is phoned only when the phone is their safe channel, on the safe number.
  */
-export function callRefusal(programme: ProgrammeRules, champs: Fields): string | null {
+export function callRefusal(programme: ContactRules, champs: Fields): string | null {
   const channel = phoneChannel(programme);
   if (!channel?.champ) return "ce programme ne prévoit pas d'appel téléphonique";
   const risk = riskProfile(programme, champs);
@@ -91,13 +100,13 @@ export function callRefusal(programme: ProgrammeRules, champs: Fields): string |
 }
 
 /** Valid phone number and authorisation to phone (contacts.appelable, decided at import). */
-export function isCallable(programme: ProgrammeRules, champs: Fields): boolean {
+export function isCallable(programme: ContactRules, champs: Fields): boolean {
   return callRefusal(programme, champs) === null;
 }
 
 /** Why a contact through the event's channel is refused for a person at risk, or null. */
 export function riskRefusal(programme: ProgrammeRules, champs: Fields, code: EventCode): string | null {
-  const channel = channelOf(code);
+  const channel = eventChannel(programme, code);
   if (!channel) return null;
   const risk = riskProfile(programme, champs);
   if (!risk.atRisk) return null;
@@ -128,7 +137,7 @@ export function checkEvent(input: {
   }
   const risk = riskRefusal(input.programme, input.champs, input.code);
   if (risk) throw new OutreachRuleError('risque_violence', `Contact refusé : ${risk}.`);
-  if (channelOf(input.code) === 'telephone') {
+  if (eventChannel(input.programme, input.code) === 'telephone') {
     const refusal = callRefusal(input.programme, input.champs);
     if (refusal) throw new OutreachRuleError('appel_interdit', `Appel impossible : ${refusal}.`);
   }

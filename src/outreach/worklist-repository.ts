@@ -66,17 +66,43 @@ export const worklistRepository = {
     return r.rows;
   },
 
+  /** Live people still to be worked (no terminal status) per list, most recent months first. */
+  async toDo(db: Kysely<DB>, organisations: string[], limit: number): Promise<{ organisation: string; programme: string; periode: string; a_traiter: number; total: number }[]> {
+    if (organisations.length === 0) return [];
+    const r = await sql<{ organisation: string; programme: string; periode: string; a_traiter: string; total: string }>`
+      SELECT organisation_code AS organisation, programme, periode, count(*) FILTER (WHERE traite_le IS NULL) AS a_traiter, count(*) AS total
+      FROM contacts WHERE organisation_code = ANY(${`{${organisations.join(',')}}`}::text[]) AND detruit_le IS NULL
+      GROUP BY organisation_code, programme, periode ORDER BY periode DESC, programme, organisation_code LIMIT ${limit}`.execute(db);
+    return r.rows.map((x) => ({ ...x, a_traiter: Number(x.a_traiter), total: Number(x.total) }));
+  },
+
   async agents(db: Kysely<DB>, organisations: string[]) {
     if (organisations.length === 0) return [];
     return db.selectFrom('comptes').select(['id', 'nom', 'organisation_code']).where('organisation_code', 'in', organisations)
       .where('actif', '=', true).where(sql<boolean>`'agent' = ANY(roles)`).orderBy('nom').execute();
   },
 
-  async assign(db: Kysely<DB>, ids: string[], organisations: string[], agentId: string | null): Promise<number> {
+  /**
+   * Assigns contacts only from the assignment the caller saw: `seen` (agent id or null) when given,
+   * otherwise « not assigned, or already this agent's ». The row lock makes a concurrent second
+   * assignment re-read the row and find it taken. Returns the ids updated.
+   */
+  async assign(db: Kysely<DB>, ids: string[], organisations: string[], agentId: string | null, seen?: string | null): Promise<string[]> {
+    if (ids.length === 0) return [];
+    let q = db.updateTable('contacts').set({ agent_id: agentId, version: sql`version + 1` })
+      .where('id', 'in', ids).where('organisation_code', 'in', organisations).where('detruit_le', 'is', null);
+    if (seen !== undefined) q = q.where(sql<boolean>`agent_id IS NOT DISTINCT FROM ${seen}::uuid`);
+    else if (agentId !== null) q = q.where((eb) => eb.or([eb('agent_id', 'is', null), eb('agent_id', '=', agentId)]));
+    return (await q.returning(sql<string>`id::text`.as('id')).execute()).map((r) => r.id);
+  },
+
+  /** Of these contacts (live, in these organisations), those not assigned to `agentId`. */
+  async assignedElsewhere(db: Kysely<DB>, ids: string[], organisations: string[], agentId: string | null): Promise<number> {
     if (ids.length === 0) return 0;
-    const r = await db.updateTable('contacts').set({ agent_id: agentId, version: sql`version + 1` })
-      .where('id', 'in', ids).where('organisation_code', 'in', organisations).where('detruit_le', 'is', null).executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    const r = await db.selectFrom('contacts').select(sql<string>`count(*)`.as('n'))
+      .where('id', 'in', ids).where('organisation_code', 'in', organisations).where('detruit_le', 'is', null)
+      .where(sql<boolean>`agent_id IS DISTINCT FROM ${agentId}::uuid`).executeTakeFirstOrThrow();
+    return Number(r.n);
   },
 
   async orientations(db: Kysely<DB>, contactId: string) {

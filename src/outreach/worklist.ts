@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Actor } from '../accounts/index.ts';
 import type { DB } from '../db/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { addMonths, findProgramme, isIsoMonth, toIsoDate } from '../programmes/index.ts';
+import { addMonths, DETAIL_KIND_LABELS, findProgramme, isIsoMonth, toIsoDate, type Programme } from '../programmes/index.ts';
 import { recordEvent, programmeOf, programmes } from './events.ts';
 import { LIST_FIELDS, visibleFields, workableOrganisations } from './fields.ts';
 import { outreachRepository } from './repository.ts';
@@ -16,7 +16,7 @@ import { OutreachRuleError, VersionConflict, isCallable, riskProfile, riskRefusa
 import { callScript } from './scripts.ts';
 import { isStatus, isTerminal, nextActions, STATUS_LABELS, STATUSES, TERMINAL_STATUSES, type Status } from './status.ts';
 import {
-  EVENT_LABELS, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type EventCode, type OrientationPartner, type OrientationStatus,
+  detailLabel, eventLabel, eventOf, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type EventCode, type OrientationPartner, type OrientationStatus,
 } from './vocabulary.ts';
 import { worklistRepository, type WorklistSort } from './worklist-repository.ts';
 
@@ -41,6 +41,15 @@ export interface WorklistQuery {
   page?: number;
   taille?: number;
   tri?: string;
+}
+
+/** A programme with its events (the bulk-outcomes vocabulary: code, label, what the detail carries). */
+function vocabularyOf(id: string) {
+  const p = findProgramme(programmes(), id);
+  return {
+    code: id, titre: p?.titre ?? id,
+    evenements: (p?.evenements ?? []).map((e) => ({ code: e.code, libelle: e.libelle, detail: DETAIL_KIND_LABELS[e.detail], partenaires: e.partenaires ?? [] })),
+  };
 }
 
 const SORTS: WorklistSort[] = ['id', '-id', 'statut', '-statut', 'dernier_evenement', '-dernier_evenement'];
@@ -68,7 +77,7 @@ export async function listWorklist(db: Kysely<DB>, actor: Actor, query: Worklist
   const taille = Math.min(Math.max(query.taille ?? 50, 1), 200);
   const page = Math.max(query.page ?? 1, 1);
   const base = {
-    organisations, organisation, programmes: programmesList.map((p) => ({ code: p, titre: findProgramme(programmes(), p)?.titre ?? p })),
+    organisations, organisation, programmes: programmesList.map((p) => vocabularyOf(p)),
     mois: months, statuts: STATUSES.map((s) => ({ code: s, libelle: STATUS_LABELS[s], termine: isTerminal(s) })),
   };
   if (!programme || !mois) {
@@ -98,6 +107,16 @@ export async function listWorklist(db: Kysely<DB>, actor: Actor, query: Worklist
     await audit(db, actor, 'liste.consultation', { type: 'liste', id: `${organisation}/${programme}/${mois}` }, { page, taille, lignes: lignes.length });
   }
   return { ok: true as const, ...base, programme, periode: mois, page, taille, total, restants, parStatut, lignes };
+}
+
+/** What an agent has to do: her lists with people still to be worked (counts only: no audit of personal data). */
+export async function agentToDo(db: Kysely<DB>, actor: Actor) {
+  const organisations = await actorWorklists(db, actor);
+  const rows = await worklistRepository.toDo(db, organisations, 12);
+  return rows.filter((r) => r.a_traiter > 0).map((r) => ({
+    organisation: r.organisation, programme: r.programme, programmeTitre: findProgramme(programmes(), r.programme)?.titre ?? r.programme,
+    mois: r.periode, aTraiter: r.a_traiter, total: r.total,
+  }));
 }
 
 async function contactInScope(db: Kysely<DB>, actor: Actor, id: string) {
@@ -135,8 +154,8 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
       importeLe: contact.importe_le.toISOString(), traiteLe: contact.traite_le?.toISOString() ?? null, echeance: contact.echeance,
     },
     evenements: events.map((e) => ({
-      id: e.id, code: e.code, libelle: EVENT_LABELS[e.code as EventCode] ?? e.code, detail: e.detail,
-      detailLibelle: e.detail && (e.code === 'orientation' || e.code === 'accompagnement_debute') ? PARTNER_LABELS[e.detail as OrientationPartner] ?? e.detail : e.detail,
+      id: e.id, code: e.code, libelle: eventLabel(programme, e.code), detail: e.detail,
+      detailLibelle: detailLabel(programme, e.code, e.detail),
       survenuLe: e.survenu_le.toISOString(), origine: e.origine, auteur: e.auteur_id ? names.get(e.auteur_id) ?? null : null,
     })),
     orientations: orientations.map((o) => ({
@@ -144,8 +163,17 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
       partenaireOrganisation: o.partenaire_organisation, statut: o.statut, statutLibelle: ORIENTATION_STATUS_LABELS[o.statut], version: o.version,
       creeLe: new Date(o.cree_le as unknown as string).toISOString(),
     })),
-    actions: nextActions(status, { callable, channels }).map((code) => ({ code, libelle: EVENT_LABELS[code] })),
-    script: callScript(programme.id, programme.titre),
+    actions: nextActions(programme, status, { callable, channels }).map((code) => actionOf(programme, code)),
+    script: callScript(programme),
+  };
+}
+
+/** A button of the person page: the event's code, label, button text and the detail it asks for. */
+function actionOf(programme: Programme, code: string) {
+  const e = eventOf(programme, code)!;
+  return {
+    code, libelle: e.libelle, bouton: e.action ?? e.libelle, genre: e.genre, canal: e.canal ?? null, detail: e.detail,
+    partenaires: (e.partenaires ?? []).map((p) => ({ code: p, libelle: PARTNER_LABELS[p] })),
   };
 }
 
@@ -174,20 +202,42 @@ export async function assignableAgents(db: Kysely<DB>, actor: Actor) {
   return worklistRepository.agents(db, organisations);
 }
 
-/** Assigns (or unassigns with agent null) contacts in bulk; only to an active agent of a workable organisation. */
-export async function assignContacts(db: Kysely<DB>, actor: Actor, ids: string[], agent: string | null) {
+/**
+ * Assigns (or unassigns with agent null) contacts in bulk; only to an active agent of a workable
+ * organisation. `vus` gives, per contact, the agent the caller saw (null: not assigned): a contact
+ * assigned to someone else in between is a conflict, not overwritten. Without it, only contacts not
+ * assigned (or already this agent's) are taken. When two agents assign the same person at once,
+ * one gets it and the other a conflict (409 when nothing at all could be assigned).
+ */
+export async function assignContacts(db: Kysely<DB>, actor: Actor, ids: string[], agent: string | null, vus?: Record<string, string | null>) {
   const organisations = await actorWorklists(db, actor);
   if (organisations.length === 0) return { ok: false, status: 403, erreur: "Seuls les agents peuvent attribuer des personnes." } as Failure;
   if (agent !== null && !(await worklistRepository.agents(db, organisations)).some((a) => a.id === agent)) {
     return { ok: false, status: 400, erreur: "Cet agent ne peut pas travailler ces listes.", champs: { agent: 'Agent inconnu ou sans accès à ces listes.' } } as Failure;
   }
-  const valid = ids.filter((i) => /^\d{1,18}$/.test(i));
-  const attribues = await db.transaction().execute(async (trx) => {
-    const n = await worklistRepository.assign(trx, valid, organisations, agent);
-    await audit(trx, actor, 'liste.attribution', null, { nombre: n, agent_compte: agent });
-    return n;
+  const valid = [...new Set(ids.filter((i) => /^\d{1,18}$/.test(i)))];
+  const { attribues, conflits } = await db.transaction().execute(async (trx) => {
+    const groups = new Map<string | null | undefined, string[]>();
+    for (const id of valid) {
+      const seen = vus && Object.hasOwn(vus, id) ? vus[id] : undefined;
+      groups.set(seen, [...(groups.get(seen) ?? []), id]);
+    }
+    const updated: string[] = [];
+    for (const [seen, group] of groups) updated.push(...await worklistRepository.assign(trx, group, organisations, agent, seen));
+    const done = new Set(updated);
+    const conflits = await worklistRepository.assignedElsewhere(trx, valid.filter((id) => !done.has(id)), organisations, agent);
+    await audit(trx, actor, 'liste.attribution', null, { nombre: updated.length, agent_compte: agent, ...(conflits ? { conflits } : {}) });
+    return { attribues: updated.length, conflits };
   });
-  return { ok: true as const, attribues, ignores: ids.length - attribues };
+  if (attribues === 0 && conflits > 0) {
+    return {
+      ok: false, status: 409,
+      erreur: conflits === 1
+        ? 'Cette personne vient d’être attribuée à un autre agent : rechargez la liste pour voir qui la suit.'
+        : `Ces ${conflits} personnes viennent d’être attribuées à un autre agent : rechargez la liste pour voir qui les suit.`,
+    } as Failure;
+  }
+  return { ok: true as const, attribues, conflits, ignores: ids.length - attribues - conflits };
 }
 
 const ORIENTATION_ORDER: Record<OrientationStatus, number> = { envoyee: 0, acceptee: 1, realisee: 2 };

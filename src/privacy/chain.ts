@@ -1,5 +1,10 @@
-/** Pure domain: the audit trail's hash chain. Each entry's hash covers its content and the previous hash. */
-import { createHash } from 'node:crypto';
+/**
+ * Pure domain: the audit trail's hash chain. Each entry's hash covers its content and the previous
+ * hash. Since migration 0015 the hash is an HMAC-SHA-256 under a key derived from the master key
+ * (which the database never holds): whoever can write to the table cannot recompute the chain
+ * (docs/adr/0002-keyed-audit-chain.md). Entries up to the switch point keep the old unkeyed rule.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../shared/canonical-json.ts';
 
 /** Sorted-key JSON, so that jsonb's reordering never changes a hash (the same form that signs packages). */
@@ -21,14 +26,54 @@ export function entryHash(previousHash: string, content: AuditContent): string {
   return createHash('sha256').update(previousHash).update('\n').update(canonicalJson(content)).digest('hex');
 }
 
-export interface ChainedEntry { id: string; hashPrecedent: string; hash: string; content: AuditContent }
+const AUDIT_KEY_CONTEXT = 'passerelle-journal-audit/1';
+
+/** The audit HMAC key of a master key: HMAC-SHA-256(master, "passerelle-journal-audit/1"). */
+export function auditKeyOf(masterKey: Uint8Array): Buffer {
+  return createHmac('sha256', masterKey).update(AUDIT_KEY_CONTEXT).digest();
+}
+
+/** The keyed hash of an entry (entries after the switch point). */
+export function keyedEntryHash(key: Uint8Array, previousHash: string, content: AuditContent): string {
+  return createHmac('sha256', key).update(previousHash).update('\n').update(canonicalJson(content)).digest('hex');
+}
+
+/** The head of the trail at one moment: what an anchor certifies. */
+export interface AuditHead {
+  /** Entries in the trail (all of them, unkeyed prefix included). */
+  nombre: number;
+  dernierId: string;
+  dernierHash: string;
+  /** Hash of the first entry: says which chain the anchor belongs to. */
+  premierHash: string;
+  /** Last entry under the old unkeyed rule. */
+  bascule: string;
+  horodatage: string;
+  /** Master key id of the signing key. */
+  cle: string;
+}
+
+export function signHead(key: Uint8Array, head: AuditHead): string {
+  return createHmac('sha256', key).update('tete\n').update(canonicalJson(head)).digest('hex');
+}
+
+export function headSignatureValid(key: Uint8Array, head: AuditHead, signature: string): boolean {
+  const expected = Buffer.from(signHead(key, head), 'hex');
+  const given = Buffer.from(/^[0-9a-f]{64}$/.test(signature) ? signature : '', 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface ChainedEntry { id: string; hashPrecedent: string; hash: string; content: AuditContent; cle?: string | null }
+
+/** What the verifier knows of the keyed era: the switch point and the HMAC keys by master key id. */
+export interface ChainKeys { bascule: bigint; keys: ReadonlyMap<string, Uint8Array> }
 
 export type ChainCheck =
   | { ok: true; entries: number }
   | { ok: false; entries: number; brokenAt: string; reason: string };
 
-/** Checks entries given in id order; reports the first broken link. */
-export function verifyEntries(entries: Iterable<ChainedEntry>, startHash = GENESIS_HASH): ChainCheck {
+/** Checks entries given in id order; reports the first broken link. Without `keyed`, every entry is under the unkeyed rule. */
+export function verifyEntries(entries: Iterable<ChainedEntry>, startHash = GENESIS_HASH, keyed?: ChainKeys): ChainCheck {
   let previous = startHash;
   let count = 0;
   for (const e of entries) {
@@ -36,8 +81,19 @@ export function verifyEntries(entries: Iterable<ChainedEntry>, startHash = GENES
     if (e.hashPrecedent !== previous) {
       return { ok: false, entries: count, brokenAt: e.id, reason: `l'entrée ${e.id} ne pointe pas vers l'entrée précédente (maillon manquant ou inséré)` };
     }
-    if (entryHash(previous, e.content) !== e.hash) {
-      return { ok: false, entries: count, brokenAt: e.id, reason: `le contenu de l'entrée ${e.id} a été modifié (empreinte différente)` };
+    let expected: string;
+    if (keyed && e.cle) {
+      const key = keyed.keys.get(e.cle);
+      if (!key) return { ok: false, entries: count, brokenAt: e.id, reason: `l'entrée ${e.id} est scellée par la clé maîtresse ${e.cle}, que cette instance ne connaît pas (fournissez-la dans PASSERELLE_MASTER_KEY_PREVIOUS)` };
+      expected = keyedEntryHash(key, previous, e.content);
+    } else {
+      if (keyed && BigInt(e.id) > keyed.bascule) {
+        return { ok: false, entries: count, brokenAt: e.id, reason: `l'entrée ${e.id} n'est pas scellée par la clé alors qu'elle suit la bascule (entrée ${keyed.bascule}) : chaîne recalculée sans la clé` };
+      }
+      expected = entryHash(previous, e.content);
+    }
+    if (expected !== e.hash) {
+      return { ok: false, entries: count, brokenAt: e.id, reason: `le contenu de l'entrée ${e.id} a été modifié (empreinte différente${keyed && e.cle ? ' : contenu changé ou chaîne recalculée sans la clé' : ''})` };
     }
     previous = e.hash;
   }

@@ -6,6 +6,7 @@
  * Pure: the DPO's page and download call these with the stored conventions.
  */
 import type { Convention } from '../conventions/index.ts';
+import { csvCell } from '../shared/csv.ts';
 import { conventionStatus, allowedFields } from '../conventions/index.ts';
 import { describeRetention, ruleFields, toIsoDate, dateFr, MARKERS_FIELD, type Programme } from '../programmes/index.ts';
 
@@ -53,11 +54,11 @@ const CATEGORIES: { categorie: string; sensible: boolean; champs: string[] }[] =
   { categorie: 'Identification', sensible: false, champs: ['nir', 'nir_mere', 'nom', 'prenom', 'sexe', 'date_naissance', 'date_naissance_mere', 'numero_allocataire', 'departement_caf'] },
   { categorie: 'Coordonnées', sensible: false, champs: ['email', 'telephone', 'code_postal', 'code_commune', 'commune', 'adresse_ligne', 'adresse_complement'] },
   { categorie: 'Préférences et autorisations de contact', sensible: false, champs: ['autorisation_contact_email', 'autorisation_contact_telephone'] },
-  { categorie: 'Protection des personnes à risque de violences (canal sûr)', sensible: true, champs: ['risque_violence', 'canal_sur', 'canal_sur_valeur'] },
+  { categorie: 'Protection des personnes à risque de violences (canal sûr)', sensible: true, champs: ['risque_violence', 'canal_sur', 'canal_sur_valeur', 'victime_violences'] },
   { categorie: 'Vie personnelle et familiale', sensible: false, champs: ['situation_familiale', 'configuration_foyer', 'nombre_enfants_a_charge', 'age_plus_jeune_enfant', 'date_declaration', 'date_separation', 'type_union', 'enfant_a_charge', 'nombre_enfants', 'mode_garde', 'lien_aide', 'age_aide', 'vit_seul', 'nombre_ayants_droit'] },
-  { categorie: 'Prestations et situation économique', sensible: false, champs: ['aide_logement', 'montant_aide_logement', 'rsa', 'prime_activite', 'asf', 'aah', 'ajpa', 'ajpp', 'prestation', 'date_demande', 'decision', 'date_decision', 'nombre_jours_demandes', 'ij_journaliere', 'minimum_social', 'aspa', 'complementaire', 'c2s', 'sans_complementaire', 'difficulte_financement_soins', 'retraite'] },
-  { categorie: 'Vie professionnelle', sensible: false, champs: ['contrat_travail_en_cours', 'date_debut_arret', 'date_debut_indemnisation', 'date_fin_arret', 'jours_indemnises'] },
-  { categorie: 'Santé (donnée sensible, art. 9 RGPD)', sensible: true, champs: ['ald', 'invalidite', 'medecin_traitant', 'nature', 'gir', 'date_entree', 'date_sortie', 'date_sortie_prevue', 'date_accouchement', 'mode_accouchement', 'eligible_prado', 'motif_non_eligibilite', 'finess_etablissement', 'etablissement', 'date_signalement'] },
+  { categorie: 'Prestations et situation économique', sensible: false, champs: ['aide_logement', 'montant_aide_logement', 'rsa', 'prime_activite', 'asf', 'aah', 'ajpa', 'ajpp', 'prestation', 'date_demande', 'decision', 'date_decision', 'nombre_jours_demandes', 'ij_journaliere', 'minimum_social', 'aspa', 'complementaire', 'c2s', 'sans_complementaire', 'difficulte_financement_soins', 'retraite', 'ressources_annuelles', 'coefficient_foyer_c2s', 'date_observation', 'mouvement', 'date_effet', 'montant'] },
+  { categorie: 'Vie professionnelle', sensible: false, champs: ['contrat_travail_en_cours', 'date_debut_arret', 'date_debut_indemnisation', 'date_fin_arret', 'jours_indemnises', 'contrat_travail_maintenu'] },
+  { categorie: 'Santé (donnée sensible, art. 9 RGPD)', sensible: true, champs: ['ald', 'invalidite', 'medecin_traitant', 'nature', 'gir', 'date_entree', 'date_sortie', 'date_sortie_prevue', 'date_accouchement', 'mode_accouchement', 'eligible_prado', 'motif_non_eligibilite', 'finess_etablissement', 'etablissement', 'date_signalement', 'categorie_invalidite', 'date_debut_pension_invalidite', 'arret_travail_en_cours', 'chambre', 'refus_visite'] },
   { categorie: 'Marqueurs calculés (précarité, orientation de l’offre)', sensible: true, champs: [MARKERS_FIELD] },
 ];
 
@@ -203,10 +204,8 @@ export const REGISTER_CSV_COLUMNS: readonly { titre: string; valeur: (e: Registe
   { titre: 'Mesures de sécurité', valeur: (e) => e.mesuresSecurite.join(' | ') },
 ];
 
-/** One CSV cell, `;`-separated, quoted when needed. */
-export function csvCell(value: string): string {
-  return /[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+/** One CSV cell, `;`-separated, quoted when needed, formulas neutralised (the shared export cell, src/shared/csv.ts). */
+export { csvCell };
 
 /**
  * The register as CSV for the DPO: `;` separator, one header row, `\r\n` line ends, fields quoted

@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { recordAudit } from './audit.ts';
+import { loadProgrammes } from '../programmes/index.ts';
+import { currentAuditHead, recordAudit } from './audit.ts';
 
 export interface DestructionGroup {
   organisation: string;
@@ -29,6 +30,8 @@ export interface DestructionReport {
   date: string; dryRun: boolean; groupes: DestructionGroup[]; total: number;
   /** Rows of the opposition register whose duration ran out (deleted unless dryRun), per organisation and programme. */
   oppositionsExpirees: { organisation: string; programme: string; nombre: number }[];
+  /** Rows of the cohort register whose retargeting date came (deleted unless dryRun). */
+  suivisTerminesPurges: number;
 }
 
 export function pseudonymsDigest(pseudonymes: readonly string[]): string {
@@ -40,13 +43,14 @@ export function pseudonymsDigest(pseudonymes: readonly string[]): string {
 const isoDay = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
 /** Destroys (or, with dryRun, lists) every contact whose deadline is `today` or past. One transaction per package. */
-export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: Date | string; dryRun?: boolean } = {}): Promise<DestructionReport> {
+export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: Date | string; dryRun?: boolean; delays?: Readonly<Record<string, number>> } = {}): Promise<DestructionReport> {
   const date = isoDay(options.today ?? new Date());
+  const delays = options.delays ?? Object.fromEntries(loadProgrammes().map((p) => [p.id, p.delaiNouveauCiblageMois]));
   const groups = await db.selectFrom('contacts')
     .select(['organisation_code', 'programme', 'paquet_id', sql<string>`count(*)`.as('n'), sql<string>`max(echeance)::text`.as('echeance')])
     .where(sql`echeance`, '<=', sql`${date}::date`).where('detruit_le', 'is', null)
     .groupBy(['organisation_code', 'programme', 'paquet_id']).orderBy('organisation_code').orderBy('paquet_id').execute();
-  const report: DestructionReport = { date, dryRun: options.dryRun === true, groupes: [], total: 0, oppositionsExpirees: [] };
+  const report: DestructionReport = { date, dryRun: options.dryRun === true, groupes: [], total: 0, oppositionsExpirees: [], suivisTerminesPurges: 0 };
   for (const g of groups) {
     const work = async (trx: Kysely<DB>) => {
       const due = (q: any) => q.where('organisation_code', '=', g.organisation_code).where('programme', '=', g.programme)
@@ -64,6 +68,7 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
         .where('contact_id', 'in', due(trx.selectFrom('contacts').select('id')))
         .where('code', 'not in', ['rdv_pris', 'orientation', 'accompagnement_debute']).where('origine', '!=', 'systeme')
         .where('detail', 'is not', null).execute();
+      await rememberEndedFollowUps(trx, { contacts: due(trx.selectFrom('contacts').select('id')), delay: delays[g.programme] ?? 0, date });
       await due(trx.updateTable('contacts').set({ champs: null, pseudonyme: null, detruit_le: new Date() })).execute();
       const remaining = g.paquet_id === null ? { n: '1' } : await trx.selectFrom('contacts').select(sql<string>`count(*)`.as('n'))
         .where('organisation_code', '=', g.organisation_code).where('paquet_id', '=', g.paquet_id).where('detruit_le', 'is', null)
@@ -72,10 +77,12 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
         await trx.updateTable('paquets').set({ statut: 'detruit', detruit_le: new Date() })
           .where('id', '=', g.paquet_id).where('detenteur', '=', g.organisation_code).execute();
       }
+      // the record carries the trail's signed head as it stood: one more anchor, kept with the proof
+      const ancre = await currentAuditHead(trx);
       await recordAudit(trx, {
         action: 'conservation.destruction', acteur: { compteId: null, organisation: g.organisation_code },
         cible: g.paquet_id === null ? { type: 'liste', id: `${g.organisation_code}/${g.programme}` } : { type: 'paquet', id: g.paquet_id },
-        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date },
+        details: { programme: g.programme, paquet: g.paquet_id, nombre: group.nombre, empreinteSha256: group.empreinte, echeance: group.echeance, date, ...(ancre ? { ancre } : {}) },
       });
       return group;
     };
@@ -84,7 +91,33 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
     report.total += group.nombre;
   }
   report.oppositionsExpirees = await purgeExpiredOppositions(db, date, options.dryRun === true);
+  report.suivisTerminesPurges = await purgeRetargetable(db, date, options.dryRun === true);
   return report;
+}
+
+/**
+ * The cohort register (migration 0014): before contacts are destroyed, remembers for each person
+ * from when the programme may target her again (`delaiNouveauCiblageMois` after the end of her
+ * follow-up, or after today when it never ended) — only when that date is still to come. Nothing
+ * else is kept; the row goes on that date (purgeRetargetable).
+ */
+async function rememberEndedFollowUps(trx: Kysely<DB>, input: { contacts: any; delay: number; date: string }): Promise<void> {
+  if (input.delay <= 0) return;
+  const end = sql`coalesce(c.traite_le::date, ${input.date}::date)`;
+  const from = sql`(${end} + make_interval(months => ${input.delay}::int))::date`;
+  await sql`
+    INSERT INTO suivis_termines (organisation_code, programme, pseudonyme, termine_le, reciblable_le)
+    SELECT c.organisation_code, c.programme, c.pseudonyme, ${end}, ${from}
+    FROM contacts c WHERE c.id IN (${input.contacts}) AND c.pseudonyme IS NOT NULL AND ${from} > ${input.date}::date
+    ON CONFLICT (organisation_code, programme, pseudonyme)
+      DO UPDATE SET termine_le = excluded.termine_le, reciblable_le = greatest(suivis_termines.reciblable_le, excluded.reciblable_le)`.execute(trx);
+}
+
+/** Deletes the cohort register's rows whose date has come: the person may be targeted again. */
+async function purgeRetargetable(db: Kysely<DB>, date: string, dryRun: boolean): Promise<number> {
+  if (dryRun) return 0;
+  const result = await db.deleteFrom('suivis_termines').where(sql<boolean>`reciblable_le <= ${date}::date`).executeTakeFirst();
+  return Number(result.numDeletedRows ?? 0n);
 }
 
 /**
@@ -109,4 +142,14 @@ async function purgeExpiredOppositions(db: Kysely<DB>, date: string, dryRun: boo
     }
   });
   return out;
+}
+
+/** Contacts still holding data after their deadline (before `today`): the DPO's sign that destruction is late. */
+export async function overdueContacts(db: Kysely<DB>, filter: { organisation: string | null; today?: Date | string }): Promise<{ nombre: number; plusAncienneEcheance: string | null }> {
+  const date = isoDay(filter.today ?? new Date());
+  let q = db.selectFrom('contacts').select([sql<string>`count(*)`.as('n'), sql<string | null>`min(echeance)::text`.as('oldest')])
+    .where(sql`echeance`, '<', sql`${date}::date`).where('detruit_le', 'is', null);
+  if (filter.organisation !== null) q = q.where('organisation_code', '=', filter.organisation);
+  const row = await q.executeTakeFirstOrThrow();
+  return { nombre: Number(row.n), plusAncienneEcheance: row.oldest };
 }

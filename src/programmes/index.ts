@@ -5,6 +5,7 @@
  *   French messages naming the file and the path.
  * - matches(rule, row, context): the targeting rule language (rules.ts), as data.
  * - joinSource / selectPerson / applyContactRules / resolveRecipient: pure steps of the monthly cycle.
+ * - CORE_KINDS…: the shared core of the programmes' event vocabularies (`evenements`, vocabulary.ts).
  * - minimise(row, allowedFields), pseudonym(key, nir): what a package may carry.
  * - retentionDeadline(): the destruction deadline of an imported record.
  * Documentation: docs/programmes.md.
@@ -16,16 +17,21 @@ export {
 } from './schema.ts';
 export {
   loadProgrammes, loadProgrammeFile, parseProgramme, findProgramme, sourceColumns, formatPath, frenchIssue,
-  ProgrammeDefinitionError, PROGRAMMES_DIR, MARKERS_FIELD, type ProgrammeParse,
+  ProgrammeDefinitionError, PROGRAMMES_DIR, MARKERS_FIELD, MARKER_LABELS_FIELD, type ProgrammeParse,
 } from './loader.ts';
 export {
   matches, ruleFields, ruleParameters, ruleProblems, parseNumber, OPERATORS, RuleError,
   type Rule, type Comparison, type Row, type RuleContext, type Scalar, type Operator, type RuleProblem,
 } from './rules.ts';
 export {
-  targetingContext, joinSource, selectPerson, withMarkers, offerFor, applyContactRules, resolveRecipient,
-  type Candidate, type Selection, type ContactCheck, type CompetenceLookup, type RecipientResolution,
+  targetingContext, joinSource, selectPerson, withMarkers, offerFor, applyContactRules, resolveRecipient, resolveHolder, worklistLine,
+  type Candidate, type Selection, type ContactCheck, type CompetenceLookup, type RecipientResolution, type WorklistLine,
 } from './targeting.ts';
+export {
+  CORE_KINDS, CORE_KIND_LABELS, KIND_ISSUES, ISSUES, DETAIL_KINDS, DETAIL_KIND_LABELS, EVENT_CHANNELS, STATUSES, ORIENTATION_PARTNERS,
+  PARTNER_LABELS, PARTNER_BRANCH, SYSTEM_EVENTS,
+  type CoreKind, type Issue, type DetailKind, type EventChannel, type Status, type OrientationPartner,
+} from './vocabulary.ts';
 export { minimise, pseudonym, PSEUDONYM_KEY_MIN_BYTES } from './minimise.ts';
 export { retentionDeadline, isPastRetention, describeRetention, type RetentionInput, type RetentionRule } from './retention.ts';
 export { addDays, addMonths, addYears, dateFr, isIsoDate, isIsoMonth, toIsoDate } from './dates.ts';

@@ -10,12 +10,15 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { EXTRACT_FORMATS, type ExtractKind, type Producer } from '../extracts/index.ts';
 import { ruleFields, ruleParameters, type Rule } from './rules.ts';
-import { programmeSchema, STAGE_CODES, type Programme } from './schema.ts';
+import { programmeSchema, type Programme } from './schema.ts';
+import { CORE_KIND_LABELS, KIND_ISSUES, SYSTEM_EVENTS } from './vocabulary.ts';
 
 export const PROGRAMMES_DIR = new URL('../../data/programmes/', import.meta.url);
 
 /** Name of the computed column holding a person's marker codes (comma-separated), see `withMarkers`. */
 export const MARKERS_FIELD = 'marqueurs';
+/** Name of the computed column holding the labels of a person's markers, for the agent (« ; »-separated), see `withMarkers`. */
+export const MARKER_LABELS_FIELD = 'situations';
 
 export class ProgrammeDefinitionError extends Error {
   override name = 'ProgrammeDefinitionError';
@@ -153,6 +156,19 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
     if (p.destinataire) add(['destinataire'], 'aucune donnée personnelle ne circule : le destinataire doit être null');
     if (d.champsMaximum.length > 0) add(['donnees', 'champsMaximum'], 'aucune donnée personnelle ne circule : la liste doit être vide');
   }
+  const listFields = d.champsListe ?? [];
+  if (p.forme === 'echange' && listFields.length > 0) add(['donnees', 'champsListe'], 'un programme d’échange n’a pas de liste interne : la liste du destinataire porte les champs du paquet');
+  if (p.forme === 'interne' && listFields.length === 0) add(['donnees', 'champsListe'], 'un programme interne liste les colonnes gardées sur la liste de travail de l’organisme');
+  listFields.forEach((col, i) => {
+    if (col !== MARKERS_FIELD && col !== MARKER_LABELS_FIELD && !known(col)) add(['donnees', 'champsListe', i], unknownColumn(col));
+    if (d.identifiant && col === d.identifiant.champ) add(['donnees', 'champsListe', i], `l'identifiant « ${col} » n'est jamais gardé en clair : seul son pseudonyme l'est`);
+  });
+  unique(listFields, ['donnees', 'champsListe'], 'champ', add);
+  if (p.expediteur.resolution) {
+    const r = p.expediteur.resolution;
+    if (!known(r.champCommune)) add(['expediteur', 'resolution', 'champCommune'], unknownColumn(r.champCommune));
+    if (!known(r.champCodePostal)) add(['expediteur', 'resolution', 'champCodePostal'], unknownColumn(r.champCodePostal));
+  }
   d.champsMaximum.forEach((col, i) => {
     if (col === MARKERS_FIELD) {
       if (p.marqueurs.length === 0) add(['donnees', 'champsMaximum', i], `« ${MARKERS_FIELD} » n'est possible que si le programme définit des marqueurs`);
@@ -169,6 +185,7 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
       if (!known(r[key])) add(['personnesARisque', key], unknownColumn(r[key]));
     }
     for (const [value, col] of Object.entries(r.canaux)) if (!known(col)) add(['personnesARisque', 'canaux', value], unknownColumn(col));
+    r.champsFoyer?.forEach((col, i) => { if (!known(col)) add(['personnesARisque', 'champsFoyer', i], unknownColumn(col)); });
   }
 
   // Channels.
@@ -189,14 +206,53 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
   }));
   const stages = p.etapes.map((e) => e.code);
   unique(stages, ['etapes'], 'étape', add);
-  const order = stages.map((s) => STAGE_CODES.indexOf(s));
-  if (order.some((v, i) => i > 0 && v < (order[i - 1] as number))) add(['etapes'], `les étapes doivent suivre l'ordre de l'entonnoir : ${STAGE_CODES.join(', ')}`);
+  vocabularyProblems(p, add);
   p.indicateurs.forEach((ind, i) => {
     if (!stages.includes(ind.numerateur)) add(['indicateurs', i, 'numerateur'], `l'étape « ${ind.numerateur} » n'est pas une étape du programme`);
     if (!stages.includes(ind.denominateur)) add(['indicateurs', i, 'denominateur'], `l'étape « ${ind.denominateur} » n'est pas une étape du programme`);
   });
   unique(p.indicateurs.map((x) => x.code), ['indicateurs'], 'code d’indicateur', add);
   return out;
+}
+
+/** The events and the stages: unique codes, coherent kinds and details, stages that name known events. */
+function vocabularyProblems(p: Programme, add: (path: Path, message: string) => void): void {
+  const codes = p.evenements.map((e) => e.code);
+  unique(codes, ['evenements'], 'événement', add);
+  const channels = new Set<string>(p.canaux.map((c) => c.canal));
+  p.evenements.forEach((e, i) => {
+    const issues = (KIND_ISSUES as Partial<Record<string, readonly string[]>>)[e.genre];
+    if (e.issue !== undefined && !issues?.includes(e.issue)) {
+      add(['evenements', i, 'issue'], issues
+        ? `issue « ${e.issue} » impossible pour le genre « ${e.genre} » ; issues possibles : ${issues.join(', ')}`
+        : `le genre « ${e.genre} » (${CORE_KIND_LABELS[e.genre]}) n'a pas d'issue`);
+    }
+    if (e.detail === 'partenaire' && !e.partenaires) add(['evenements', i, 'partenaires'], 'un événement qui porte un partenaire doit lister les partenaires possibles');
+    if (e.detail !== 'partenaire' && e.partenaires) add(['evenements', i, 'partenaires'], 'seul un événement dont le détail est « partenaire » liste des partenaires');
+    if (e.genre === 'orientation' && e.detail !== 'partenaire') add(['evenements', i, 'detail'], 'une orientation doit porter le partenaire vers lequel la personne est orientée (détail « partenaire »)');
+    // the system's letter and e-mail events exist wherever the channels context may send (src/channels)
+    if (e.canal !== undefined && !channels.has(e.canal) && !(e.code in SYSTEM_EVENTS)) add(['evenements', i, 'canal'], `le canal « ${e.canal} » n'est pas un canal du programme (canaux : ${[...channels].join(', ')})`);
+    const system = (SYSTEM_EVENTS as Record<string, { genre: string; canal: string | null }>)[e.code];
+    if (system && (system.genre !== e.genre || (system.canal ?? undefined) !== e.canal)) {
+      add(['evenements', i], `l'événement « ${e.code} » est enregistré par Passerelle elle-même : genre « ${system.genre} »${system.canal ? ` et canal « ${system.canal} »` : ', sans canal'} attendus`);
+    }
+  });
+  p.evenements.forEach((e, i) => {
+    if (e.genre === 'opposition' && e.code !== 'opposition') add(['evenements', i, 'code'], 'l’opposition s’enregistre sous le code « opposition » (registre des oppositions)');
+  });
+  const need = (c: keyof typeof SYSTEM_EVENTS, why: string) => { if (!codes.includes(c)) add(['evenements'], `l'événement « ${c} » est obligatoire ${why}`); };
+  need('opposition', '(droit d’opposition, art. 21 du RGPD)');
+  if (channels.has('courriel')) { need('offre_email_envoyee', 'pour un programme qui écrit par courriel'); need('offre_email_echec', 'pour un programme qui écrit par courriel'); }
+  if (channels.has('courrier')) need('offre_courrier_envoyee', 'pour un programme qui écrit par courrier');
+  p.etapes.forEach((s, i) => {
+    const counted = [s.cohorte, s.appelables, s.evenements, s.genres].filter((x) => x !== undefined).length;
+    if (counted === 0) add(['etapes', i], 'une étape dit ce qu’elle compte : « cohorte », « appelables », « evenements » ou « genres »');
+    if (s.cohorte && counted > 1) add(['etapes', i, 'cohorte'], 'une étape « cohorte » compte toute la cohorte : ni événements ni genres');
+    s.evenements?.forEach((c, n) => {
+      if (!codes.includes(c)) add(['etapes', i, 'evenements', n], `événement « ${c} » inconnu ; événements du programme : ${codes.join(', ')}`);
+    });
+  });
+  if (!p.etapes[0]?.cohorte) add(['etapes', 0], 'la première étape compte toute la cohorte (« cohorte » : true)');
 }
 
 /** Each comparison of a rule with its path, the columns it reads and the parameters it uses. */

@@ -9,16 +9,21 @@ import type { Branche } from '../territories/index.ts';
 import { EXTRACT_KINDS, type ExtractKind } from '../extracts/index.ts';
 import { isIsoDate } from './dates.ts';
 import { ruleProblems, type Rule, type Scalar } from './rules.ts';
+import { CORE_KINDS, DETAIL_KINDS, EVENT_CHANNELS, ISSUES, ORIENTATION_PARTNERS, STATUSES } from './vocabulary.ts';
 
 export const PROGRAMME_BRANCHES = ['caf', 'cpam', 'carsat'] as const satisfies readonly Branche[];
 export type ProgrammeBranche = (typeof PROGRAMME_BRANCHES)[number];
 
-/** Funnel stages, in the order a person goes through them. Each programme uses a subset. */
+/**
+ * The stage codes of the phone-outreach funnel (the caregivers' programme and the published funnels). A programme
+ * may name its stages freely (`etapes[].code`); these names only keep the historical meaning.
+ */
 export const STAGE_CODES = [
   'cibles', 'offre_envoyee', 'appelables', 'appeles', 'joints', 'acceptants', 'rdv_pris', 'rdv_honores', 'orientations', 'accompagnements',
 ] as const;
-export type StageCode = (typeof STAGE_CODES)[number];
-export const STAGE_LABELS: Record<StageCode, string> = {
+/** A stage code: one of the programme's `etapes`. */
+export type StageCode = string;
+export const STAGE_LABELS: Record<(typeof STAGE_CODES)[number], string> = {
   cibles: 'Personnes ciblées',
   offre_envoyee: 'Offre envoyée',
   appelables: 'Personnes appelables (coordonnées valides et autorisation)',
@@ -82,6 +87,8 @@ const jointureSchema = z.object({
 const parametreSchema = z.object({
   valeur: z.union([z.number(), z.string()], { error: 'nombre ou texte attendu' }),
   unite: texte.optional(),
+  /** Date from which the value applies (a ceiling revalued every year), YYYY-MM-DD. */
+  dateEffet: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date AAAA-MM-JJ attendue').optional(),
   libelle: texte,
   source: texte,
 }).strict();
@@ -109,6 +116,50 @@ const offreSchema = z.object({
   catalogue: z.string().optional(),
 }).strict();
 
+/** One event of the programme's vocabulary (docs/programmes.md, « evenements »). */
+const evenementSchema = z.object({
+  code,
+  libelle: texte,
+  /** The core kind it maps to: drives the derived status, the next actions and the stages. */
+  genre: enumeration(CORE_KINDS, 'genre'),
+  /** The kind's variant (offer not sent, wrong number, appointment missed…); the kind's first variant by default. */
+  issue: enumeration(ISSUES, 'issue').optional(),
+  /** The channel through which it reaches the person: phone events need the authorisation, a person at risk only her safe channel. */
+  canal: enumeration(EVENT_CHANNELS, 'canal').optional(),
+  detail: enumeration(DETAIL_KINDS, 'détail'),
+  /** For `detail: partenaire`: the partners allowed. */
+  partenaires: z.array(enumeration(ORIENTATION_PARTNERS, 'partenaire')).min(1, 'au moins un partenaire').optional(),
+  /** The statuses in which the event is proposed to the agent; the core's rule for its kind when absent. */
+  apres: z.array(enumeration(STATUSES, 'statut')).min(1, 'au moins un statut').optional(),
+  /** false: recorded by the system or the import only, never proposed as an action. */
+  propose: z.boolean({ error: 'true ou false attendu' }).optional(),
+  /** Short text of the action button (the label otherwise). */
+  action: texte.optional(),
+}).strict();
+
+/** One stage of the funnel: the people of the cohort, the callable ones, or those with one of the listed events. */
+const etapeSchema = z.object({
+  code,
+  libelle: texte,
+  definition: texte,
+  /** Counts every person of the cohort. */
+  cohorte: z.literal(true, { error: 'true attendu' }).optional(),
+  /** Counts the people callable at import (valid number and authorisation), plus those with one of the events. */
+  appelables: z.literal(true, { error: 'true attendu' }).optional(),
+  /** Counts the people with at least one event of these codes… */
+  evenements: z.array(code).min(1, 'au moins un événement').optional(),
+  /** …or of these core kinds. */
+  genres: z.array(enumeration(CORE_KINDS, 'genre')).min(1, 'au moins un genre').optional(),
+}).strict();
+
+/** A call script (French), shown on the person page. */
+const scriptSchema = z.object({
+  titre: texte,
+  introduction: texte,
+  etapes: z.array(z.object({ titre: texte, texte }).strict()).min(1, 'au moins une étape'),
+  refus: texte,
+}).strict();
+
 export const programmeSchema = z.object({
   id: code,
   titre: texte,
@@ -129,7 +180,20 @@ export const programmeSchema = z.object({
     complements: z.array(z.string().regex(/^\d{3}_[0-9a-f]+\.txt$/, 'nom de fichier de seeds/ attendu')).optional(),
   }).strict(),
   /** The organisation type that holds the source data, runs the targeting and (if any) sends the package. */
-  expediteur: z.object({ branche: enumeration(PROGRAMME_BRANCHES, 'branche'), description: texte }).strict(),
+  expediteur: z.object({
+    branche: enumeration(PROGRAMME_BRANCHES, 'branche'),
+    description: texte,
+    /**
+     * How the holding organisation of a row is found when the extract covers several: the
+     * organisation of the branch competent for the person's commune. Without it, the Caf of the
+     * row's `departement_caf`, or the organisation given to the cycle.
+     */
+    resolution: z.object({
+      methode: z.literal('organisme_competent_commune', { error: 'méthode « organisme_competent_commune » attendue' }),
+      champCommune: colonne,
+      champCodePostal: colonne,
+    }).strict().optional(),
+  }).strict(),
   /** Who receives the package, resolved per person; null when no personal data crosses. */
   destinataire: z.object({
     branche: enumeration(PROGRAMME_BRANCHES, 'branche'),
@@ -160,11 +224,18 @@ export const programmeSchema = z.object({
     champValeurCanalSur: colonne,
     /** Value of champCanalSur → contact column it replaces. */
     canaux: z.record(z.string(), colonne),
+    /** Columns shared with the household (postal address…): never kept on a worklist for a person at risk. */
+    champsFoyer: z.array(colonne).optional(),
   }).strict().nullable(),
   donnees: z.object({
     transmission: enumeration(['nominative', 'aucune'] as const, 'transmission'),
     /** The most that may cross; a package carries the intersection with the convention's list. */
     champsMaximum: z.array(colonne),
+    /**
+     * In-house and signalement programmes: the columns the holder keeps on its own worklist (nothing
+     * crosses). Empty for an exchange programme, whose recipient's list holds the package's fields.
+     */
+    champsListe: z.array(colonne).optional(),
     /** Column identifying the person; it never crosses, only its keyed pseudonym does. */
     identifiant: z.object({ champ: colonne, pseudonyme: z.literal('hmac-sha256', { error: 'pseudonyme « hmac-sha256 » attendu' }) }).strict().nullable(),
     /** What goes to the partner when no personal data crosses (anonymous aggregates). */
@@ -184,13 +255,17 @@ export const programmeSchema = z.object({
   }).strict(),
   canaux: z.array(canalSchema).min(1, 'au moins un canal'),
   offre: z.array(offreSchema).min(1, 'au moins un élément d’offre'),
-  etapes: z.array(z.object({ code: enumeration(STAGE_CODES, 'étape'), libelle: texte, definition: texte }).strict()).min(1, 'au moins une étape'),
+  /** The programme's vocabulary of events, on the shared core (vocabulary.ts). */
+  evenements: z.array(evenementSchema).min(1, 'au moins un événement'),
+  /** The call script (or visit guide) shown to the agent; a generic one when absent. */
+  script: scriptSchema.optional(),
+  etapes: z.array(etapeSchema).min(1, 'au moins une étape'),
   /** Rates published for the programme: every rate names its numerator and its denominator. */
   indicateurs: z.array(z.object({
     code,
     libelle: texte,
-    numerateur: enumeration(STAGE_CODES, 'étape'),
-    denominateur: enumeration(STAGE_CODES, 'étape'),
+    numerateur: code,
+    denominateur: code,
     reference: texte.optional(),
   }).strict()),
 }).strict();

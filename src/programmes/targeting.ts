@@ -5,7 +5,7 @@
  * recipient, offer. No I/O: the cycle (reading files, the database, sealing) lives elsewhere.
  */
 import { EXTRACT_FORMATS } from '../extracts/index.ts';
-import { MARKERS_FIELD } from './loader.ts';
+import { MARKER_LABELS_FIELD, MARKERS_FIELD } from './loader.ts';
 import { matches, type Row, type RuleContext, type Scalar } from './rules.ts';
 import type { Programme } from './schema.ts';
 
@@ -137,6 +137,24 @@ export interface CompetenceLookup {
 
 export type RecipientResolution = { ok: true; organisation: string } | { ok: false; raison: string };
 
+interface Resolution { champCommune: string; champCodePostal: string }
+
+/** The organisation of a branch competent for the row's commune; failing a known commune, for the postal code when it designates only one. */
+function competentOrganisation(resolution: Resolution, branche: string, row: Row, lookup: CompetenceLookup): RecipientResolution {
+  const commune = row[resolution.champCommune] ?? '';
+  const codePostal = row[resolution.champCodePostal] ?? '';
+  if (commune !== '') {
+    const org = lookup.parCommune(commune, branche);
+    if (org) return { ok: true, organisation: org };
+  }
+  if (codePostal !== '') {
+    const orgs = [...new Set(lookup.parCodePostal(codePostal, branche))];
+    if (orgs.length === 1) return { ok: true, organisation: orgs[0] as string };
+    if (orgs.length > 1) return { ok: false, raison: `le code postal ${codePostal} relève de plusieurs organismes (${orgs.join(', ')}) et la commune ${commune === '' ? 'est absente' : `« ${commune} » est inconnue`}` };
+  }
+  return { ok: false, raison: `aucun organisme compétent trouvé pour la commune « ${commune} » ni pour le code postal « ${codePostal} »` };
+}
+
 /**
  * The recipient of a person's data: the organisation of the programme's recipient branch competent
  * for the person's commune; failing a known commune, for the postal code when it designates only one.
@@ -144,16 +162,43 @@ export type RecipientResolution = { ok: true; organisation: string } | { ok: fal
 export function resolveRecipient(programme: Programme, row: Row, lookup: CompetenceLookup): RecipientResolution {
   const d = programme.destinataire;
   if (!d) return { ok: false, raison: `le programme « ${programme.titre} » ne transmet aucune donnée personnelle` };
-  const commune = row[d.resolution.champCommune] ?? '';
-  const codePostal = row[d.resolution.champCodePostal] ?? '';
-  if (commune !== '') {
-    const org = lookup.parCommune(commune, d.branche);
-    if (org) return { ok: true, organisation: org };
+  return competentOrganisation(d.resolution, d.branche, row, lookup);
+}
+
+/**
+ * The holding organisation of a row, for a programme whose extract covers several holders
+ * (`expediteur.resolution`: the organisation of the holder's branch competent for the commune);
+ * null when the programme does not say how (the caller uses the Caf of the file, or the one given).
+ */
+export function resolveHolder(programme: Programme, row: Row, lookup: CompetenceLookup): RecipientResolution | null {
+  const r = programme.expediteur.resolution;
+  return r ? competentOrganisation(r, programme.expediteur.branche, row, lookup) : null;
+}
+
+export type WorklistLine = { ok: true; champs: Record<string, string> } | { ok: false; motif: string };
+
+/**
+ * The fields an in-house or signalement programme keeps on its holder's own worklist
+ * (`donnees.champsListe`, markers included as the computed `marqueurs` column). A person at risk
+ * of violence keeps her safe channel only: the household's contact columns are emptied, the
+ * authorisations and the household's columns (`champsFoyer`: postal address…) are left out;
+ * without a safe channel she is not put on the list at all.
+ */
+export function worklistLine(programme: Programme, row: Row): WorklistLine {
+  const fields = programme.donnees.champsListe ?? [];
+  const risk = programme.personnesARisque;
+  const labels = () => (row[MARKERS_FIELD] ?? '').split(',').filter(Boolean).map((m) => programme.marqueurs.find((x) => x.code === m)?.libelle ?? m).join(' ; ');
+  const pick = (omit: ReadonlySet<string>, blank: ReadonlySet<string>) => {
+    const champs: Record<string, string> = {};
+    for (const f of fields) if (!omit.has(f)) champs[f] = blank.has(f) ? '' : f === MARKER_LABELS_FIELD ? labels() : (row[f] ?? '');
+    return champs;
+  };
+  if (!risk || (row[risk.champRisque] ?? '') !== 'oui') return { ok: true, champs: pick(new Set(), new Set()) };
+  const column = risk.canaux[row[risk.champCanalSur] ?? ''];
+  if (!column || (row[risk.champValeurCanalSur] ?? '') === '') {
+    return { ok: false, motif: 'personne signalée à risque de violences sans canal sûr : elle ne sera pas contactée (non inscrite sur la liste)' };
   }
-  if (codePostal !== '') {
-    const orgs = [...new Set(lookup.parCodePostal(codePostal, d.branche))];
-    if (orgs.length === 1) return { ok: true, organisation: orgs[0] as string };
-    if (orgs.length > 1) return { ok: false, raison: `le code postal ${codePostal} relève de plusieurs organismes (${orgs.join(', ')}) et la commune ${commune === '' ? 'est absente' : `« ${commune} » est inconnue`}` };
-  }
-  return { ok: false, raison: `aucun organisme compétent trouvé pour la commune « ${commune} » ni pour le code postal « ${codePostal} »` };
+  const contactColumns = new Set(programme.canaux.flatMap((c) => (c.champ ? [c.champ] : [])));
+  const omit = new Set([...programme.canaux.flatMap((c) => (c.autorisation ? [c.autorisation] : [])), ...(risk.champsFoyer ?? [])]);
+  return { ok: true, champs: pick(omit, contactColumns) };
 }

@@ -9,10 +9,12 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { installAccessControl, type RegisteredRoute } from './access.ts';
+import { clientErrorHandler, frameworkErrors, frenchClientError, refuseInvalidCharacters } from './hygiene.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { exchangeRoutes } from './routes/exchange.ts';
 import { registerRoutes } from './routes/register.ts';
+import { conventionRoutes } from './routes/conventions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inboxRoutes } from './routes/inbox.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
@@ -21,6 +23,7 @@ import { orientationRoutes } from './routes/orientation.ts';
 import { outreachRoutes } from './routes/outreach.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { territoryRoutes } from './routes/territories.ts';
+import { signalementRoutes } from './routes/signalements.ts';
 
 z.config(z.locales.fr());
 
@@ -33,6 +36,9 @@ export async function buildServer(database: Database, config: Config, options: {
     logger: options.logger ? { level: 'info', redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'] } : false,
     bodyLimit: 20 * 1024 * 1024,
     trustProxy: true,
+    // Fastify's and Node's own refusals answered in French, without echoing the URL (src/server/hygiene.ts)
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -49,8 +55,12 @@ export async function buildServer(database: Database, config: Config, options: {
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status === 429) return reply.code(429).send({ erreur: 'Trop de tentatives : patientez une minute avant de réessayer.' });
-    if (status >= 500) request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'erreur interne');
-    return reply.code(status).send({ erreur: status >= 500 ? 'Erreur interne du serveur : réessayez plus tard.' : 'Requête invalide.' });
+    if (status >= 500) {
+      request.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'erreur interne');
+      return reply.code(status).send({ erreur: 'Erreur interne du serveur : réessayez plus tard.' });
+    }
+    const client = frenchClientError(error as { code?: string; statusCode?: number });
+    return reply.code(client.status).send({ erreur: client.erreur });
   });
 
   app.addHook('onSend', async (_request, reply) => {
@@ -63,6 +73,8 @@ export async function buildServer(database: Database, config: Config, options: {
   await app.register(rateLimit, { global: false });
   const routes: RegisteredRoute[] = [];
   installAccessControl(app, database, routes);
+  // after the access check: NUL and control characters in params, query or JSON body → 400 in French
+  app.addHook('preValidation', refuseInvalidCharacters);
 
   healthRoutes(app, database);
   sessionRoutes(app, database, config);
@@ -76,6 +88,8 @@ export async function buildServer(database: Database, config: Config, options: {
   mailRoutes(app, database, config);
   exchangeRoutes(app, database, config);
   registerRoutes(app, database);
+  signalementRoutes(app, database);
+  conventionRoutes(app, database);
 
   const hasWeb = existsSync(WEB_DIST + 'index.html');
   if (hasWeb) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false });

@@ -1,9 +1,9 @@
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../accounts/index.ts';
 import { readConfig } from '../config.ts';
-import { holdEmbedded } from '../db/lock.ts';
+import { anchorAuditHead } from '../privacy/index.ts';
 import { EmbeddedDatabaseBusy, openInstance } from '../instance.ts';
 import { mailSettings, seedDemoMail, startDemoCatcher, startMailWorker } from '../channels/index.ts';
-import { startScheduledJobs } from '../jobs/index.ts';
+import { catchUpDestruction, startScheduledJobs } from '../jobs/index.ts';
 import { buildServer } from './app.ts';
 
 const config = readConfig();
@@ -11,14 +11,17 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 
 try {
   say(config.databaseUrl ? 'Passerelle démarre sur PostgreSQL (DATABASE_URL)…' : `Passerelle démarre sur la base embarquée (PGlite) dans ${config.dataDir}…`);
-  const { database, report } = await openInstance(config, say);
-  const release = database.kind === 'pglite' ? holdEmbedded(config.dataDir, config.port) : () => {};
+  // the embedded database's lock names the server and its port (src/db/lock.ts); it goes with database.close()
+  const { database, report } = await openInstance(config, say, { port: config.port });
+  // the audit trail's signed head, anchored at every start (docs/adr/0002-keyed-audit-chain.md)
+  await anchorAuditHead(database.db, { source: 'demarrage', dataDir: config.dataDir });
   // Demo without PASSERELLE_SMTP_URL: an in-process SMTP server on 127.0.0.1 catches the offer e-mails (src/channels/catcher.ts).
   const catcher = config.demo && !config.mail.smtpUrl ? await startDemoCatcher(database.db, { log: say }) : null;
   if (catcher) config.mail.smtpUrl = catcher.url;
   // Job queue (pg-boss) with the scheduled jobs: daily destruction, monthly cycle (src/jobs; PASSERELLE_JOBS=0 to disable).
   const jobs = config.jobs ? await startScheduledJobs(database, config, { log: say }) : null;
-  if (jobs) say('Tâches planifiées : destruction quotidienne (02:30) et cycle mensuel (le 5 à 06:00), heure de Paris.');
+  if (jobs) say('Tâches planifiées : destruction des données échues (au démarrage puis toutes les heures) et cycle mensuel (le 5 à 06:00), heure de Paris.');
+  if (jobs) await catchUpDestruction(jobs);
   // Offer e-mails: the worker of `courriel.envoi` (retries with back-off); messages left waiting are queued again.
   if (jobs) await startMailWorker(database, jobs.queue, mailSettings(config));
   if (jobs && catcher) {
@@ -31,7 +34,6 @@ try {
     await catcher?.close();
     await jobs?.stop();
     await database.close();
-    release();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

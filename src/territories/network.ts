@@ -2,7 +2,7 @@
 
 export type Branche = 'caf' | 'cpam' | 'carsat';
 export const BRANCHES: readonly Branche[] = ['caf', 'cpam', 'carsat'];
-export type OrganisationType = 'caf' | 'cpam' | 'ces' | 'carsat' | 'cgss' | 'css' | 'ccss' | 'national';
+export type OrganisationType = 'caf' | 'cpam' | 'ces' | 'carsat' | 'cgss' | 'css' | 'ccss' | 'national' | 'etablissement';
 
 export interface Region { code: string; nom: string }
 export interface Departement { code: string; nom: string; region: string; typeLiaison: number }
@@ -21,6 +21,9 @@ export interface Organisation {
   nom: string;
   departement: string | null;
   rattachement: string | null;
+  /** Health establishments only: FINESS number and the commune (INSEE code) they are in. */
+  finess?: string | null;
+  commune?: string | null;
 }
 export interface Competence { commune: string; branche: Branche; organisation: string }
 
@@ -37,6 +40,8 @@ export interface NetworkData {
     parCommune: Record<string, string>;
   }>;
   centresExamensSante: { code: string; nom: string; rattachement: string }[];
+  /** Health establishments that signal people to the network (programme « signalement »). */
+  etablissementsSante?: { code: string; finess: string; nom: string; commune: string }[];
 }
 
 /** "du Var", "de la Gironde", "de l'Ain", "des Landes", "de Paris" from INSEE's type de liaison. */
@@ -94,6 +99,13 @@ export function buildNetwork(
   for (const [dept, caf] of Object.entries(data.cafRattachements)) byBranchAndDept.set(`caf:${dept}`, caf);
   for (const ces of data.centresExamensSante) {
     add({ code: ces.code, type: 'ces', nom: ces.nom, departement: organisations.get(ces.rattachement)?.departement ?? null, rattachement: ces.rattachement });
+  }
+
+  const communeByCode = new Map(communes.map((c) => [c.code, c]));
+  for (const e of data.etablissementsSante ?? []) {
+    const commune = communeByCode.get(e.commune);
+    if (!commune) throw new Error(`data/reseau.json : établissement ${e.code} dans une commune inconnue (${e.commune})`);
+    add({ code: e.code, type: 'etablissement', nom: e.nom, departement: commune.departement, rattachement: null, finess: e.finess, commune: e.commune });
   }
 
   const competences: Competence[] = [];

@@ -53,8 +53,10 @@ export const territoriesRepository = {
       await insertColumns(trx, 'organisations', {
         code: text(orgs.map((o) => o.code)), type: text(orgs.map((o) => o.type)), nom: text(orgs.map((o) => o.nom)),
         departement_code: text(orgs.map((o) => o.departement)), rattachement: text(orgs.map((o) => o.rattachement)),
+        finess: text(orgs.map((o) => o.finess ?? null)), commune_code: text(orgs.map((o) => o.commune ?? null)),
       }, sql`ON CONFLICT (code) DO UPDATE SET type = excluded.type, nom = excluded.nom,
-        departement_code = excluded.departement_code, rattachement = excluded.rattachement`);
+        departement_code = excluded.departement_code, rattachement = excluded.rattachement,
+        finess = excluded.finess, commune_code = excluded.commune_code`);
       const communes = data.communes;
       await insertColumns(trx, 'communes', {
         code: text(communes.map((c) => c.code)), nom: text(communes.map((c) => c.nom)),

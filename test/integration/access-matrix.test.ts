@@ -14,6 +14,7 @@ const PERSONAS = {
   admin_caf83: 'admin.caf83@passerelle.test',
   admin_cpam83: 'admin.cpam83@passerelle.test',
   admin_national: 'admin.national@passerelle.test',
+  signalant_chtoulon: 'signalant.chtoulon@passerelle.test',
 } as const;
 type Persona = keyof typeof PERSONAS;
 
@@ -26,7 +27,7 @@ interface Case {
   allowedStatus?: number;
 }
 
-const ANY_SIGNED_IN: Persona[] = ['agent_ces83', 'echanges_caf83', 'pilote_cpam83', 'pilote_national', 'dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'];
+const ANY_SIGNED_IN: Persona[] = ['agent_ces83', 'echanges_caf83', 'pilote_cpam83', 'pilote_national', 'dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national', 'signalant_chtoulon'];
 
 const ORIENTATION = { reponses: { codePostal: '83000', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' } };
 
@@ -97,6 +98,18 @@ const MATRIX: Record<string, Case> = {
   'GET /api/registre.csv': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
   'GET /api/registre/destructions': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
   'GET /api/registre/destructions.csv': { request: () => ({}), allowed: ['dpo_cpam83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
+  // Local conventions (src/server/routes/conventions.ts): read by the two parties' accounts, managed by their administrators.
+  'GET /api/conventions': { request: () => ({}), allowed: ANY_SIGNED_IN },
+  'GET /api/conventions/modeles': { request: () => ({}), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'] },
+  'GET /api/conventions/verification': { request: () => ({ url: '/api/conventions/verification?programme=aidants' }), allowed: ['echanges_caf83', 'admin_caf83', 'admin_cpam83', 'admin_national'] },
+  'GET /api/conventions/:id': { request: () => ({}), allowed: ANY_SIGNED_IN, allowedStatus: 404 },
+  'POST /api/conventions': {
+    request: () => ({ payload: { programme: 'aidants', expediteur: 'caf-83', destinataire: 'cpam-83', champs: ['email'], dateDebut: '2026-12-01' } }),
+    allowed: ['admin_caf83', 'admin_cpam83'],
+  },
+  'POST /api/conventions/:id/signature': { request: () => ({ payload: {} }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
+  'POST /api/conventions/:id/avenants': { request: () => ({ payload: { date: '2026-12-01', objet: 'test', champs: ['email'] } }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
+  'POST /api/conventions/:id/denonciation': { request: () => ({ payload: {} }), allowed: ['admin_caf83', 'admin_cpam83', 'admin_national'], allowedStatus: 404 },
   // Outreach worklists (src/server/routes/outreach.ts): agents of the holding or an attached organisation only; pilots never read people.
   'GET /api/listes': { request: () => ({}), allowed: ['agent_ces83'] },
   'GET /api/listes/agents': { request: () => ({}), allowed: ['agent_ces83'] },
@@ -116,6 +129,10 @@ const MATRIX: Record<string, Case> = {
   'GET /api/indicateurs/tendance': { request: () => ({ url: '/api/indicateurs/tendance?programme=aidants&mois=2026-01&au=2026-11' }), allowed: ['pilote_cpam83', 'pilote_national'] },
   'GET /api/indicateurs/entonnoir.csv': { request: () => ({ url: '/api/indicateurs/entonnoir.csv?programme=aidants&mois=2026-11' }), allowed: ['pilote_cpam83', 'pilote_national'] },
   'GET /api/indicateurs/entonnoir.xlsx': { request: () => ({ url: '/api/indicateurs/entonnoir.xlsx?programme=aidants&mois=2026-11' }), allowed: ['pilote_cpam83', 'pilote_national'] },
+  // Signalements (src/server/routes/signalements.ts): a health establishment's signalant accounts only.
+  'POST /api/signalements': { request: () => ({ payload: {} }), allowed: ['signalant_chtoulon'], allowedStatus: 400 },
+  'GET /api/signalements': { request: () => ({}), allowed: ['signalant_chtoulon'] },
+  'POST /api/signalements/fichier': { request: () => ({ payload: 'a;b\n1;2\n', contentType: 'application/octet-stream' }), allowed: ['signalant_chtoulon'], allowedStatus: 400 },
 };
 
 describe(`access matrix over every route (${ENGINE})`, () => {

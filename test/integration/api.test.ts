@@ -86,11 +86,20 @@ describe(`API (${ENGINE})`, () => {
       expect(wrong.cookie).toBeUndefined();
     });
 
-    it(`locks an account after ${MAX_LOGIN_FAILURES} failures, even for the right password`, async () => {
-      for (let i = 0; i < MAX_LOGIN_FAILURES; i++) await loginThroughApi(server.app, 'agent.caf59@passerelle.test', 'mauvais-mot-de-passe');
-      const locked = await loginThroughApi(server.app, 'agent.caf59@passerelle.test', DEMO_PASSWORD);
-      expect(locked.response.statusCode).toBe(429);
-      expect(locked.response.json().erreur).toMatch(/bloqué/);
+    it(`locks an e-mail from one address after ${MAX_LOGIN_FAILURES} failures, the same way for a real and an unknown account, and not from another address`, async () => {
+      const from = (email: string, password: string, remoteAddress: string) =>
+        server.app.inject({ method: 'POST', url: '/api/session', payload: { email, motDePasse: password }, remoteAddress });
+      for (const email of ['agent.caf59@passerelle.test', 'inconnu.caf59@passerelle.test']) {
+        for (let i = 0; i < MAX_LOGIN_FAILURES; i++) expect((await from(email, 'mauvais-mot-de-passe', '198.51.100.7')).statusCode).toBe(401);
+      }
+      const real = await from('agent.caf59@passerelle.test', DEMO_PASSWORD, '198.51.100.7');
+      const unknown = await from('inconnu.caf59@passerelle.test', DEMO_PASSWORD, '198.51.100.7');
+      expect(real.statusCode).toBe(429);
+      expect(unknown.statusCode).toBe(429);
+      expect(real.json()).toEqual(unknown.json());
+      expect(real.json().erreur).toMatch(/bloquée pendant 15 minutes/);
+      // the owner, from their own address, is not locked out by someone else's attempts
+      expect((await from('agent.caf59@passerelle.test', DEMO_PASSWORD, '203.0.113.9')).statusCode).toBe(200);
     });
 
     it('throttles login attempts per address', async () => {

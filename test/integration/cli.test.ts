@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
-import { holdEmbedded } from '../../src/db/lock.ts';
+import { LOCK_FILE } from '../../src/db/lock.ts';
 import { POSTGRES_URL } from '../helpers/database.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -24,7 +24,7 @@ describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
     const again = await cli(['territoires', 'code-postal', '83000']);
     expect(again.stdout).toMatch(/Toulon .*Caf du Var \[caf-83\].*CPAM du Var \[cpam-83\]/);
     expect(again.stderr).not.toMatch(/migration/);
-  });
+  }, 240_000); // a first start loads 35 000 communes: minutes on a loaded machine, and a later command would find the folder still held
 
   it('verifies the audit trail, then finds the first broken link after tampering', async () => {
     const ok = await cli(['audit', 'verify']);
@@ -53,14 +53,14 @@ describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
   it('says clearly when the server holds the embedded database', async () => {
     // a live process (this test runner) claims the folder the way the server does
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
-    writeFileSync(join(dataDir, 'serveur.pid'), JSON.stringify({ pid: holder.pid, port: 3000 }));
+    writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: holder.pid, port: 3000 }));
     try {
       const result = await cli(['audit', 'verify']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/utilisée par le serveur Passerelle \(processus \d+, port 3000\)/);
     } finally {
       holder.kill();
-      holdEmbedded(dataDir, 0)();
+      rmSync(join(dataDir, LOCK_FILE), { force: true });
     }
   });
 

@@ -38,7 +38,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
   beforeAll(async () => {
     database = await freshDatabase();
     const setup = await ensureExchangeSetup(database.db, NOW);
-    expect(setup.conventions).toBe(5);
+    expect(setup.conventions).toBe(11);
     expect(setup.ignorees).toEqual([]); // every organisation, Corsica's caf-2A included, gets a keyring
     work = await mkdtemp(join(tmpdir(), 'passerelle-cycle-'));
     source = join(work, 'extrait');
@@ -188,8 +188,9 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     expect(await exchangeRepository.packageOf(database.db, p.id, 'cpam-83')).toBeUndefined();
 
     const rerun = await importPackage(database.db, p.manifeste, { organisation: 'cpam-83', now: NOW, batchSize: 5 });
-    expect(rerun.importes).toBe(p.nombre);
-    expect(await exchangeRepository.countContacts(database.db)).toBe(before + p.nombre);
+    // the same people as the first package of the month: already followed, none added twice
+    expect(rerun).toMatchObject({ recus: p.nombre, importes: 0, dejaSuivis: p.nombre });
+    expect(await exchangeRepository.countContacts(database.db)).toBe(before);
   });
 
   it('destroys what is past its deadline (dry run first) and writes a destruction record without data', async () => {
@@ -199,7 +200,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
 
     const dry = await destroyExpiredContacts(database.db, { today: '2027-02-28', dryRun: true });
     expect(dry.total).toBe(total);
-    expect(dry.groupes).toHaveLength(2);
+    expect(dry.groupes).toHaveLength(1);
     expect(await exchangeRepository.countContacts(database.db)).toBe(total);
 
     const pseudos = (await database.db.selectFrom('contacts').select('pseudonyme').where('paquet_id', '=', first.paquets[0]!.id).execute()).map((r) => r.pseudonyme!);
@@ -211,7 +212,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     expect(group.empreinte).toBe(dry.groupes.find((g) => g.paquet === group.paquet)!.empreinte);
 
     const records = await database.db.selectFrom('journal_audit').select(['details', 'cible_id']).where('action', '=', 'conservation.destruction').execute();
-    expect(records).toHaveLength(2);
+    expect(records).toHaveLength(1);
     const detail = records.find((r) => r.cible_id === group.paquet)!.details as Record<string, unknown>;
     expect(detail).toMatchObject({ programme: 'aidants', paquet: group.paquet, nombre: group.nombre, empreinteSha256: group.empreinte });
     expect(JSON.stringify(records)).not.toContain(pseudos[0]!);
@@ -240,7 +241,7 @@ describe.skipIf(POSTGRES_URL)('cycle, import, ack and destroy from the command l
   it('sets up the exchanges, runs the cycle with progress on stderr, refuses a missing source with exit 2', async () => {
     // the first opening of a demo instance prepares the exchanges; the explicit command is then idempotent
     const setup = await cli(['exchange', 'setup']);
-    expect(setup.stderr).toMatch(/Échanges : \d+ trousseau\(x\) de clés et 5 convention\(s\) de démonstration créés/);
+    expect(setup.stderr).toMatch(/Échanges : \d+ trousseau\(x\) de clés et 11 convention\(s\) de démonstration créés/);
     expect(setup.stdout).toMatch(/0 trousseau\(x\) de clés et 0 convention\(s\) créé\(s\)/);
     expect(setup.code).toBe(0);
     const missing = await cli(['cycle', '--programme', 'aidants', '--month', '2026-11', '--source', join(dir, 'nulle-part'), '--out', join(dir, 'paquets')]);

@@ -67,6 +67,19 @@ describe(`demo data: completed caregivers' cycles for the Var and the Nord (${EN
     expect(first.evenements).toBeGreaterThan(0);
   });
 
+  it('every other programme is at work: the separation lists at the Cafs, PRADO at the CPAMs, in October and November', async () => {
+    const rows = await database.db.selectFrom('contacts').select(['organisation_code', 'programme', 'periode', sql<string>`count(*)`.as('n')])
+      .where('programme', '!=', 'aidants').groupBy(['organisation_code', 'programme', 'periode']).execute();
+    const count = (org: string, programme: string, month: string) => Number(rows.find((r) => r.organisation_code === org && r.programme === programme && r.periode === month)?.n ?? 0);
+    for (const month of ['2026-10', '2026-11']) {
+      expect(count('caf-83', 'separation', month)).toBeGreaterThan(5);
+      expect(count('caf-59', 'separation', month)).toBeGreaterThan(5);
+      expect(count('cpam-83', 'prado', month)).toBeGreaterThan(5);
+    }
+    // in-house lists: nothing sealed for them
+    expect(await database.db.selectFrom('paquets').select('id').where('programme', 'in', ['separation', 'prado']).execute()).toEqual([]);
+  });
+
   it('the extracts and packages are where the monthly job expects them', async () => {
     expect((await readdir(join(work, 'depot', 'caf-83', 'aidants', '2026-10'))).sort()).toContain('caf_allocataires.csv');
     const out = await readdir(join(work, 'sortie', 'caf-59', 'aidants', '2026-11'));

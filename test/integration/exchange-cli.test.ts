@@ -44,7 +44,7 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
     expect(init.stderr).toMatch(/Clé maîtresse créée dans .* \(mode 0600\) : en production, fournissez PASSERELLE_MASTER_KEY/);
     expect((await stat(join(dataDir, MASTER_KEY_FILE))).mode & 0o777).toBe(0o600);
     const setup = await cli(['exchange', 'setup']);
-    expect(setup.stdout).toMatch(/\d{3} trousseau\(x\) de clés et 5 convention\(s\) créé\(s\)/);
+    expect(setup.stdout).toMatch(/\d{3} trousseau\(x\) de clés et 11 convention\(s\) créé\(s\)/);
 
     const database = await openDatabase({ dataDir });
     try {

@@ -126,6 +126,8 @@ describe(`scheduled jobs: monthly cycle and daily destruction (${ENGINE})`, () =
   beforeAll(async () => {
     database = await freshDatabase();
     await ensureExchangeSetup(database.db, NOW);
+    // This scenario is the caregivers' programme: without the CPAM → Carsat demo conventions, the job does not look for the CPAMs' extracts.
+    await database.db.deleteFrom('conventions').where('id', 'like', 'conv-carsat-%').execute();
     work = await mkdtemp(join(tmpdir(), 'passerelle-jobs-'));
     config = { depotDir: join(work, 'depot'), outboxDir: join(work, 'sortie'), sendTimeoutMs: 5_000 };
     await generateExtracts({ departement: '83', month: '2026-11', outDir: join(config.depotDir, 'caf-83', 'aidants', '2026-11'), scale: 0.0005, seed: 5, people: { ajpa: 40, ajpp: 10 } });
@@ -220,7 +222,7 @@ describe(`scheduled jobs: monthly cycle and daily destruction (${ENGINE})`, () =
     try {
       const schedules = await jobs.queue.schedules();
       expect(schedules).toEqual(expect.arrayContaining([
-        { name: DESTRUCTION_JOB, cron: '30 2 * * *', timezone: 'Europe/Paris' },
+        { name: DESTRUCTION_JOB, cron: '30 * * * *', timezone: 'Europe/Paris' },
         { name: MONTHLY_CYCLE_JOB, cron: '0 6 5 * *', timezone: 'Europe/Paris' },
       ]));
       const ok = (await jobs.queue.send(DESTRUCTION_JOB, { date: '2027-06-02' }))!;

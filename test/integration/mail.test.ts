@@ -140,7 +140,7 @@ describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
     expect(spa.statusCode).not.toBe(404);
     const view = await server.app.inject({ method: 'GET', url: `/api/opposition/${token}` });
     expect(view.statusCode).toBe(200);
-    expect(view.json().opposition).toEqual({ programme: 'aidants', programmeTitre: 'Aller vers les proches aidants', organisation: 'CPAM du Var', dejaEnregistree: false, donneesDetruites: false });
+    expect(view.json().opposition).toEqual({ programme: 'aidants', programmeTitre: 'Proche aidant : vos droits, votre santé et des solutions de répit', organisation: 'CPAM du Var', dejaEnregistree: false, donneesDetruites: false });
     expect(view.body).not.toMatch(/claire|martin/i);
     const post = await server.app.inject({ method: 'POST', url: `/api/opposition/${token}` });
     expect(post.statusCode).toBe(200);

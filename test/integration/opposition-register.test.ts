@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelRefusal, mailSettings, organisationPseudonymKey, prepareOfferEmail, protectOrganisationKeys, runSeparationCampaign } from '../../src/channels/index.ts';
+import { ChannelRefusal, mailSettings, prepareOfferEmail, runSeparationCampaign } from '../../src/channels/index.ts';
 import { readConfig } from '../../src/config.ts';
-import { configureMasterKeys, ensureExchangeSetup, generateMasterKey, importPackage, runCycle, type MasterKeys } from '../../src/exchange/index.ts';
+import {
+  configureMasterKeys, ensureExchangeSetup, generateMasterKey, importPackage, organisationPseudonymKey, protectOrganisationKeys, runCycle, type MasterKeys,
+} from '../../src/exchange/index.ts';
 import { EXTRACT_FORMATS } from '../../src/extracts/index.ts';
 import { generateExtracts } from '../../src/generate/index.ts';
 import { OutreachRuleError, recordEvent, REGISTER_EVENT_DETAIL } from '../../src/outreach/index.ts';
@@ -69,7 +71,9 @@ describe(`an opposition outlives the destruction of the contact (${ENGINE})`, ()
     expect(String(register[0]!.conserver_jusqu_au).slice(0, 4) >= '2028' || new Date(register[0]!.conserver_jusqu_au).getUTCFullYear() >= 2028).toBe(true);
 
     // the opposed people are processed (terminal status): their deadline came forward; destruction anonymises them
-    const destruction = await destroyExpiredContacts(database.db, { today: '2027-01-02' });
+    // (no retargeting delay here: this test is about the opposition register alone, cohorts.test.ts covers the delay)
+    const noDelay = { aidants: 0 };
+    const destruction = await destroyExpiredContacts(database.db, { today: '2027-01-02', delays: noDelay });
     expect(destruction.total).toBe(opposed.length);
     expect(destruction.oppositionsExpirees).toEqual([]);
     const after = await contactsOf(database.db, 'cpam-83', '2026-11');
@@ -80,6 +84,9 @@ describe(`an opposition outlives the destruction of the contact (${ENGINE})`, ()
     const linked = await database.db.selectFrom('evenements as e').innerJoin('contacts as c', 'c.id', 'e.contact_id')
       .select('c.pseudonyme').where('e.code', '=', 'opposition').where('c.pseudonyme', 'is not', null).execute();
     expect(linked).toEqual([]);
+
+    // the others' retention ends too: nobody of November's list is still followed
+    await destroyExpiredContacts(database.db, { today: '2027-03-01', delays: noDelay });
 
     // next month: the beneficiaries come back in the same convention's package (same pseudonym key)
     const dec = await runCycle(database.db, { programme: 'aidants', periode: '2026-12', source, outDir: join(work, 'dec'), expediteur: 'caf-83', now: DEC });
@@ -157,10 +164,15 @@ describe(`an opposition outlives the destruction of the contact (${ENGINE})`, ()
     await destroyExpiredContacts(database.db, { today: '2027-01-02' });
     expect((await contactsOf(database.db, 'caf-83', '2026-11'))[0]).toMatchObject({ pseudonyme: null, champs: null });
 
-    // next month: recognised by the same (decrypted) key, marked opposed at once, nothing sent
+    // next month: recognised by the same (decrypted) key as already followed (the cohort register
+    // keeps her out for the programme's 12 months), nothing sent
     const second = await runSeparationCampaign(database.db, { ...base, periode: '2026-12', source: extract('2026-12', '03'), outDir: join(work, 's2'), now: DEC });
-    expect(second).toMatchObject({ ajoutes: 1, opposes: 1, courrielsPrepares: 0 });
-    const [again] = await contactsOf(database.db, 'caf-83', '2026-12');
+    expect(second).toMatchObject({ ajoutes: 0, dejaSuivis: 1, opposes: 0, courrielsPrepares: 0 });
+    // a year later she may be targeted again: the opposition register marks her opposed at once, nothing sent
+    const later = new Date('2027-12-03T09:00:00Z');
+    const third = await runSeparationCampaign(database.db, { ...base, periode: '2027-12', source: extract('2027-12', '03'), outDir: join(work, 's3'), now: later });
+    expect(third).toMatchObject({ ajoutes: 1, dejaSuivis: 0, opposes: 1, courrielsPrepares: 0 });
+    const [again] = await contactsOf(database.db, 'caf-83', '2027-12');
     expect(again).toMatchObject({ pseudonyme: alice!.pseudonyme, statut: 'opposition' });
     const mail = await refusal(prepareOfferEmail(database.db, SETTINGS, { contactId: again!.id, actor: { compteId: null, organisation: 'caf-83', organisations: ['caf-83'] } }));
     expect(mail).toBeInstanceOf(ChannelRefusal);

@@ -99,7 +99,7 @@ describe('worklist API', () => {
     const me = agents.find((a) => a.nom.includes('CES du Var'))!;
     expect(me).toBeDefined();
     const res = await post('/api/listes/attributions', ces, { contacts: ids.slice(0, 5), agent: me.id });
-    expect(res.json()).toEqual({ attribues: 5, ignores: 0 });
+    expect(res.json()).toEqual({ attribues: 5, ignores: 0, conflits: 0 });
     const mine = (await get('/api/listes?programme=aidants&mois=2026-11&agent=moi', ces)).json();
     expect(mine.total).toBe(5);
     expect(mine.lignes[0].agent.nom).toMatch(/CES du Var/);
@@ -143,7 +143,7 @@ describe('worklist API', () => {
     const reasons = Object.fromEntries(report.rapport.filter((r: { resultat: string }) => r.resultat === 'rejetee').map((r: { ligne: number; motif: string }) => [r.ligne, r.motif]));
     expect(reasons[4]).toMatch(/date invalide/);
     expect(reasons[5]).toMatch(/absente des listes/);
-    expect(reasons[6]).toMatch(/événement inconnu « rappel »/);
+    expect(reasons[6]).toMatch(/événement inconnu « rappel » pour le programme aidants/i);
     expect(reasons[7]).toMatch(/aucun numéro/);
     expect(reasons[8]).toMatch(/date du rendez-vous est obligatoire/);
     expect(reasons[9]).toMatch(/pseudonyme mal formé/);

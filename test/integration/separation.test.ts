@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pseudonym } from '../../src/programmes/index.ts';
-import { organisationPseudonymKey, runSeparationCampaign, mailSettings, CampaignInputError } from '../../src/channels/index.ts';
+import { runSeparationCampaign, mailSettings, CampaignInputError } from '../../src/channels/index.ts';
+import { organisationPseudonymKey } from '../../src/exchange/index.ts';
 import { readConfig } from '../../src/config.ts';
 import { EXTRACT_FORMATS } from '../../src/extracts/index.ts';
 import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
@@ -85,16 +86,17 @@ describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
     const out = join(work, 'sortie');
     const report = await runSeparationCampaign(database.db, { organisation: 'caf-83', periode: '2026-11', source, canal: 'auto', outDir: out, mail: SETTINGS, now: new Date('2026-12-02T09:00:00Z') });
     expect(report).toMatchObject({
-      separationsLues: 9, allocatairesLus: 8, lignesRejetees: 2, nonCibles: 1, horsCaf: 1, sansDossier: 1, nonContactables: 1,
-      retenus: 4, ajoutes: 4, dejaPresents: 0, courrielsPrepares: 2, courriers: 1, sansCanal: 1, opposes: 0,
+      lignesLues: 9, lignesRejetees: 2, nonCibles: 1, horsPerimetre: 1, sansCorrespondance: 1, nonContactables: 1,
+      retenus: 4, ajoutes: 4, dejaSuivis: 0, courrielsPrepares: 2, courriers: 1, sansCanal: 1, opposes: 0,
     });
     const lines = readFileSync(report.rapport, 'utf8');
-    expect(lines).toMatch(/caf_separations\.csv:7;.*date_declaration/);
+    // lines of the main file (caf_separations.csv) are bare numbers, those of the joined file are prefixed by its name
+    expect(lines).toMatch(/\n7;.*date_declaration/);
     expect(lines).toMatch(/caf_allocataires\.csv:9;.*nir/);
-    expect(lines).toMatch(/caf_separations\.csv:8;dossier d'une autre Caf/);
-    expect(lines).toMatch(/caf_separations\.csv:9;aucun dossier allocataire/);
-    expect(lines).toMatch(/caf_separations\.csv:5;personne signalée à risque de violences sans canal sûr/);
-    expect(lines).toMatch(/caf_separations\.csv:10;"?personne inscrite sur la liste mais offre non envoyée/);
+    expect(lines).toMatch(/\n8;dossier géré par caf-13, pas par caf-83/);
+    expect(lines).toMatch(/\n9;aucune ligne correspondante dans caf_allocataires\.csv/);
+    expect(lines).toMatch(/\n5;personne signalée à risque de violences sans canal sûr/);
+    expect(lines).toMatch(/\n10;"?personne inscrite sur la liste mais offre non envoyée/);
     expect(lines).not.toMatch(/ARNAUD|Alice|exemple\.fr|\d{15}/); // the row report names lines, never people
 
     const contacts = await database.db.selectFrom('contacts').select(['organisation_code', 'programme', 'periode', 'origine', 'paquet_id', 'pseudonyme', 'champs', 'echeance', 'appelable'])
@@ -129,7 +131,7 @@ describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
 
   it('run again for the same month: nobody is added or written to twice', async () => {
     const report = await runSeparationCampaign(database.db, { organisation: 'caf-83', periode: '2026-11', source, canal: 'auto', outDir: join(work, 'sortie2'), mail: SETTINGS });
-    expect(report).toMatchObject({ retenus: 4, ajoutes: 0, dejaPresents: 4, courrielsPrepares: 0, courriers: 0 });
+    expect(report).toMatchObject({ retenus: 4, ajoutes: 0, dejaSuivis: 4, courrielsPrepares: 0, courriers: 0 });
     expect(Number((await database.db.selectFrom('contacts').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n)).toBe(4);
   });
 
@@ -141,7 +143,8 @@ describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
     writeFileSync(join(next, 'caf_allocataires.csv'), readFileSync(join(source, 'caf_allocataires.csv')));
     writeFileSync(join(next, 'caf_separations.csv'), csv('caf_separations', [{ numero_allocataire: '1000001', date_declaration: '2026-12-03' }], SEPARATION_DEFAULTS));
     const report = await runSeparationCampaign(database.db, { organisation: 'caf-83', periode: '2026-12', source: next, canal: 'courriel', outDir: join(work, 'sortie3'), mail: SETTINGS });
-    expect(report).toMatchObject({ ajoutes: 1, opposes: 1, courrielsPrepares: 0 });
+    // she is still followed (November's list): not added again, and never written to
+    expect(report).toMatchObject({ ajoutes: 0, dejaSuivis: 1, courrielsPrepares: 0 });
   });
 
   it('refuses input that cannot be a campaign as a whole, in French', async () => {
@@ -169,7 +172,7 @@ describe.skipIf(POSTGRES_URL)('npx passerelle campagne separation', () => {
     expect(result.stderr).toMatch(/Campagne séparation 2026-11 : 100 %/);
     expect(result.code).toBe(3);
     expect(existsSync(join(out, 'publipostage-separation-caf-83-2026-11.pdf'))).toBe(true);
-    expect(readFileSync(join(out, 'rapport_campagne_separation_caf-83_2026-11.csv'), 'utf8')).toMatch(/caf_separations\.csv:7;/);
+    expect(readFileSync(join(out, 'rapport_separation_2026-11.csv'), 'utf8')).toMatch(/\n7;/);
 
     const bad = await cli(['campagne', 'separation', '--organisation', 'cpam-83', '--month', '2026-11', '--source', source], dataDir);
     expect(bad.code).toBe(2);

@@ -109,7 +109,7 @@ describe('the bad-input corpus', () => {
     };
     const empty: Record<string, string> = {};
     for (const col of EXTRACT_FORMATS.caf_ajpa_ajpp.columns) if (!j.cle.includes(col.name)) empty[col.name] = '';
-    const joins: JoinIndex[] = [{ cle: j.cle, obligatoire: j.obligatoire, index: new Map([['83|1000003', [application]], ['83|1000004', [application]]]), empty }];
+    const joins: JoinIndex[] = [{ fichier: 'caf_ajpa_ajpp.csv', cle: j.cle, obligatoire: j.obligatoire, index: new Map([['83|1000003', [application]], ['83|1000004', [application]]]), empty }];
     const plan = selectionPlan(programme, '2026-11', joins);
     let compared = 0;
     for (const c of corpus.filter((x) => x.reader === 'extrait' && x.refused === undefined)) {
@@ -124,6 +124,7 @@ describe('the bad-input corpus', () => {
           const outcome = selectRow(plan, row);
           if (outcome.statut === 'retenu') inProcess.push(['retenu', line, outcome.ligne]);
           else if (outcome.statut === 'non_cible') counts.nonCibles++;
+          else if (outcome.statut === 'sans_correspondance') inProcess.push(['sans', line, outcome.fichier]);
           else if (outcome.statut === 'exclu') counts.exclus++;
           else counts.nonContactables++;
         },
@@ -136,6 +137,7 @@ describe('the bad-input corpus', () => {
         onReject: (line, reason) => inWorkers.push(['rejet', line, reason]),
         onWarning: (line, reason) => inWorkers.push(['avertissement', line, reason]),
         onJoinedKey: (key, line) => inWorkers.push(['cle', line, key]),
+        onUnmatched: (line, fichier) => inWorkers.push(['sans', line, fichier]),
         onRetained: (row, line) => inWorkers.push(['retenu', line, row]),
         onCounts: (n) => { workerCounts.nonCibles += n.nonCibles; workerCounts.exclus += n.exclus; workerCounts.nonContactables += n.nonContactables; },
       }, { workers: c.name === 'guillemet-non-ferme-ligne-10.csv' ? 3 : 1, blockBytes: 256 });

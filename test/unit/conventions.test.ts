@@ -111,7 +111,7 @@ describe('covering convention: sealing refused without an active convention', ()
 
   it.each<[string, Convention[], string, string]>([
     ['no convention at all', [], '2026-06-01',
-      'Scellement refusé : aucune convention active ne couvre le programme « Aller vers les proches aidants » entre Caf du Var (caf-83) et CPAM du Var (cpam-83) au 01/06/2026. Aucune convention locale n’est enregistrée entre ces deux organismes : l’administrateur doit d’abord l’enregistrer.'],
+      'Scellement refusé : aucune convention active ne couvre le programme « Aller vers les proches aidants » entre Caf du Var (caf-83) et CPAM du Var (cpam-83) au 01/06/2026. Aucune convention locale n’est enregistrée entre ces deux organismes.'],
     ['a convention in the other direction only', [convention({ parties: { expediteur: 'cpam-83', destinataire: 'caf-83' } })], '2026-06-01',
       'Scellement refusé : aucune convention active ne couvre le programme « Aller vers les proches aidants » entre Caf du Var (caf-83) et CPAM du Var (cpam-83) au 01/06/2026. Une convention existe dans l\'autre sens (de CPAM du Var (cpam-83) vers Caf du Var (caf-83)) : elle ne permet pas cet envoi.'],
     ['a terminated convention', [convention({ resiliation: { notifieeLe: '2026-03-10' } })], '2026-06-01',
@@ -121,7 +121,10 @@ describe('covering convention: sealing refused without an active convention', ()
     ['a convention for another programme', [convention({ programmes: ['separation'] })], '2026-06-01',
       'Scellement refusé : aucune convention active ne couvre le programme « Aller vers les proches aidants » entre Caf du Var (caf-83) et CPAM du Var (cpam-83) au 01/06/2026. La convention conv-83-2025 ne couvre pas ce programme (programmes couverts : separation).'],
   ])('%s', (_label, conventions, date, raison) => {
-    expect(coveringConvention(conventions, query(date, aidants))).toEqual({ ok: false, raison });
+    const toSign = ' À signer : l\'administrateur de Caf du Var (caf-83) ou de CPAM du Var (cpam-83) propose une convention couvrant ce programme, dans ce sens, et l\'administrateur de l\'autre organisme la signe (page « Conventions », /conventions).';
+    expect(coveringConvention(conventions, query(date, aidants))).toEqual({
+      ok: false, raison: raison + toSign, aSigner: { programme: 'aidants', expediteur: 'caf-83', destinataire: 'cpam-83', projets: [] },
+    });
   });
 
   it('refuses a package for a programme where no personal data crosses', () => {

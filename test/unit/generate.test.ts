@@ -7,8 +7,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerGenerate } from '../../src/cli/commands/generate.ts';
 import {
-  DATA_QUALITY, generateExtracts, GenerateOptionsError, listDepartements,
-  NATIONAL, planPeople, samplePeople, SPEC_RATES, validateGenerateOptions, type GenerateReport, type KindCounts,
+  C2S, DATA_QUALITY, generateExtracts, GenerateOptionsError, INVALIDITE, listDepartements,
+  NATIONAL, planPeople, PRADO, samplePeople, SPEC_RATES, validateGenerateOptions, type GenerateReport, type KindCounts,
 } from '../../src/generate/index.ts';
 import { checkCell, checkHeader, EXTRACT_FORMATS, EXTRACT_KINDS, normalizeFrenchPhone, type ExtractKind } from '../../src/extracts/index.ts';
 import { parseIsoDate } from '../../src/shared/calendar.ts';
@@ -174,6 +174,64 @@ describe('generated files', () => {
     expect(corse.files.cpam_sejours_maternite.rows.every((r) => inMonth(r.date_accouchement))).toBe(true);
     expect(corse.files.etablissements_signalements_sortie.rows.every((r) => inMonth(r.date_signalement))).toBe(true);
   });
+
+  it('gives every invalidity pensioner of cpam_assures one row of cpam_invalidite, with the current sick leave', () => {
+    const invalides = new Set(corse.files.cpam_assures.rows.filter((r) => r.invalidite === 'oui').map((r) => r.nir));
+    const rows = corse.files.cpam_invalidite.rows;
+    expect(rows.length).toBeGreaterThan(100);
+    expect(new Set(rows.map((r) => r.nir))).toEqual(invalides);
+    expect(rows.length).toBe(invalides.size);
+    const enCours = new Set(corse.files.cpam_arrets_travail.rows.filter((r) => r.date_fin_arret === '').map((r) => r.nir));
+    expect(rows.filter((r) => (r.arret_travail_en_cours === 'oui') !== enCours.has(r.nir))).toEqual([]);
+    const last = `${MONTH}-30`;
+    expect(rows.filter((r) => (r.date_debut_pension_invalidite as string) > last)).toEqual([]);
+  });
+
+  it('follows every separation of the month at M + 4, one movement per kind and benefit', () => {
+    const separations = new Map(corse.files.caf_separations.rows.map((r) => [`${r.departement_caf}|${r.numero_allocataire}`, r]));
+    const suivi = corse.files.caf_suivi_separations.rows;
+    const followed = new Set(suivi.map((r) => `${r.departement_caf}|${r.numero_allocataire}`));
+    expect(followed).toEqual(new Set(separations.keys()));
+    const keys = suivi.map((r) => `${r.departement_caf}|${r.numero_allocataire}|${r.mouvement}|${r.prestation}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const r of suivi) {
+      const s = separations.get(`${r.departement_caf}|${r.numero_allocataire}`) as Row;
+      expect([r.date_declaration, r.enfant_a_charge]).toEqual([s.date_declaration, s.enfant_a_charge]);
+      expect(r.date_observation).toBe('2027-03-31');
+      if (r.mouvement === 'aucun') expect([r.prestation, r.date_effet, r.montant]).toEqual(['', '', '']);
+      else expect(Number((r.montant as string).replace(',', '.'))).toBeGreaterThan(0);
+    }
+    // a person with nothing changed has only that row
+    const aucun = new Set(suivi.filter((r) => r.mouvement === 'aucun').map((r) => r.numero_allocataire));
+    expect(suivi.filter((r) => r.mouvement !== 'aucun' && aucun.has(r.numero_allocataire))).toEqual([]);
+  });
+
+  it('keeps victims of violence flagged at risk in the allocataires file, with their safe channel there', () => {
+    const allocataires = new Map(corse.files.caf_allocataires.rows.map((r) => [r.numero_allocataire, r]));
+    const victimes = corse.files.caf_separations.rows.filter((r) => r.victime_violences === 'oui');
+    expect(victimes.length).toBeGreaterThan(0);
+    expect(victimes.filter((r) => allocataires.get(r.numero_allocataire as string)?.risque_violence !== 'oui')).toEqual([]);
+  });
+
+  it('gives the maternity adviser a room and a planned discharge after the birth', () => {
+    const rows = corse.files.cpam_sejours_maternite.rows;
+    expect(rows.every((r) => /^[1-4]\d{2}$/.test(r.chambre as string))).toBe(true);
+    expect(rows.every((r) => (r.date_sortie_prevue as string) > (r.date_accouchement as string))).toBe(true);
+    expect(rows.every((r) => r.date_sortie === '' || r.date_sortie === r.date_sortie_prevue)).toBe(true);
+    expect(rows.filter((r) => r.refus_visite === 'oui' && r.eligible_prado === 'non')).toEqual([]);
+  });
+
+  it('keeps C2S beneficiaries under their ceiling and computes the household coefficient', () => {
+    const perShare = (r: Row) => Number((r.ressources_annuelles as string).replace(',', '.')) / Number((r.coefficient_foyer_c2s as string).replace(',', '.'));
+    const known = corse.files.cpam_assures.rows.filter((r) => r.ressources_annuelles !== '');
+    expect(known.filter((r) => r.complementaire === 'c2s' && perShare(r) > C2S.plafondSansParticipation + 0.01)).toEqual([]);
+    expect(known.filter((r) => r.complementaire === 'c2s_participation'
+      && (perShare(r) < C2S.plafondSansParticipation - 0.01 || perShare(r) > C2S.plafondAvecParticipation + 0.01))).toEqual([]);
+    const coefficients = new Set(corse.files.cpam_assures.rows.map((r) => r.coefficient_foyer_c2s));
+    expect([...coefficients].filter((c) => !/^(1|1,5|1,8|2,1|2,5|2,9|3,3|3,7)$/.test(c as string))).toEqual([]);
+    expect(coefficients.has('1')).toBe(true);
+    expect(coefficients.has('1,5')).toBe(true);
+  });
 });
 
 describe('distributions', () => {
@@ -253,6 +311,54 @@ describe('distributions', () => {
       return end - (parseIsoDate(r.date_debut_indemnisation as string) as number) + 1 !== Number(r.jours_indemnises);
     });
     expect(inconsistent).toEqual([]);
+  });
+
+  it('draws invalidity pensions as documented: categories 25 / 72 / 3 %, 1/136 starting in the month, contract by category', () => {
+    const people = [...samplePeople('allocataire', 60_000, { departement: dept, month: MONTH, seed: 11 })]
+      .filter((p) => p.pensionInvalidite !== null);
+    expect(people.length).toBeGreaterThan(1000);
+    const rate = (f: (p: (typeof people)[number]) => boolean) => people.filter(f).length / people.length;
+    expect(Math.abs(rate((p) => p.pensionInvalidite?.categorie === '1') - 0.25)).toBeLessThan(0.04);
+    expect(Math.abs(rate((p) => p.pensionInvalidite?.categorie === '2') - 0.72)).toBeLessThan(0.04);
+    const cat2 = people.filter((p) => p.pensionInvalidite?.categorie === '2');
+    expect(Math.abs(cat2.filter((p) => p.pensionInvalidite?.contratMaintenu).length / cat2.length - INVALIDITE.contratMaintenu['2'])).toBeLessThan(0.05);
+    expect(people.every((p) => p.sante.invalidite && p.assureRegimeGeneral)).toBe(true);
+    // the month's flow, 1/136 of the stock (a Poisson count: wide bounds)
+    const first = parseIsoDate(`${MONTH}-01`) as number;
+    const nouvelles = people.filter((p) => (p.pensionInvalidite?.debut ?? 0) >= first).length;
+    const expected = people.length * INVALIDITE.nouvellesParMois;
+    expect(nouvelles).toBeGreaterThanOrEqual(Math.floor(expected / 3));
+    expect(nouvelles).toBeLessThanOrEqual(Math.ceil(expected * 2.5));
+  });
+
+  it('has 4 % of eligible mothers refuse the adviser\'s visit (± 1.5 points)', () => {
+    const mothers = [...samplePeople('naissance', 4000, { departement: dept, month: MONTH })].filter((p) => p.maternite?.motifNonEligibilite === null);
+    const refus = mothers.filter((p) => p.maternite?.refusVisite).length / mothers.length;
+    expect(Math.abs(refus - PRADO.refusVisite)).toBeLessThan(0.015);
+  });
+
+  it('follows separations at M + 4 as documented (± 5 points): ASF opened for 45 % of custodial declarants without it, ≈ 35 % with nothing changed', () => {
+    const people = [...samplePeople('separation', 3000, { departement: dept, month: MONTH })];
+    const suivis = people.map((p) => p.separation?.suivi ?? []);
+    const custodial = people.filter((p) => p.separation?.modeGarde === 'exclusive_declarant' && !p.allocataire?.asf);
+    const asf = custodial.filter((p) => p.separation?.suivi.some((m) => m.mouvement === 'droit_ouvert' && m.prestation === 'asf')).length / custodial.length;
+    expect(Math.abs(asf - 0.45)).toBeLessThan(0.05);
+    const rien = suivis.filter((s) => s.length === 1 && s[0]?.mouvement === 'aucun').length / people.length;
+    expect(Math.abs(rien - 0.35)).toBeLessThan(0.05);
+    expect(suivis.every((s) => s.length >= 1)).toBe(true);
+    const victimes = people.filter((p) => p.separation?.victimeViolences).length / people.length;
+    expect(Math.abs(victimes - 0.045)).toBeLessThan(0.015);
+  });
+
+  it('puts about 7 % of the insured without C2S under the contribution ceiling and 3 % just above (± 2 points)', () => {
+    const rows = corse.files.cpam_assures.rows;
+    const perShare = (r: Row) => Number((r.ressources_annuelles as string).replace(',', '.')) / Number((r.coefficient_foyer_c2s as string).replace(',', '.'));
+    const sans = (r: Row) => r.complementaire !== 'c2s' && r.complementaire !== 'c2s_participation' && r.ressources_annuelles !== '';
+    const under = share(rows, (r) => sans(r) && perShare(r) <= C2S.plafondAvecParticipation);
+    const above = share(rows, (r) => sans(r) && perShare(r) > C2S.plafondAvecParticipation && perShare(r) <= C2S.plafondAvecParticipation * 1.1);
+    expect(Math.abs(under - 0.072)).toBeLessThan(0.02);
+    expect(Math.abs(above - 0.032)).toBeLessThan(0.02);
+    expect(Math.abs(share(rows, (r) => r.ressources_annuelles === '') - C2S.ressourcesInconnues)).toBeLessThan(0.01);
   });
 
   it('leaves a small documented share of contacts missing or malformed', () => {

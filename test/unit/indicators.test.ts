@@ -10,15 +10,20 @@ const counts = (cibles: number, rest: Partial<StageCounts> = {}): StageCounts =>
   ({ ...Object.fromEntries(STAGE_CODES.map((c) => [c, 0])), cibles, ...rest }) as StageCounts;
 
 describe('rates', () => {
-  it('always show honoured/phoned and honoured/reached first, then the programme’s own indicators, each pair once', () => {
+  it('show honoured/phoned and honoured/reached first wherever the programme has those stages, then its own indicators, each pair once', () => {
     for (const p of programmes) {
       const rates = ratesOf(p);
-      expect(rates.slice(0, 2).map((r) => `${r.numerator}/${r.denominator}`)).toEqual(['rdv_honores/appeles', 'rdv_honores/joints']);
+      const stages = p.etapes.map((e) => e.code);
+      const mandatory = ['rdv_honores/appeles', 'rdv_honores/joints'].filter((pair) => pair.split('/').every((s) => stages.includes(s)));
+      expect(rates.slice(0, mandatory.length).map((r) => `${r.numerator}/${r.denominator}`)).toEqual(mandatory);
+      for (const r of rates) expect(stages).toEqual(expect.arrayContaining([r.numerator, r.denominator]));
       const pairs = rates.map((r) => `${r.numerator}/${r.denominator}`);
       expect(new Set(pairs).size).toBe(pairs.length);
       for (const i of p.indicateurs) expect(pairs).toContain(`${i.numerateur}/${i.denominateur}`);
     }
     expect(ratesOf(aidants).map((r) => r.code)).toEqual(['transformation-appels', 'transformation-joints', 'joignabilite', 'acceptation', 'honoration']);
+    // a maternity visit has no call: no phone rate
+    expect(ratesOf(programmes.find((p) => p.id === 'prado')!).map((r) => r.code)).toEqual(['adhesion-prado', 'orientation-caf', 'tisf-proposee']);
   });
 
   it('computes the published rates and writes them the French way', () => {

@@ -29,7 +29,8 @@ describe('programme definitions', () => {
       'aidants', 'carsat-arret-91', 'carsat-parcours-prevention', 'carsat-pdp', 'carsat-sortie-hospitalisation', 'prado', 'separation',
     ]);
     for (const p of programmes) {
-      expect(p.etapes.every((e) => (STAGE_CODES as readonly string[]).includes(e.code))).toBe(true);
+      expect(p.etapes[0]!.cohorte).toBe(true);
+      expect(p.evenements.some((e) => e.code === 'opposition')).toBe(true);
       expect(p.baseLegale.length).toBeGreaterThan(0);
     }
     expect(Object.fromEntries(programmes.map((p) => [p.id, p.forme]))).toEqual({
@@ -53,6 +54,7 @@ describe('programme definitions', () => {
     expect(p.canaux.map((c) => [c.canal, c.par])).toEqual([['courriel', 'expediteur'], ['telephone', 'destinataire'], ['rendez_vous', 'destinataire']]);
     expect(p.offre.map((o) => o.code)).toEqual(expect.arrayContaining(['c2s', 'medecin-traitant', 'eps', 'misas', 'service-social-carsat', 'aides-ass', 'repit']));
     expect(p.etapes.map((e) => e.code)).toEqual([...STAGE_CODES]);
+    expect(p.evenements.map((e) => e.code)).toEqual(expect.arrayContaining(['appel_joint', 'offre_acceptee', 'rdv_pris', 'rdv_honore', 'orientation']));
     expect(p.indicateurs.find((i) => i.code === 'transformation-appels')).toMatchObject({ numerateur: 'rdv_honores', denominateur: 'appeles' });
     expect(p.indicateurs.find((i) => i.code === 'transformation-joints')).toMatchObject({ numerateur: 'rdv_honores', denominateur: 'joints' });
   });
@@ -65,14 +67,16 @@ describe('programme definitions', () => {
     const p = programme(id);
     expect(p.expediteur.branche).toBe(expediteur);
     expect(p.destinataire).toBeNull();
-    expect(p.donnees).toMatchObject({ transmission: 'aucune', champsMaximum: [], identifiant: null });
+    expect(p.donnees).toMatchObject({ transmission: 'aucune', champsMaximum: [] });
+    // an in-house list keeps its people under a pseudonym keyed by the holder's own key, never the NIR itself
+    if (p.donnees.identifiant) expect(p.donnees.champsListe).not.toContain(p.donnees.identifiant.champ);
     expect(p.donnees.agregatsAnonymes?.vers ?? null).toBe(agregatsVers);
     expect(p.canaux.every((c) => c.par === 'expediteur')).toBe(true);
   });
 
   it.each([
     ['carsat-arret-91', 'cpam_arrets_travail'],
-    ['carsat-pdp', 'cpam_arrets_travail'],
+    ['carsat-pdp', 'cpam_assures'],
     ['carsat-parcours-prevention', 'cpam_assures'],
   ])('sends %s from the CPAM to the competent Carsat', (id, fichier) => {
     const p = programme(id);
@@ -104,7 +108,20 @@ describe('programme definitions', () => {
     ['a recipient when nothing crosses', (d) => { d.donnees.transmission = 'aucune'; }, 'aidants.json : destinataire : aucune donnée personnelle ne circule : le destinataire doit être null'],
     ['an exchange that sends nothing', (d) => { d.forme = 'interne'; }, "aidants.json : forme : un programme « interne » ne transmet rien entre organismes"],
     ['an unknown shape', (d) => { d.forme = 'national'; }, 'aidants.json : forme : forme : « national » n\'est pas admis'],
-    ['stages out of order', (d) => { d.etapes.reverse(); }, 'aidants.json : etapes : les étapes doivent suivre l\'ordre de l\'entonnoir'],
+    ['a first stage that is not the cohort', (d) => { d.etapes.reverse(); }, 'aidants.json : etapes[0] : la première étape compte toute la cohorte'],
+    ['a stage naming an unknown event', (d) => { d.etapes[4].evenements = ['appel_rate']; }, 'aidants.json : etapes[4].evenements[0] : événement « appel_rate » inconnu ; événements du programme : offre_email_envoyee'],
+    ['a stage that counts nothing', (d) => { delete d.etapes[4].evenements; }, 'aidants.json : etapes[4] : une étape dit ce qu’elle compte'],
+    ['a stage on an unknown kind', (d) => { d.etapes[5].genres = ['adhesion']; }, 'aidants.json : etapes[5].genres[0] : genre : « adhesion » n\'est pas admis ; valeurs possibles : offre_envoyee, tentative'],
+    ['an event on an unknown kind', (d) => { d.evenements[0].genre = 'courriel'; }, 'aidants.json : evenements[0].genre : genre : « courriel » n\'est pas admis'],
+    ['an event code twice', (d) => { d.evenements.push({ ...d.evenements[3] }); }, 'aidants.json : evenements[15] : événement « appel_joint » en double'],
+    ['a variant of another kind', (d) => { d.evenements[3].issue = 'annule'; }, 'aidants.json : evenements[3].issue : le genre « joint » (personne jointe) n\'a pas d\'issue'],
+    ['an orientation without partner', (d) => { d.evenements[13].detail = 'note'; delete d.evenements[13].partenaires; }, 'aidants.json : evenements[13].detail : une orientation doit porter le partenaire'],
+    ['an unknown partner', (d) => { d.evenements[13].partenaires = ['mairie']; }, 'aidants.json : evenements[13].partenaires[0] : partenaire : « mairie » n\'est pas admis'],
+    ['an event on a channel the programme lacks', (d) => { d.evenements[3].canal = 'visite'; }, 'aidants.json : evenements[3].canal : le canal « visite » n\'est pas un canal du programme'],
+    ['no opposition event', (d) => { d.evenements = d.evenements.filter((e: { code: string }) => e.code !== 'opposition'); }, 'aidants.json : evenements : l\'événement « opposition » est obligatoire'],
+    ['an e-mail programme without the e-mail failure', (d) => { d.evenements = d.evenements.filter((e: { code: string }) => e.code !== 'offre_email_echec'); }, 'aidants.json : evenements : l\'événement « offre_email_echec » est obligatoire pour un programme qui écrit par courriel'],
+    ['a system event of another kind', (d) => { d.evenements[0].genre = 'joint'; }, 'aidants.json : evenements[0] : l\'événement « offre_email_envoyee » est enregistré par Passerelle elle-même'],
+    ['an unknown status in apres', (d) => { d.evenements[3].apres = ['rappele']; }, 'aidants.json : evenements[3].apres[0] : statut : « rappele » n\'est pas admis'],
     ['an indicator on a missing stage', (d) => { d.etapes = d.etapes.filter((e: { code: string }) => e.code !== 'joints'); }, 'aidants.json : indicateurs[1].denominateur : l\'étape « joints » n\'est pas une étape du programme'],
   ])('refuses %s with a French message naming file and path', (_label, change, message) => {
     const data = aidants();
@@ -229,6 +246,75 @@ describe('Carsat day-91 targeting and precarity markers', () => {
     const p = programme('carsat-arret-91');
     const s = selectPerson(p, arret({ ij_journaliere: '28,00' }), targetingContext(p, '2026-11', { seuilIjFaible: 30 }));
     expect(s.statut === 'retenu' && s.marqueurs).toEqual(['ij-faible']);
+  });
+});
+
+describe('Carsat PDP targeting (P2): sick leave on its 60th paid day, or passing into invalidity, with a contract', () => {
+  const person = (values: Record<string, string>) => ({
+    ...row('cpam_assures', { nir: '175053417222654', invalidite: 'non', complementaire: 'privee', ald: 'non', medecin_traitant: 'oui', nombre_ayants_droit: '0' }),
+    ...row('cpam_arrets_travail', {}),
+    ...row('cpam_invalidite', {}),
+    ...values,
+  });
+  const leave = { date_debut_arret: '2026-09-01', date_debut_indemnisation: '2026-09-04', nature: 'maladie', jours_indemnises: '88', contrat_travail_en_cours: 'oui' };
+  const pension = { invalidite: 'oui', categorie_invalidite: '2', date_debut_pension_invalidite: '2026-11-01', contrat_travail_maintenu: 'oui', arret_travail_en_cours: 'non' };
+  it.each<[string, Record<string, string>, string, string[]]>([
+    ['60th paid day in the month (2026-09-04 + 59 = 2026-11-02), contract held', leave, 'retenu', []],
+    ['60th paid day, contract lost', { ...leave, contrat_travail_en_cours: 'non' }, 'non_cible', []],
+    ['60th paid day, leave already ended', { ...leave, date_fin_arret: '2026-11-20' }, 'non_cible', []],
+    ['invalidity pension starting in the month, contract kept, no current leave', pension, 'retenu', ['invalidite', 'passage-invalidite']],
+    ['invalidity pension starting in the month, contract lost', { ...pension, contrat_travail_maintenu: 'non' }, 'non_cible', []],
+    ['invalidity pension of an earlier month (the stock)', { ...pension, date_debut_pension_invalidite: '2024-03-01' }, 'non_cible', []],
+    ['invalidity pension with a current sick leave not on its 60th day', { ...pension, arret_travail_en_cours: 'oui', ...leave, date_debut_indemnisation: '2026-06-01' }, 'non_cible', []],
+    ['nothing', {}, 'non_cible', []],
+  ])('%s', (_label, values, statut, marqueurs) => {
+    const p = programme('carsat-pdp');
+    const s = selectPerson(p, person(values), targetingContext(p, '2026-11'));
+    expect(s.statut).toBe(statut);
+    if (s.statut === 'retenu') expect(s.marqueurs).toEqual(marqueurs);
+  });
+});
+
+describe('Carsat prevention pathway (P4): C2S, and resources under or just above the C2S ceiling', () => {
+  const assure = (values: Record<string, string>) => row('cpam_assures', {
+    nir: '275053417222689', complementaire: 'privee', medecin_traitant: 'oui', ressources_annuelles: '30000', coefficient_foyer_c2s: '1', ...values,
+  });
+  it.each<[string, Record<string, string>, string, string[]]>([
+    ['C2S without contribution', { complementaire: 'c2s', ressources_annuelles: '8000' }, 'retenu', []],
+    ['C2S with contribution', { complementaire: 'c2s_participation', ressources_annuelles: '12000' }, 'retenu', ['c2s-participation']],
+    ['no C2S, resources under the ceiling (non-take-up)', { complementaire: 'aucune', ressources_annuelles: '13957' }, 'retenu', ['eligible-c2s-sans-droit']],
+    ['private cover, just above the ceiling', { ressources_annuelles: '15000,50' }, 'retenu', ['proche-plafond-c2s']],
+    ['a couple (× 1.5) just above its ceiling', { ressources_annuelles: '22500', coefficient_foyer_c2s: '1,5' }, 'retenu', ['proche-plafond-c2s']],
+    ['the same resources for one person: far above', { ressources_annuelles: '22500' }, 'non_cible', []],
+    ['resources unknown, no C2S', { ressources_annuelles: '' }, 'non_cible', []],
+    ['no médecin traitant is a marker', { complementaire: 'c2s', medecin_traitant: 'non' }, 'retenu', ['sans-medecin-traitant']],
+  ])('%s', (_label, values, statut, marqueurs) => {
+    const p = programme('carsat-parcours-prevention');
+    const s = selectPerson(p, assure(values), targetingContext(p, '2026-11'));
+    expect(s.statut).toBe(statut);
+    if (s.statut === 'retenu') expect(s.marqueurs).toEqual(marqueurs);
+  });
+
+  it('dates the C2S ceiling and lets a territory (a DROM) raise it', () => {
+    const p = programme('carsat-parcours-prevention');
+    expect(p.parametres.plafondC2sParticipation).toMatchObject({ valeur: 13957, dateEffet: '2025-04-01' });
+    const s = selectPerson(p, assure({ ressources_annuelles: '16000' }), targetingContext(p, '2026-11', { plafondC2sParticipation: 15535, limiteProcheDuPlafond: 17089 }));
+    expect(s.statut === 'retenu' && s.marqueurs).toEqual(['proche-plafond-c2s']);
+  });
+});
+
+describe('PRADO targeting: eligible mothers of the month who did not refuse the visit', () => {
+  const stay = (values: Record<string, string>) => row('cpam_sejours_maternite', {
+    nir_mere: '290053417222640', date_accouchement: '2026-11-12', eligible_prado: 'oui', chambre: '214', date_sortie_prevue: '2026-11-15', refus_visite: 'non', ...values,
+  });
+  it.each<[string, Record<string, string>, string]>([
+    ['eligible', {}, 'retenu'],
+    ['eligible, refused the visit', { refus_visite: 'oui' }, 'exclu'],
+    ['an older extract without the column', { refus_visite: '' }, 'retenu'],
+    ['twins', { eligible_prado: 'non', motif_non_eligibilite: 'naissance_multiple' }, 'non_cible'],
+  ])('%s', (_label, values, statut) => {
+    const p = programme('prado');
+    expect(selectPerson(p, stay(values), targetingContext(p, '2026-11')).statut).toBe(statut);
   });
 });
 
@@ -374,5 +460,101 @@ describe('against the synthetic extracts', () => {
     const hosp = programme('carsat-sortie-hospitalisation');
     const signalements = joinSource(hosp, { etablissements_signalements_sortie: read('etablissements_signalements_sortie') });
     expect(signalements.every((c) => selectPerson(hosp, c.lignes, ctxOf(hosp)).statut === 'retenu')).toBe(true);
+  });
+});
+
+describe('against one generated Var month (département 83, 2026-11, default scale)', () => {
+  // The whole month as `npx passerelle generate --departement 83 --month 2026-11` writes it
+  // (≈ 776 000 people, 200 MB). Large files are read in chunks so memory stays bounded.
+  const PERIODE = '2026-11';
+  let dir: string;
+  const counts: Record<string, { cibles: number; marqueurs: Record<string, number> }> = {};
+
+  function* lines(kind: ExtractKind): Generator<Row> {
+    const text = readFileSync(join(dir, EXTRACT_FORMATS[kind].fileName), 'utf8');
+    expect(text.includes('"'), kind).toBe(false); // no quoted field: a plain split is exact
+    let start = text.indexOf('\n') + 1;
+    const header = text.slice(0, start - 1).split(';');
+    while (start < text.length) {
+      const end = text.indexOf('\n', start);
+      const cells = text.slice(start, end).split(';');
+      const out: Record<string, string> = {};
+      for (let i = 0; i < header.length; i++) out[header[i] as string] = cells[i] as string;
+      yield out;
+      start = end + 1;
+    }
+  }
+
+  const BIG = new Set<ExtractKind>(['cpam_assures', 'caf_allocataires', 'carsat_retraites']);
+  /** Targets a programme on the generated files: the main file in chunks when it is large, joins restricted to the main rows' keys otherwise. */
+  function target(p: Programme): { cibles: number; marqueurs: Record<string, number> } {
+    const ctx = targetingContext(p, PERIODE);
+    const result = { cibles: 0, marqueurs: {} as Record<string, number> };
+    const select = (tables: Record<string, Row[]>) => {
+      for (const c of joinSource(p, tables)) {
+        const s = selectPerson(p, c.lignes, ctx);
+        if (s.statut !== 'retenu') continue;
+        result.cibles++;
+        for (const m of s.marqueurs) result.marqueurs[m] = (result.marqueurs[m] ?? 0) + 1;
+      }
+    };
+    const main = p.source.fichier;
+    if (BIG.has(main)) {
+      const joined = Object.fromEntries(p.source.jointures.map((j) => [j.fichier, [...lines(j.fichier)]]));
+      let chunk: Row[] = [];
+      for (const row of lines(main)) {
+        chunk.push(row);
+        if (chunk.length === 50_000) { select({ ...joined, [main]: chunk }); chunk = []; }
+      }
+      select({ ...joined, [main]: chunk });
+    } else {
+      const mainRows = [...lines(main)];
+      const tables: Record<string, Row[]> = { [main]: mainRows };
+      for (const j of p.source.jointures) {
+        const keys = new Set(mainRows.map((r) => j.cle.map((k) => r[k] ?? '').join('|')));
+        tables[j.fichier] = [];
+        for (const r of lines(j.fichier)) if (keys.has(j.cle.map((k) => r[k] ?? '').join('|'))) tables[j.fichier]!.push(r);
+      }
+      select(tables);
+    }
+    return result;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'passerelle-var-'));
+    await generateExtracts({ departement: '83', month: PERIODE, outDir: dir });
+    for (const p of programmes) counts[p.id] = target(p);
+    console.log(`Var ${PERIODE}, échelle 1 — personnes ciblées par programme :\n${JSON.stringify(counts, null, 1)}`);
+  }, 600_000);
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  // Plausible ranges for the Var (1.6 % of the population), from the volumes of docs/extract-formats.md.
+  it.each<[string, number, number]>([
+    ['aidants', 100, 600], // 39 applicants of the month + AJPA/AJPP beneficiaries
+    ['separation', 250, 600], // 486 separations, 84 % with a child
+    ['prado', 500, 1_000], // 900 births, ≈ 90 % eligible, 4 % refuse the visit
+    ['carsat-arret-91', 400, 1_500], // 27 839 paid sick leaves, ≈ 3 % on their 91st paid day
+    ['carsat-pdp', 500, 3_000], // 60th paid day with a contract, and the month's new invalidity pensions
+    ['carsat-parcours-prevention', 60_000, 160_000], // the C2S stock, plus those under or just above the ceiling
+    ['carsat-sortie-hospitalisation', 40, 150], // ≈ 80 signalements, each with a criterion
+  ])('%s targets a plausible population', (id, min, max) => {
+    expect(counts[id]!.cibles).toBeGreaterThanOrEqual(min);
+    expect(counts[id]!.cibles).toBeLessThanOrEqual(max);
+  });
+
+  it('finds, for P2, people passing into invalidity without a current sick leave', () => {
+    expect(counts['carsat-pdp']!.marqueurs['passage-invalidite']).toBeGreaterThanOrEqual(15);
+    expect(counts['carsat-pdp']!.marqueurs['passage-invalidite']).toBeLessThanOrEqual(100);
+  });
+
+  it('finds, for P4, insured people without C2S under the ceiling and just above it', () => {
+    const m = counts['carsat-parcours-prevention']!.marqueurs;
+    expect(m['eligible-c2s-sans-droit']).toBeGreaterThan(10_000);
+    expect(m['proche-plafond-c2s']).toBeGreaterThan(5_000);
+    expect(m['proche-plafond-c2s']).toBeLessThan(m['eligible-c2s-sans-droit']!);
+  });
+
+  it('marks retirees in GIR 5–6 for the ARDH among the discharge signalements', () => {
+    expect(counts['carsat-sortie-hospitalisation']!.marqueurs.ardh).toBeGreaterThan(10);
   });
 });

@@ -17,4 +17,9 @@ describe('account management policy', () => {
     expect(rolesAllowedFor('cpam')).not.toContain('pilote_national');
     expect(rolesAllowedFor('ces')).toContain('agent');
   });
+
+  it('keeps the signalant role for health establishments, and establishments to signalants and their administrators', () => {
+    expect(rolesAllowedFor('etablissement')).toEqual(['signalant', 'administrateur']);
+    for (const type of ['caf', 'cpam', 'ces', 'carsat', 'national']) expect(rolesAllowedFor(type)).not.toContain('signalant');
+  });
 });

@@ -43,6 +43,12 @@ export const ROLES: readonly DefinitionRole[] = [
     libelle: 'Administrateur',
     description: "Gérer les comptes : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.",
   },
+  {
+    code: 'signalant',
+    libelle: 'Signalant (établissement de santé)',
+    description:
+      "Signaler au service social de la Carsat les patients qui sortent d'hospitalisation avec un besoin d'aide pour le retour à domicile, un par un ou par fichier, et suivre l'état de vos signalements.",
+  },
 ];
 
 export function libelleRole(code: string): string {
@@ -62,4 +68,5 @@ export const LIBELLES_TYPE_ORGANISATION: Record<TypeOrganisation, string> = {
   css: 'Caisses de sécurité sociale (CSS)',
   ccss: 'Caisse commune de sécurité sociale (CCSS)',
   national: 'Têtes de réseau nationales',
+  etablissement: 'Établissements de santé',
 };

@@ -65,6 +65,12 @@ export const routes: RouteObject[] = [
           { path: '/listes/resultats', lazy: async () => ({ Component: (await import('./outreach/OutcomesImportPage')).OutcomesImportPage }) },
           // Pilots' dashboard (web/src/indicators).
           { path: '/indicateurs', lazy: async () => ({ Component: (await import('./indicators/DashboardPage')).DashboardPage }) },
+          // Health establishments' signalements (web/src/signalements).
+          { path: '/signalements', lazy: async () => ({ Component: (await import('./signalements/SignalementsPage')).SignalementsPage }) },
+          // Local conventions (web/src/conventions).
+          { path: '/conventions', lazy: async () => ({ Component: (await import('./conventions/ConventionsPage')).ConventionsPage }) },
+          { path: '/conventions/nouvelle', lazy: async () => ({ Component: (await import('./conventions/ProposalPage')).ProposalPage }) },
+          { path: '/conventions/:id', lazy: async () => ({ Component: (await import('./conventions/ConventionPage')).ConventionPage }) },
         ],
       },
       { path: '*', element: <PageNonTrouvee /> },

@@ -1,6 +1,6 @@
-export type CodeRole = 'agent' | 'charge_echanges' | 'pilote_local' | 'pilote_national' | 'dpo' | 'administrateur';
+export type CodeRole = 'agent' | 'charge_echanges' | 'pilote_local' | 'pilote_national' | 'dpo' | 'administrateur' | 'signalant';
 
-export type TypeOrganisation = 'caf' | 'cpam' | 'ces' | 'carsat' | 'cgss' | 'css' | 'ccss' | 'national';
+export type TypeOrganisation = 'caf' | 'cpam' | 'ces' | 'carsat' | 'cgss' | 'css' | 'ccss' | 'national' | 'etablissement';
 
 export interface Organisation {
   code: string;

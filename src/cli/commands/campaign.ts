@@ -14,10 +14,10 @@ const nf = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 
 export function campaignSummary(r: CampaignReport, queued: string): string {
   const lines = [
-    `Plan de contacts « séparation » ${r.organisation} ${r.periode} (canal ${r.canal}) : ${nf.format(r.separationsLues)} séparation(s) lue(s), ` +
-      `${nf.format(r.allocatairesLus)} allocataire(s) lu(s), ${nf.format(r.lignesRejetees)} ligne(s) rejetée(s).`,
+    `Plan de contacts « séparation » ${r.organisation} ${r.periode} (canal ${r.canal}) : ${nf.format(r.lignesLues)} séparation(s) lue(s), ` +
+      `${nf.format(r.lignesRejetees)} ligne(s) rejetée(s).`,
     `  ${nf.format(r.retenus)} personne(s) retenue(s) (séparation avec enfant à charge), ${nf.format(r.ajoutes)} ajoutée(s) à la liste de travail de ${r.organisation}` +
-      (r.dejaPresents ? `, ${nf.format(r.dejaPresents)} déjà présente(s) (campagne déjà lancée)` : '') + '.',
+      (r.dejaSuivis ? `, ${nf.format(r.dejaSuivis)} déjà suivie(s) (non ajoutée(s) une seconde fois)` : '') + '.',
     `  Offre conjointe Caf–Assurance Maladie : ${nf.format(r.courrielsPrepares)} courriel(s) ${queued}, ${nf.format(r.courriers)} courrier(s) dans le publipostage.`,
   ];
   if (r.publipostage) lines.push(`  Publipostage (PDF à imprimer) : ${r.publipostage}`);
@@ -25,7 +25,7 @@ export function campaignSummary(r: CampaignReport, queued: string): string {
   if (r.nonContactables) lines.push(`  ${nf.format(r.nonContactables)} personne(s) à risque de violences sans canal sûr : jamais contactée(s), non inscrite(s)`);
   if (r.opposes) lines.push(`  ${nf.format(r.opposes)} personne(s) opposée(s) à tout nouveau contact : rien envoyé`);
   if (r.sansCanal) lines.push(`  ${nf.format(r.sansCanal)} personne(s) sans canal possible : inscrite(s), offre non envoyée (voir le rapport)`);
-  if (r.horsCaf || r.sansDossier) lines.push(`  ${nf.format(r.horsCaf)} séparation(s) d'une autre Caf, ${nf.format(r.sansDossier)} sans dossier allocataire : ignorée(s)`);
+  if (r.horsPerimetre || r.sansCorrespondance) lines.push(`  ${nf.format(r.horsPerimetre)} séparation(s) d'une autre Caf, ${nf.format(r.sansCorrespondance)} sans dossier allocataire : ignorée(s)`);
   if (r.doublons) lines.push(`  ${nf.format(r.doublons)} doublon(s) inscrit(s) une seule fois`);
   if (r.valeursIgnorees) lines.push(`  ${nf.format(r.valeursIgnorees)} adresse(s) électronique(s) ou téléphone(s) mal formé(s) ignoré(s) (lignes conservées)`);
   lines.push('  Aucune donnée personnelle ne quitte la Caf : la liste de travail est celle de la Caf, sous pseudonyme propre à la Caf.');
@@ -60,11 +60,11 @@ export function registerCampaign(program: Command) {
             if (tty) {
               if (!bar) {
                 const cliProgress = require('cli-progress') as CliProgress;
-                bar = new cliProgress.SingleBar({ format: 'Allocataires {bar} {percentage} % | {value}/{total} octets', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+                bar = new cliProgress.SingleBar({ format: 'Séparations {bar} {percentage} % | {value}/{total} octets', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
                 bar.start(p.octetsTotal, p.octetsLus);
               } else bar.update(p.octetsLus);
             } else {
-              process.stderr.write(`Campagne séparation ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} allocataires lus)\n`);
+              process.stderr.write(`Campagne séparation ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
             }
           },
         });

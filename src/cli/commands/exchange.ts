@@ -17,10 +17,17 @@ export function registerExchange(program: Command) {
     .description("Vérifie et importe un paquet scellé (tout ou rien) dans la liste de travail de l'organisme, puis écrit l'accusé de réception signé")
     .argument('<manifeste>', 'fichier NOM.manifest.json (les fichiers NOM.payload.age et NOM.sig sont à côté)')
     .requiredOption('--organisation <code>', 'organisme destinataire qui importe (ex. cpam-83)')
-    .action((manifest: string, options: { organisation: string }) => withInstance(async (database) => {
+    .option('--json', 'sortie JSON : {"paquet","programme","expediteur","recus","importes","dejaSuivis","misAJour","opposes","echeance","accuse"}')
+    .action((manifest: string, options: { organisation: string; json?: boolean }) => withInstance(async (database) => {
       try {
         const r = await importPackage(database.db, manifest, { organisation: options.organisation });
+        if (options.json) {
+          const { document: _d, ...report } = r;
+          out(JSON.stringify(report));
+          return 0;
+        }
         out(`Paquet ${r.paquet} importé : ${r.importes} contact(s) créé(s) sur ${r.recus} reçu(s) (programme ${r.programme}, expéditeur ${r.expediteur}), à détruire au plus tard le ${r.echeance}.`);
+        if (r.dejaSuivis > 0) out(`Déjà suivis : ${r.dejaSuivis} (non ajoutés une seconde fois${r.misAJour > 0 ? ` ; coordonnées mises à jour pour ${r.misAJour}` : ''}).`);
         out(`Accusé de réception signé : ${r.accuse} (à renvoyer à ${r.expediteur}).`);
         return 0;
       } catch (error) {

@@ -2,7 +2,8 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { generateExtracts, GenerateOptionsError, validateGenerateOptions, type GenerateReport } from '../../generate/index.ts';
+// The generator (and faker's name lists) is loaded only when the command runs: every other command stays free of it.
+import type { GenerateReport } from '../../generate/index.ts';
 
 // cli-progress ships no type declarations: the little used here is typed locally.
 interface ProgressBar {
@@ -51,6 +52,7 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
     .option('--seed <n>', 'graine : mêmes options et même graine donnent des fichiers identiques', '1')
     .addHelpText('after', '\nFichiers produits et colonnes : docs/extract-formats.md')
     .action(async function (this: Command, options: GenerateCliOptions) {
+      const { generateExtracts, GenerateOptionsError, validateGenerateOptions } = await import('../../generate/index.ts');
       let valid;
       try {
         valid = validateGenerateOptions({

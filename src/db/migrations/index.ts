@@ -10,6 +10,10 @@ import * as jobs from './20261124_0008_jobs.ts';
 import * as outreachWorklists from './20261124_0009_outreach_worklists.ts';
 import * as indicators from './20261124_0010_indicators.ts';
 import * as oppositions from './20261124_0011_oppositions.ts';
+import * as signalements from './20261205_0013_signalements.ts';
+import * as cohorts from './20261205_0014_cohorts.ts';
+import * as auditKeyed from './20261205_0015_audit_keyed.ts';
+import * as vocabulaires from './20261205_0017_vocabulaires.ts';
 
 /** Every migration, in order. Names are timestamped; the last applied name is the schema version. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +28,8 @@ export const migrations: Record<string, Migration> = {
   '20261124_0009_outreach_worklists': outreachWorklists,
   '20261124_0010_indicators': indicators,
   '20261124_0011_oppositions': oppositions,
+  '20261205_0013_signalements': signalements,
+  '20261205_0014_cohorts': cohorts,
+  '20261205_0015_audit_keyed': auditKeyed,
+  '20261205_0017_vocabulaires': vocabulaires,
 };

@@ -77,6 +77,8 @@ export interface ImportRecord {
   expediteur: string | null;
   recus: number | null;
   importes: number | null;
+  /** People already followed in the programme: not added again (absent from records written before). */
+  dejaSuivis?: number | null;
   echeance: string | null;
   accuseEnregistre: boolean;
   erreur: string | null;

@@ -131,10 +131,13 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     return names;
   };
 
-  /** Programmes whose packages this organisation sends (it holds the source and seals). */
+  /**
+   * Programmes whose cycle this organisation runs (it holds the source): exchange programmes (it
+   * seals a package per recipient) and in-house ones (it fills its own worklist).
+   */
   const sendable = (actor: Actor): Programme[] => {
     const branches = branchesOfOrganisationType(actor.organisation.type);
-    return programmes.filter((p) => p.donnees.transmission === 'nominative' && p.destinataire && branches.includes(p.expediteur.branche)
+    return programmes.filter((p) => (p.forme === 'echange' || p.forme === 'interne') && branches.includes(p.expediteur.branche)
       && actor.organisation.type !== 'national');
   };
 
@@ -231,7 +234,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         organisation: { code: actor.organisation.code, nom: actor.organisation.nom },
         tailleMaximale: config.uploadMaxBytes,
         programmes: sendable(actor).map((p) => ({
-          id: p.id, titre: p.titre,
+          id: p.id, titre: p.titre, forme: p.forme,
           fichiers: [
             { cle: p.source.fichier, nom: EXTRACT_FORMATS[p.source.fichier as ExtractKind].fileName, titre: EXTRACT_FORMATS[p.source.fichier as ExtractKind].title, obligatoire: true },
             ...p.source.jointures.map((j) => ({
@@ -501,7 +504,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         const report = await importPackage(db, join(dir, manifest!.nom), { organisation: org, programmes });
         Object.assign(record, {
           statut: 'importe', paquet: report.paquet, programme: report.programme, expediteur: report.expediteur,
-          recus: report.recus, importes: report.importes, echeance: report.echeance,
+          recus: report.recus, importes: report.importes, dejaSuivis: report.dejaSuivis, echeance: report.echeance,
         });
         // When the sender's record is in this same instance, the acknowledgement is recorded at once.
         if (await exchangeRepository.packageOf(db, report.paquet, report.expediteur)) {

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
 import {
-  actorWorklists, assignableAgents, assignContacts, closeWorklist, importOutcomes, listWorklist, ORIENTATION_STATUSES, personPage,
+  actorWorklists, agentToDo, assignableAgents, assignContacts, closeWorklist, importOutcomes, listWorklist, ORIENTATION_STATUSES, personPage,
   recordEventAs, updateOrientation, type OutreachFailure,
 } from '../../outreach/index.ts';
 import { actorOf } from '../access.ts';
@@ -51,6 +51,19 @@ function routes(app: FastifyInstance, database: Database) {
     return body;
   });
 
+  r.get('/api/listes/a-faire', {
+    config: agents,
+    schema: {
+      response: {
+        200: z.object({
+          listes: z.array(z.object({
+            organisation: z.string(), programme: z.string(), programmeTitre: z.string(), mois: z.string(), aTraiter: z.number().int(), total: z.number().int(),
+          })),
+        }),
+      },
+    },
+  }, async (request) => ({ listes: await agentToDo(db, actorOf(request)) }));
+
   r.get('/api/listes/agents', { config: agents }, async (request) => ({
     agents: (await assignableAgents(db, actorOf(request))).map((a) => ({ id: a.id, nom: a.nom, organisation: a.organisation_code })),
   }));
@@ -86,12 +99,14 @@ function routes(app: FastifyInstance, database: Database) {
       body: z.object({
         contacts: z.array(z.string().regex(/^\d{1,18}$/, { error: 'Identifiant de personne invalide.' })).max(1000, { error: 'Au plus 1 000 personnes à la fois.' }),
         agent: z.string().uuid({ error: "Identifiant d'agent invalide." }).nullable(),
+        /** Per contact, the agent the caller saw (null: not assigned); a contact reassigned in between is a conflict. */
+        vus: z.record(z.string().regex(/^\d{1,18}$/), z.string().uuid().nullable()).optional(),
       }),
     },
   }, async (request, reply) => {
-    const result = await assignContacts(db, actorOf(request), request.body.contacts, request.body.agent);
+    const result = await assignContacts(db, actorOf(request), request.body.contacts, request.body.agent, request.body.vus);
     if (!result.ok) return send(reply, result);
-    return { attribues: result.attribues, ignores: result.ignores };
+    return { attribues: result.attribues, ignores: result.ignores, conflits: result.conflits };
   });
 
   r.patch('/api/listes/orientations/:id', {

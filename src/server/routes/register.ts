@@ -8,8 +8,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../accounts/index.ts';
 import type { Database } from '../../db/index.ts';
 import { exchangeRepository } from '../../exchange/index.ts';
+import { DESTRUCTION_JOB, jobsRepository, parisDay } from '../../jobs/index.ts';
 import { loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
-import { csvCell, destructionRecords, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
+import { csvCell, destructionRecords, overdueContacts, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { branchesOfOrganisationType } from './exchange.ts';
@@ -68,9 +69,16 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
 
   app.get('/api/registre/destructions', { config: DPO }, async (request, reply) => {
     const actor = actorOf(request);
-    const destructions = await destructionRecords(db, { organisation: actor.organisation.type === 'national' ? null : actor.organisation.code });
+    const organisation = actor.organisation.type === 'national' ? null : actor.organisation.code;
+    const destructions = await destructionRecords(db, { organisation });
+    // what should already be destroyed, and the destruction job's last run (it runs hourly and at start: src/jobs)
+    const retard = await overdueContacts(db, { organisation, today: parisDay(new Date()).date });
+    const [last] = await jobsRepository.recentRuns(db, { tache: DESTRUCTION_JOB, limit: 1 });
+    const derniereExecution = last
+      ? { debut: last.debut.toISOString(), fin: last.fin?.toISOString() ?? null, statut: last.statut, message: last.message }
+      : null;
     await audit(request, 'registre.destructions_consultees', { enregistrements: destructions.length });
-    return reply.header('cache-control', 'no-store').send({ destructions });
+    return reply.header('cache-control', 'no-store').send({ destructions, retard, derniereExecution });
   });
 
   app.get('/api/registre/destructions.csv', { config: DPO }, async (request, reply) => {

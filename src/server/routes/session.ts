@@ -17,7 +17,7 @@ export function sessionRoutes(app: FastifyInstance, database: Database, config: 
     schema: { body: credentials },
     config: { access: 'public', rateLimit: { max: config.loginRatePerMinute, timeWindow: '1 minute' } },
   }, async (request, reply) => {
-    const result = await login(database.db, request.body.email, request.body.motDePasse);
+    const result = await login(database.db, request.body.email, request.body.motDePasse, new Date(), request.ip);
     if (!result.ok) return reply.code(result.status).send({ erreur: result.erreur });
     reply.setCookie(SESSION_COOKIE, result.session.token, {
       path: '/', httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, expires: result.session.expiresAt,

@@ -51,6 +51,9 @@ export function Layout() {
   if (compte?.roles.includes('pilote_local') || compte?.roles.includes('pilote_national')) {
     navigation.push({ text: 'Indicateurs', linkProps: { to: '/indicateurs' }, isActive: chemin.startsWith('/indicateurs') });
   }
+  if (compte?.roles.includes('signalant')) {
+    navigation.push({ text: 'Signalements', linkProps: { to: '/signalements' }, isActive: chemin.startsWith('/signalements') });
+  }
   if (compte?.roles.includes('dpo')) {
     navigation.push({ text: 'Registre des traitements', linkProps: { to: '/registre' }, isActive: chemin.startsWith('/registre') });
   }
@@ -65,6 +68,7 @@ export function Layout() {
       linkProps: { to: '/administration/orientation' },
       isActive: chemin.startsWith('/administration/orientation'),
     });
+    navigation.push({ text: 'Conventions', linkProps: { to: '/conventions' }, isActive: chemin.startsWith('/conventions') });
   }
 
   const quickAccessItems: HeaderProps.QuickAccessItem[] = compte

@@ -1,5 +1,5 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
@@ -15,6 +15,7 @@ import { Chargement } from '../components/Chargement';
 import { CYCLES_KEY, uploadFile, useSendableProgrammes, type Cycle, type SendableProgramme } from './api';
 import { fileSize } from './display';
 import { AccessDenied, isOfficer } from './access';
+import { usePrecheck, type Precheck } from '../conventions/api';
 
 const currentMonth = () => {
   const now = new Date();
@@ -73,6 +74,8 @@ function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; 
   const [progress, setProgress] = useState<{ label: string; fraction: number } | null>(null);
   const summary = useRef<HTMLDivElement>(null);
   const programme = programmes.find((p) => p.id === programmeId) ?? programmes[0]!;
+  // The convention check runs before any upload: a large extract is not sent for nothing.
+  const precheck = usePrecheck(programme.id);
 
   function check(): Errors {
     const found: Errors = {};
@@ -100,6 +103,18 @@ function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; 
     if (progress) return;
     const found = check();
     if (Object.keys(found).length > 0) return showErrors(found, 'Le cycle ne peut pas être lancé : corrigez les points signalés.');
+    let conventions: Precheck | undefined;
+    try {
+      conventions = (await precheck.refetch({ throwOnError: true })).data;
+    } catch (error) {
+      return showErrors({}, messageErreur(error));
+    }
+    if (conventions && conventions.forme === 'echange' && !conventions.destinataires.some((d) => d.ok)) {
+      return showErrors(
+        { programme: `Aucun organisme destinataire n'a de convention active avec votre organisme pour ce programme : rien ne serait transmis. Faites signer la convention (page Conventions) avant de déposer l'extrait.` },
+        "Le cycle ne peut pas être lancé : aucune convention active.",
+      );
+    }
     setErrors({});
     setGeneral(null);
     const ids: Record<string, string> = {};
@@ -171,6 +186,7 @@ function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; 
           Programme : <strong>{programme.titre}</strong>
         </p>
       )}
+      <ConventionCheck precheck={precheck.data} pending={precheck.isPending} />
       <Input
         label="Mois traité"
         hintText="Format AAAA-MM, par exemple 2026-11 pour novembre 2026 : les demandes de ce mois sont ciblées."
@@ -210,5 +226,46 @@ function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; 
         Déposer et lancer le cycle
       </Button>
     </form>
+  );
+}
+
+/** Which recipients of the programme lack an active convention with the organisation, before anything is uploaded. */
+function ConventionCheck({ precheck, pending }: { precheck: Precheck | undefined; pending: boolean }) {
+  if (pending) return <p className={fr.cx('fr-text--sm')}>Vérification des conventions…</p>;
+  if (!precheck) return null;
+  if (precheck.forme !== 'echange') {
+    return <p className={fr.cx('fr-text--sm')}>Programme interne : les personnes retenues rejoignent la liste de travail de votre organisme, rien n'est transmis.</p>;
+  }
+  const missing = precheck.destinataires.filter((d) => !d.ok);
+  if (missing.length === 0) {
+    return (
+      <p className={fr.cx('fr-text--sm')} data-testid="conventions-ok">
+        Conventions actives avec {precheck.destinataires.map((d) => d.nom).join(', ')}.
+      </p>
+    );
+  }
+  return (
+    <Alert
+      severity="warning"
+      as="h2"
+      small={false}
+      title={`${missing.length} organisme(s) destinataire(s) sans convention active pour ce programme`}
+      description={
+        <>
+          <ul>
+            {missing.map((d) => (
+              <li key={d.organisation}>
+                <strong>{d.nom}</strong> : {d.raison}
+              </li>
+            ))}
+          </ul>
+          <p className={fr.cx('fr-mb-0')}>
+            Les personnes de ces organismes ne seront pas transmises. L'administrateur de votre organisme ou du destinataire propose et signe la
+            convention depuis la page <Link to={precheck.page}>Conventions</Link>.
+          </p>
+        </>
+      }
+      className={fr.cx('fr-mb-3w')}
+    />
   );
 }

@@ -1,4 +1,4 @@
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
@@ -192,6 +192,11 @@ function Result({ cycle, result }: { cycle: Cycle; result: CycleResult }) {
               className={fr.cx('fr-mb-2w')}
             />
           ))}
+          {result.refus.some((r) => r.raison.includes('/conventions')) ? (
+            <p>
+              Les conventions se proposent et se signent depuis la page <Link to="/conventions">Conventions</Link> (administrateurs des deux organismes).
+            </p>
+          ) : null}
         </>
       ) : null}
       <ButtonsGroup

@@ -139,7 +139,8 @@ function PackageImport({ organisation }: { organisation: string }) {
               <ul className={fr.cx('fr-mb-0')}>
                 <li>Paquet {outcome.record.nom}, envoyé par {outcome.record.expediteur}.</li>
                 <li>
-                  {count(outcome.record.recus ?? 0)} enregistrement(s) reçu(s), {count(outcome.record.importes ?? 0)} importé(s).
+                  {count(outcome.record.recus ?? 0)} enregistrement(s) reçu(s), {count(outcome.record.importes ?? 0)} importé(s)
+                  {outcome.record.dejaSuivis ? `, ${count(outcome.record.dejaSuivis)} déjà suivi(s) (non ajouté(s) une seconde fois)` : ''}.
                 </li>
                 <li>Données détruites au plus tard le {dateOnly(outcome.record.echeance)} (durée de conservation du programme).</li>
                 <li>

@@ -16,6 +16,8 @@ export interface SourceFile {
 export interface SendableProgramme {
   id: string;
   titre: string;
+  /** `echange`: packages sealed per recipient; `interne`: the organisation's own worklist. */
+  forme?: string;
   fichiers: SourceFile[];
 }
 
@@ -101,6 +103,7 @@ export interface ImportRecord {
   expediteur: string | null;
   recus: number | null;
   importes: number | null;
+  dejaSuivis?: number | null;
   echeance: string | null;
   accuseEnregistre: boolean;
   erreur: string | null;

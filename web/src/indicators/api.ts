@@ -1,8 +1,8 @@
 /** The pilots' indicators API (GET /api/indicateurs/...): aggregates only, no personal data. */
 import { api } from '../api';
 
-export type StageCode =
-  | 'cibles' | 'offre_envoyee' | 'appelables' | 'appeles' | 'joints' | 'acceptants' | 'rdv_pris' | 'rdv_honores' | 'orientations' | 'accompagnements';
+/** A stage of the programme's funnel (its `etapes`: `cibles`, `joints`… for the caregivers, `tisf_proposee` for PRADO…). */
+export type StageCode = string;
 
 export interface Stage { code: StageCode; libelle: string; definition: string; programme: boolean; count: number | null }
 export interface Rate { code: string; libelle: string; numerator: StageCode; denominator: StageCode; value: number | null; reference?: string }

@@ -11,7 +11,7 @@ import { uploadFile } from '../exchange/api';
 import { useSession } from '../session';
 
 interface CampaignCounts {
-  separationsLues: number; allocatairesLus: number; lignesRejetees: number; retenus: number; ajoutes: number; dejaPresents: number;
+  lignesLues: number; lignesRejetees: number; retenus: number; ajoutes: number; dejaSuivis: number;
   nonContactables: number; opposes: number; courrielsPrepares: number; courriersAFaire: number; sansCanal: number; nonCibles: number;
 }
 interface CampaignAnswer { campagne: CampaignCounts; rapport: { ligne: string; raison: string }[]; rapportTronque: boolean }
@@ -108,8 +108,8 @@ export function SeparationCampaignPage() {
             caption="Bilan de la campagne"
             headers={['', 'Nombre']}
             data={[
-              ['Séparations lues', c.separationsLues], ['Lignes rejetées (voir ci-dessous)', c.lignesRejetees],
-              ['Séparations avec enfant à charge retenues', c.retenus], ['Déjà sur la liste de ce mois', c.dejaPresents],
+              ['Séparations lues', c.lignesLues], ['Lignes rejetées (voir ci-dessous)', c.lignesRejetees],
+              ['Séparations avec enfant à charge retenues', c.retenus], ['Déjà suivies (pas ajoutées une seconde fois)', c.dejaSuivis],
               ['Courriels mis en file d’envoi', c.courrielsPrepares], ['Courriers à produire (publipostage du mois)', c.courriersAFaire],
               ['Personnes à risque sans canal sûr (jamais contactées)', c.nonContactables], ['Personnes opposées à tout contact', c.opposes],
               ['Sans canal possible', c.sansCanal],
@@ -117,7 +117,7 @@ export function SeparationCampaignPage() {
           />
           {c.courriersAFaire > 0 ? <p><a className={fr.cx('fr-link')} href="/courriers/publipostage">Produire le publipostage du mois</a></p> : null}
           {result!.rapport.length > 0 ? (
-            <Table caption={`Rapport des lignes${result!.rapportTronque ? ' (500 premières)' : ''}`} headers={['Fichier et ligne', 'Raison']} data={result!.rapport.map((r) => [r.ligne || '—', r.raison])} />
+            <Table caption={`Rapport des lignes${result!.rapportTronque ? ' (500 premières)' : ''}`} headers={['Ligne', 'Raison']} data={result!.rapport.map((r) => [r.ligne || '—', r.raison])} />
           ) : null}
         </section>
       ) : null}

@@ -16,6 +16,7 @@ export function OutcomesImportPage() {
   const { data: session } = useSession();
   const lists = useQuery({ queryKey: ['listes', 'organisations'], queryFn: () => fetchWorklist(new URLSearchParams({ taille: '1' })) });
   const [organisation, setOrganisation] = useState('');
+  const [programme, setProgramme] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [report, setReport] = useState<OutcomesReport | null>(null);
@@ -23,6 +24,8 @@ export function OutcomesImportPage() {
   const result = useRef<HTMLDivElement>(null);
   const organisations = lists.data?.organisations ?? [];
   const target = organisation || organisations[0] || '';
+  const programmes = lists.data?.programmes ?? [];
+  const chosen = programmes.find((p) => p.code === programme) ?? (programmes.length === 1 ? programmes[0] : undefined);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -30,7 +33,7 @@ export function OutcomesImportPage() {
     if (!file) { setError('Sélectionnez le fichier CSV des résultats.'); return; }
     setError(null);
     setPending(true);
-    try { setReport(await uploadOutcomes(file, target, session?.csrfToken ?? null)); } catch (e) { setError(messageErreur(e)); } finally {
+    try { setReport(await uploadOutcomes(file, target, session?.csrfToken ?? null, chosen?.code)); } catch (e) { setError(messageErreur(e)); } finally {
       setPending(false);
       requestAnimationFrame(() => result.current?.focus());
     }
@@ -45,14 +48,34 @@ export function OutcomesImportPage() {
         Chaque ligne valide est enregistrée ; chaque ligne rejetée est signalée avec son numéro et la raison.
       </p>
       <form onSubmit={(e) => void submit(e)} noValidate className={fr.cx('fr-mb-4w')}>
+        {programmes.length > 1 ? (
+          <Select label="Programme" hint="Les codes d'événement sont ceux de ce programme." nativeSelectProps={{ value: chosen?.code ?? '', onChange: (e) => setProgramme(e.target.value), name: 'programme' }}
+            options={[{ value: '', label: 'Tous les programmes de mes listes' }, ...programmes.map((p) => ({ value: p.code, label: p.titre }))]} />
+        ) : null}
         {organisations.length > 1 ? (
           <Select label="Listes de l'organisme" nativeSelectProps={{ value: target, onChange: (e) => setOrganisation(e.target.value) }} options={organisations.map((o) => ({ value: o, label: o }))} />
         ) : null}
-        <Upload className={fr.cx('fr-mb-3w')} label="Fichier des résultats" hint="Format CSV, UTF-8 ou Windows-1252. Dates AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement. Événements : le vocabulaire de Passerelle (appel_joint, offre_acceptee, rdv_pris…)."
+        <Upload className={fr.cx('fr-mb-3w')} label="Fichier des résultats" hint="Format CSV, UTF-8 ou Windows-1252. Dates AAAA-MM-JJ ou JJ/MM/AAAA, avec l'heure éventuellement. Événements : ceux du programme (liste ci-dessous)."
           state={error ? 'error' : 'default'} stateRelatedMessage={error ?? undefined}
           nativeInputProps={{ name: 'resultats', accept: '.csv,text/csv', onChange: (e) => setFile(e.target.files?.[0] ?? null) }} />
         <Button type="submit" iconId="fr-icon-upload-line" disabled={pending}>Importer les résultats</Button>
       </form>
+      {chosen ? (
+        <details className={fr.cx('fr-mb-4w')}>
+          <summary>Événements possibles pour le programme « {chosen.titre} » (colonne evenement)</summary>
+          <div className={fr.cx('fr-table', 'fr-mt-2w')}>
+            <table>
+              <caption>Vocabulaire du programme</caption>
+              <thead><tr><th scope="col">Code à indiquer</th><th scope="col">Signification</th><th scope="col">Colonne detail</th></tr></thead>
+              <tbody>
+                {chosen.evenements.map((e) => (
+                  <tr key={e.code}><td><code>{e.code}</code></td><td>{e.libelle}</td><td>{e.detail}{e.partenaires.length > 0 ? ` (${e.partenaires.join(', ')})` : ''}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : null}
       <div ref={result} tabIndex={-1} aria-live="polite">
         {report ? (
           <>

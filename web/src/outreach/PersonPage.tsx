@@ -12,13 +12,11 @@ import { ApiError, messageErreur } from '../api';
 import { TitrePage } from '../components/TitrePage';
 import { Chargement } from '../components/Chargement';
 import { ChannelActions } from './ChannelActions';
-import { dateFr, dateTimeFr, FIELD_LABELS, fetchPerson, PARTNERS, patchOrientation, postEvent, type Person } from './api';
+import { dateFr, dateTimeFr, FIELD_LABELS, fetchPerson, patchOrientation, postEvent, type Action, type Person } from './api';
 
-const CALL_OUTCOMES = [
-  { code: 'appel_joint', label: 'Joint' },
-  { code: 'appel_non_joint', label: 'Non joint' },
-  { code: 'appel_faux_numero', label: 'Faux numéro' },
-];
+/** Kinds recorded from the contact's result (a call, a visit); offers by e-mail or letter go through ChannelActions. */
+const CONTACT_KINDS = ['joint', 'tentative'];
+const SENT_BY_CHANNELS = ['offre_email_envoyee', 'offre_email_echec', 'offre_courrier_envoyee'];
 const NEXT_ORIENTATION: Record<string, { statut: string; label: string } | undefined> = {
   envoyee: { statut: 'acceptee', label: 'Marquer acceptée' },
   acceptee: { statut: 'realisee', label: 'Marquer réalisée' },
@@ -45,13 +43,18 @@ function PersonView({ data }: { data: Person }) {
   const { contact } = data;
   const [feedback, setFeedback] = useState<{ severity: 'success' | 'error' | 'warning'; text: string; conflict?: boolean } | null>(null);
   const [pending, setPending] = useState(false);
-  const [rdvDate, setRdvDate] = useState('');
-  const [rdvError, setRdvError] = useState<string | null>(null);
-  const [partner, setPartner] = useState('');
-  const [accompaniment, setAccompaniment] = useState('');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const live = useRef<HTMLDivElement>(null);
   const name = [contact.champs.prenom, contact.champs.nom].filter(Boolean).join(' ') || `Personne n° ${contact.id}`;
-  const can = (code: string) => data.actions.some((a) => a.code === code);
+  const contactActions = data.actions.filter((a) => CONTACT_KINDS.includes(a.genre));
+  const simpleActions = data.actions.filter((a) => !CONTACT_KINDS.includes(a.genre) && a.genre !== 'opposition' && !SENT_BY_CHANNELS.includes(a.code)
+    && (a.detail === 'aucun' || a.detail === 'note'));
+  const dateActions = data.actions.filter((a) => a.detail === 'date' || a.detail === 'date_heure');
+  const partnerActions = data.actions.filter((a) => a.detail === 'partenaire');
+  const textActions = data.actions.filter((a) => a.detail === 'texte');
+  const opposition = data.actions.find((a) => a.genre === 'opposition');
+  const byPhone = contactActions.some((a) => a.canal === 'telephone');
   const reload = () => queryClient.invalidateQueries({ queryKey: ['personne', contact.id] });
 
   async function record(code: string, detail?: string) {
@@ -70,12 +73,42 @@ function PersonView({ data }: { data: Person }) {
     }
   }
 
-  function submitRdv(event: FormEvent) {
+  const set = (code: string, value: string) => setValues((v) => ({ ...v, [code]: value }));
+
+  function submitDetail(event: FormEvent, action: Action) {
     event.preventDefault();
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(rdvDate)) { setRdvError('Indiquez la date du rendez-vous (jour, mois, année).'); return; }
-    setRdvError(null);
-    void record('rdv_pris', rdvDate);
+    const value = (values[action.code] ?? '').trim();
+    let error: string | null = null;
+    if ((action.detail === 'date' || action.detail === 'date_heure') && !/^\d{4}-\d{2}-\d{2}$/.test(value)) error = 'Indiquez la date (jour, mois, année).';
+    if (action.detail === 'partenaire' && value === '') error = 'Choisissez un partenaire.';
+    if (action.detail === 'texte' && value === '') error = 'Ce champ est obligatoire.';
+    setErrors((e) => ({ ...e, [action.code]: error ?? '' }));
+    if (!error) void record(action.code, value);
   }
+
+  /** Labels of a detail form; the caregivers' wording when there is one form of its kind. */
+  function formLabels(action: Action): { label: string; submit: string } {
+    if (action.detail === 'partenaire') {
+      const alone = partnerActions.filter((a) => a.genre === action.genre).length === 1;
+      if (alone && action.genre === 'orientation') return { label: 'Orienter vers', submit: "Enregistrer l'orientation" };
+      if (alone && action.genre === 'accompagnement') return { label: `${action.libelle} par`, submit: "Enregistrer l'accompagnement" };
+      return { label: `${action.bouton} : partenaire`, submit: `Enregistrer : ${action.bouton}` };
+    }
+    if (action.detail === 'texte') return { label: action.libelle, submit: `Enregistrer : ${action.bouton}` };
+    if (dateActions.length === 1 && action.genre === 'rendez_vous') return { label: 'Date du rendez-vous', submit: 'Noter le rendez-vous pris' };
+    return { label: `Date — ${action.bouton}`, submit: `Noter : ${action.bouton}` };
+  }
+
+  const script = (
+    <details className={fr.cx('fr-mt-2w')} open={data.contact.statut === 'a_contacter' || data.contact.statut === 'a_rappeler' || data.contact.statut === 'offre_envoyee'}>
+      <summary>{data.script.titre}</summary>
+      <p className={fr.cx('fr-mt-1w')}>{data.script.introduction}</p>
+      <ol>
+        {data.script.etapes.map((s) => <li key={s.titre}><strong>{s.titre} :</strong> {s.texte}</li>)}
+      </ol>
+      <p><strong>En cas de refus :</strong> {data.script.refus}</p>
+    </details>
+  );
 
   return (
     <>
@@ -126,7 +159,7 @@ function PersonView({ data }: { data: Person }) {
               <ol className={fr.cx('fr-pl-2w')}>
                 {[...data.evenements].reverse().map((e) => (
                   <li key={e.id} className={fr.cx('fr-mb-1w')}>
-                    <strong>{e.libelle}</strong>{e.detailLibelle ? ` — ${e.code === 'rdv_pris' ? `le ${dateFr(e.detailLibelle)}${e.detailLibelle.length > 10 ? ` à ${e.detailLibelle.slice(11, 16)}` : ''}` : e.detailLibelle}` : ''}
+                    <strong>{e.libelle}</strong>{e.detailLibelle ? ` — ${/^\d{4}-\d{2}-\d{2}/.test(e.detailLibelle) ? `le ${dateFr(e.detailLibelle)}${e.detailLibelle.length > 10 ? ` à ${e.detailLibelle.slice(11, 16)}` : ''}` : e.detailLibelle}` : ''}
                     <br />
                     <span className={fr.cx('fr-text--sm')}>{dateTimeFr(e.survenuLe)}{e.auteur ? ` · ${e.auteur}` : ''}{e.origine !== 'agent' ? ` · ${e.origine}` : ''}</span>
                   </li>
@@ -141,24 +174,17 @@ function PersonView({ data }: { data: Person }) {
             <Alert severity="info" title="Plus aucun contact" description="Cette personne s'est opposée à tout nouveau contact pour ce programme." className={fr.cx('fr-mb-4w')} />
           ) : null}
 
-          {contact.appelable && CALL_OUTCOMES.some((c) => can(c.code)) ? (
+          {contactActions.length > 0 ? (
             <section aria-labelledby="appel-titre" className={fr.cx('fr-mb-4w')}>
-              <h2 id="appel-titre" className={fr.cx('fr-h4')}>Résultat de l'appel</h2>
+              <h2 id="appel-titre" className={fr.cx('fr-h4')}>{byPhone ? "Résultat de l'appel" : 'Résultat du contact'}</h2>
               <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline-md')}>
-                {CALL_OUTCOMES.filter((c) => can(c.code)).map((c) => (
-                  <Button key={c.code} priority={c.code === 'appel_joint' ? 'primary' : 'secondary'} onClick={() => void record(c.code)} disabled={pending}>{c.label}</Button>
+                {contactActions.map((c) => (
+                  <Button key={c.code} priority={c.genre === 'joint' ? 'primary' : 'secondary'} onClick={() => void record(c.code)} disabled={pending}>{c.bouton}</Button>
                 ))}
               </div>
-              <details className={fr.cx('fr-mt-2w')} open={data.contact.statut === 'a_contacter' || data.contact.statut === 'a_rappeler' || data.contact.statut === 'offre_envoyee'}>
-                <summary>{data.script.titre}</summary>
-                <p className={fr.cx('fr-mt-1w')}>{data.script.introduction}</p>
-                <ol>
-                  {data.script.etapes.map((s) => <li key={s.titre}><strong>{s.titre} :</strong> {s.texte}</li>)}
-                </ol>
-                <p><strong>En cas de refus :</strong> {data.script.refus}</p>
-              </details>
+              {script}
             </section>
-          ) : null}
+          ) : data.actions.length > 0 ? <section aria-label="Script" className={fr.cx('fr-mb-4w')}>{script}</section> : null}
 
           {data.actions.length > 0 ? <ChannelActions contactId={contact.id} version={contact.version} onDone={() => void reload()} /> : null}
 
@@ -166,36 +192,32 @@ function PersonView({ data }: { data: Person }) {
             <section aria-labelledby="suite-titre" className={fr.cx('fr-mb-4w')}>
               <h2 id="suite-titre" className={fr.cx('fr-h4')}>Et ensuite ?</h2>
               <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline-md', 'fr-mb-2w')}>
-                {(['offre_acceptee', 'offre_refusee', 'rdv_honore', 'rdv_non_honore', 'rdv_annule'] as const).filter(can).map((code) => (
-                  <Button key={code} priority={code === 'offre_acceptee' || code === 'rdv_honore' ? 'primary' : 'secondary'} onClick={() => void record(code)} disabled={pending}>
-                    {data.actions.find((a) => a.code === code)!.libelle}
+                {simpleActions.map((a) => (
+                  <Button key={a.code} priority={a.genre === 'acceptation' || a.genre === 'honore' ? 'primary' : 'secondary'} onClick={() => void record(a.code)} disabled={pending}>
+                    {a.bouton}
                   </Button>
                 ))}
               </div>
-              {can('rdv_pris') ? (
-                <form onSubmit={submitRdv} noValidate className={fr.cx('fr-mb-3w')}>
-                  <Input label="Date du rendez-vous" state={rdvError ? 'error' : 'default'} stateRelatedMessage={rdvError ?? undefined}
-                    nativeInputProps={{ type: 'date', name: 'rdv', value: rdvDate, onChange: (e) => setRdvDate(e.target.value) }} />
-                  <Button type="submit" disabled={pending}>Noter le rendez-vous pris</Button>
-                </form>
-              ) : null}
-              {can('orientation') ? (
-                <form onSubmit={(e) => { e.preventDefault(); if (partner) void record('orientation', partner); }} className={fr.cx('fr-mb-3w')}>
-                  <Select label="Orienter vers" nativeSelectProps={{ value: partner, onChange: (e) => setPartner(e.target.value), name: 'partenaire' }}
-                    options={[{ value: '', label: 'Choisir un partenaire' }, ...PARTNERS.map((p) => ({ value: p.code, label: p.libelle }))]} />
-                  <Button type="submit" priority="secondary" disabled={pending || partner === ''}>Enregistrer l'orientation</Button>
-                </form>
-              ) : null}
-              {can('accompagnement_debute') ? (
-                <form onSubmit={(e) => { e.preventDefault(); if (accompaniment) void record('accompagnement_debute', accompaniment); }} className={fr.cx('fr-mb-3w')}>
-                  <Select label="Accompagnement débuté par" nativeSelectProps={{ value: accompaniment, onChange: (e) => setAccompaniment(e.target.value), name: 'accompagnement' }}
-                    options={[{ value: '', label: 'Choisir' }, ...PARTNERS.filter((p) => p.code === 'misas' || p.code === 'service_social').map((p) => ({ value: p.code, label: p.libelle }))]} />
-                  <Button type="submit" priority="secondary" disabled={pending || accompaniment === ''}>Enregistrer l'accompagnement</Button>
-                </form>
-              ) : null}
-              {can('opposition') ? (
+              {[...dateActions, ...partnerActions, ...textActions].map((a) => {
+                const labels = formLabels(a);
+                const error = errors[a.code] || undefined;
+                return (
+                  <form key={a.code} onSubmit={(e) => submitDetail(e, a)} noValidate className={fr.cx('fr-mb-3w')}>
+                    {a.detail === 'partenaire' ? (
+                      <Select label={labels.label} state={error ? 'error' : 'default'} stateRelatedMessage={error}
+                        nativeSelectProps={{ value: values[a.code] ?? '', onChange: (e) => set(a.code, e.target.value), name: `partenaire-${a.code}` }}
+                        options={[{ value: '', label: 'Choisir un partenaire' }, ...a.partenaires.map((p) => ({ value: p.code, label: p.libelle }))]} />
+                    ) : (
+                      <Input label={labels.label} state={error ? 'error' : 'default'} stateRelatedMessage={error}
+                        nativeInputProps={{ type: a.detail === 'texte' ? 'text' : 'date', name: `detail-${a.code}`, value: values[a.code] ?? '', onChange: (e) => set(a.code, e.target.value), maxLength: 200 }} />
+                    )}
+                    <Button type="submit" priority={a.detail === 'partenaire' ? 'secondary' : 'primary'} disabled={pending}>{labels.submit}</Button>
+                  </form>
+                );
+              })}
+              {opposition ? (
                 <Button priority="tertiary" iconId="fr-icon-close-circle-line" disabled={pending}
-                  onClick={() => { if (window.confirm('Enregistrer son opposition ? Plus aucun contact ne sera possible pour ce programme.')) void record('opposition'); }}>
+                  onClick={() => { if (window.confirm('Enregistrer son opposition ? Plus aucun contact ne sera possible pour ce programme.')) void record(opposition.code); }}>
                   La personne s'oppose à tout nouveau contact
                 </Button>
               ) : null}

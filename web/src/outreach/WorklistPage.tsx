@@ -48,8 +48,10 @@ export function WorklistPage() {
 
   async function doAssign(agent: string | null) {
     try {
-      const r = await assign(selected, agent);
-      setMessage({ severity: 'success', text: agent ? `${r.attribues} personne(s) attribuée(s).` : `${r.attribues} personne(s) désattribuée(s).` });
+      const vus = Object.fromEntries((data?.lignes ?? []).filter((l) => selected.includes(l.id)).map((l) => [l.id, l.agent?.id ?? null]));
+      const r = await assign(selected, agent, vus);
+      const conflits = r.conflits ? ` ${r.conflits} personne(s) venaient d’être attribuée(s) à un autre agent : elles n’ont pas été modifiées.` : '';
+      setMessage({ severity: 'success', text: (agent ? `${r.attribues} personne(s) attribuée(s).` : `${r.attribues} personne(s) désattribuée(s).`) + conflits });
       setSelected([]);
       await refresh();
     } catch (e) { setMessage({ severity: 'error', text: messageErreur(e) }); }

@@ -1,4 +1,7 @@
 import { fr } from '@codegouvfr/react-dsfr';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { fetchToDo } from '../outreach/api';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Card } from '@codegouvfr/react-dsfr/Card';
@@ -14,6 +17,7 @@ const LIENS_ROLE: Partial<Record<string, { to: string; texte: string }>> = {
   agent: { to: '/listes', texte: 'Ouvrir les listes de travail' },
   pilote_local: { to: '/indicateurs', texte: 'Voir les indicateurs' },
   pilote_national: { to: '/indicateurs', texte: 'Voir les indicateurs' },
+  signalant: { to: '/signalements', texte: 'Faire un signalement' },
 };
 
 export function Accueil() {
@@ -41,6 +45,8 @@ export function Accueil() {
           ))}
         </ul>
       </div>
+
+      {compte.roles.includes('agent') ? <AFaire /> : null}
 
       <h2>Ce que vous pouvez faire dans Passerelle</h2>
       {roles.length === 0 ? (
@@ -180,5 +186,38 @@ export function Accueil() {
         </li>
       </ul>
     </>
+  );
+}
+
+const nombre = new Intl.NumberFormat('fr-FR');
+const mois = (m: string) => new Date(`${m}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** An agent's lists with people still to be worked, most recent month first. */
+function AFaire() {
+  const todo = useQuery({ queryKey: ['listes', 'a-faire'], queryFn: fetchToDo, staleTime: 30_000 });
+  if (!todo.data) return null;
+  const listes = todo.data.listes;
+  return (
+    <section aria-labelledby="a-faire" className={fr.cx('fr-mb-6w')}>
+      <h2 id="a-faire">À faire</h2>
+      {listes.length === 0 ? (
+        <p>
+          Aucune personne à contacter sur vos listes de travail pour le moment. Les listes se remplissent chaque mois, à l'import
+          des paquets reçus des partenaires, des extraits de votre organisme ou des signalements.
+        </p>
+      ) : (
+        <ul>
+          {listes.map((l) => {
+            const query = new URLSearchParams({ organisation: l.organisation, programme: l.programme, mois: l.mois });
+            return (
+              <li key={`${l.organisation}/${l.programme}/${l.mois}`}>
+                <Link to={`/listes?${query.toString()}`}>{l.programmeTitre}, liste de {mois(l.mois)}</Link>
+                {' '}: {nombre.format(l.aTraiter)} personne{l.aTraiter > 1 ? 's' : ''} à traiter sur {nombre.format(l.total)}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -53,6 +53,19 @@ interface DestructionRecord {
   empreinteSha256: string | null;
 }
 
+/** Contacts past their deadline still holding data, and the destruction job's last run. */
+interface DestructionState {
+  retard: { nombre: number; plusAncienneEcheance: string | null };
+  derniereExecution: { debut: string; fin: string | null; statut: 'en_cours' | 'reussie' | 'echouee'; message: string | null } | null;
+}
+
+const RUN_STATUS: Record<string, string> = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée' };
+
+/** "2026-10-01" → "1 octobre 2026"; an instant → "5 décembre 2026 à 14:05" (Paris time). */
+const longDate = (iso: string) => new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : 'Europe/Paris' })
+  .format(new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T12:00:00Z` : iso));
+const longDateTime = (iso: string) => `${longDate(iso)} à ${new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' }).format(new Date(iso))}`;
+
 type ChainCheck = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: string; reason: string };
 
 export const canSeeRegister = (roles: string[]) => roles.includes('dpo') || roles.includes('administrateur');
@@ -68,7 +81,7 @@ export function RegisterPage() {
   });
   const destructions = useQuery({
     queryKey: ['registre', 'destructions'],
-    queryFn: ({ signal }) => api<{ destructions: DestructionRecord[] }>('/api/registre/destructions', { signal }),
+    queryFn: ({ signal }) => api<{ destructions: DestructionRecord[] } & DestructionState>('/api/registre/destructions', { signal }),
     enabled: allowed,
   });
   if (!account) return null;
@@ -116,6 +129,7 @@ export function RegisterPage() {
         recalculer l'empreinte (<code>LC_ALL=C sort pseudonymes.txt | sha256sum</code>).
       </p>
       {destructions.isPending ? <Chargement texte="Chargement des destructions…" /> : null}
+      {destructions.isSuccess ? <DestructionStatus state={destructions.data} /> : null}
       {destructions.isError ? <Alert severity="error" small description={messageErreur(destructions.error)} /> : null}
       {destructions.isSuccess && destructions.data.destructions.length === 0 ? (
         <div className={fr.cx('fr-callout', 'fr-mb-4w')} data-etat="vide">
@@ -240,5 +254,24 @@ function List({ items }: { items: string[] }) {
         <li key={i}>{i}</li>
       ))}
     </ul>
+  );
+}
+
+/** Overdue records (past their deadline, not yet destroyed) and the destruction job's last run. */
+function DestructionStatus({ state }: { state: DestructionState }) {
+  const run = state.derniereExecution;
+  const runText = run
+    ? `Dernière exécution de la destruction automatique : le ${longDateTime(run.debut)}, ${RUN_STATUS[run.statut] ?? run.statut}${run.message ? ` — ${run.message}` : ''}`
+    : 'La destruction automatique ne s’est encore jamais exécutée sur cette instance.';
+  return (
+    <div className={fr.cx('fr-mb-4w')} data-etat="destruction">
+      {state.retard.nombre > 0 ? (
+        <Alert severity="warning" className={fr.cx('fr-mb-2w')} title={`${count(state.retard.nombre)} personne(s) dont l’échéance de conservation est dépassée`}
+          description={`Leurs données n’ont pas encore été détruites (échéance la plus ancienne : ${state.retard.plusAncienneEcheance ? longDate(state.retard.plusAncienneEcheance) : 'inconnue'}). La destruction automatique passe toutes les heures et au démarrage du serveur ; si ce nombre ne baisse pas, vérifiez que les tâches planifiées tournent.`} />
+      ) : (
+        <Alert severity="success" small className={fr.cx('fr-mb-2w')} description="Aucune donnée conservée au-delà de son échéance." />
+      )}
+      <p className={fr.cx('fr-text--sm')}>{runText}</p>
+    </div>
   );
 }
