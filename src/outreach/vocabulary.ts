@@ -21,7 +21,7 @@ export const EVENT_CODES = [
   'appel_non_joint', 'appel_faux_numero', 'appel_joint',
   'offre_acceptee', 'offre_refusee', 'opposition',
   'rdv_pris', 'rdv_honore', 'rdv_non_honore', 'rdv_annule',
-  'orientation', 'accompagnement_debute', 'coordonnees_modifiees',
+  'orientation', 'accompagnement_debute',
 ] as const;
 /** An event code of some programme's vocabulary. */
 export type EventCode = string;

@@ -117,7 +117,7 @@ export const SIGNALEMENT_STATUS_LABELS: Record<SignalementStatus, string> = {
 };
 
 /** The Carsat's statuses (src/outreach/status.ts) that mean the social service took the person on. */
-const TAKEN_ON = new Set(['accepte', 'rdv_pris', 'rdv_honore', 'rdv_non_honore', 'rdv_annule', 'oriente', 'accompagne']);
+const TAKEN_ON = new Set(['accepte', 'rdv_pris', 'rdv_honore', 'rdv_non_honore', 'rdv_annule', 'oriente', 'accompagne', 'clos']);
 /** The person declined, or objected to any contact. */
 const REFUSED = new Set(['refus', 'opposition']);
 

@@ -84,7 +84,7 @@ describe("the establishment's status, derived from the Carsat's status", () => {
   const expected: Record<string, string> = {
     a_contacter: 'recu', offre_envoyee: 'recu', envoi_echoue: 'recu', a_rappeler: 'recu', faux_numero: 'recu', joint: 'recu',
     accepte: 'pris_en_charge', rdv_pris: 'pris_en_charge', rdv_honore: 'pris_en_charge', rdv_non_honore: 'pris_en_charge', rdv_annule: 'pris_en_charge',
-    oriente: 'pris_en_charge', accompagne: 'pris_en_charge', refus: 'refuse', opposition: 'refuse',
+    oriente: 'pris_en_charge', accompagne: 'pris_en_charge', clos: 'pris_en_charge', refus: 'refuse', opposition: 'refuse',
   };
   it.each(STATUSES.map((s) => [s, expected[s]]))('%s → %s', (status, result) => {
     expect(signalementStatus(status)).toBe(result);
