@@ -113,6 +113,7 @@ const MATRIX: Record<string, Case> = {
   // Outreach worklists (src/server/routes/outreach.ts): agents of the holding or an attached organisation only; pilots never read people.
   'GET /api/listes': { request: () => ({}), allowed: ['agent_ces83'] },
   'GET /api/listes/agents': { request: () => ({}), allowed: ['agent_ces83'] },
+  'GET /api/listes/a-faire': { request: () => ({}), allowed: ['agent_ces83'] },
   'GET /api/listes/contacts/:id': { request: () => ({ url: '/api/listes/contacts/999999999' }), allowed: ['agent_ces83'], allowedStatus: 404 },
   'POST /api/listes/contacts/:id/evenements': {
     request: () => ({ url: '/api/listes/contacts/999999999/evenements', payload: { code: 'appel_joint', version: 0 } }), allowed: ['agent_ces83'], allowedStatus: 404,
