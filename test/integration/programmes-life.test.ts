@@ -15,7 +15,7 @@ import {
 import { generateExtracts } from '../../src/generate/index.ts';
 import { enrolContacts, recordEvent } from '../../src/outreach/index.ts';
 import { destroyExpiredContacts, verifyAuditChain } from '../../src/privacy/index.ts';
-import { pseudonym } from '../../src/programmes/index.ts';
+import { loadProgrammes, pseudonym } from '../../src/programmes/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
 
 const NOV = new Date('2026-12-01T08:00:00Z');
@@ -61,8 +61,9 @@ describe(`in-house programme: PRADO at the CPAM (${ENGINE})`, () => {
     const [audit] = await auditOf('liste.cycle');
     expect(audit).toMatchObject({ acteur_organisation: 'cpam-83', cible_id: 'cpam-83/prado/2026-11' });
 
-    // the maternity adviser records her visit; the outcome reaches the list's status
-    await recordEvent(db(), { contactId: list[0]!.id, code: 'offre_acceptee', occurredAt: NOV, now: NOV, authorId: null, origin: 'agent' });
+    // the maternity adviser records her visit, in PRADO's own vocabulary; the outcome reaches the list's status
+    await recordEvent(db(), { contactId: list[0]!.id, code: 'prado_presente', occurredAt: NOV, now: NOV, authorId: null, origin: 'agent' });
+    await recordEvent(db(), { contactId: list[0]!.id, code: 'prado_adhesion', occurredAt: NOV, now: NOV, authorId: null, origin: 'agent' });
     expect((await contactsOf('cpam-83', 'prado'))[0]!.statut).toBe('accepte');
 
     // run again: nobody twice
@@ -151,18 +152,16 @@ describe(`cohorts never repeat a person: the caregivers over two months (${ENGIN
 
 describe(`exchange programme: Carsat day 91, CPAM du Var → Carsat Sud-Est (${ENGINE})`, () => {
   it('seals one package per competent Carsat under an active convention, the Carsat imports it into its worklist', async () => {
-    await exchangeRepository.insertConventionIfMissing(db(), {
-      id: 'conv-test-arret-91-cpam-83', intitule: 'Convention de test CPAM du Var – Carsat Sud-Est : arrêt de travail, 91e jour',
-      parties: { expediteur: 'cpam-83', destinataire: 'carsat-sud-est' }, programmes: ['carsat-arret-91'],
-      champs: ['nom', 'prenom', 'telephone', 'code_postal', 'commune', 'nature', 'date_debut_arret', 'marqueurs'],
-      baseLegale: 'Article L.215-1 du code de la sécurité sociale', dateDebut: '2026-01-01', avenants: [], resiliation: null,
-    }, randomBytes(32));
+    // under the demo's signed convention CPAM du Var → Carsat Sud-Est (src/exchange/setup.ts)
     // the holder is inferred from each row (the CPAM competent for the commune): no --expediteur needed
     const r = await runCycle(db(), { programme: 'carsat-arret-91', periode: '2026-11', source: join(work, 'nov'), outDir: join(work, 'p1'), now: NOV });
     const p = r.paquets.find((x) => x.destinataire === 'carsat-sud-est')!;
-    expect(p).toMatchObject({ expediteur: 'cpam-83', convention: 'conv-test-arret-91-cpam-83' });
-    // the programme's fields ∩ the convention's, in the programme's order
-    expect(p.champs).toEqual(['pseudonyme', 'nom', 'prenom', 'code_postal', 'commune', 'telephone', 'nature', 'date_debut_arret', 'marqueurs']);
+    expect(p).toMatchObject({ expediteur: 'cpam-83' });
+    const stored = (await exchangeRepository.convention(db(), p.convention))!.convention;
+    expect(stored.parties).toEqual({ expediteur: 'cpam-83', destinataire: 'carsat-sud-est' });
+    // the programme's fields ∩ the convention's, in the programme's order; never the NIR
+    const programme = loadProgrammes().find((x) => x.id === 'carsat-arret-91')!;
+    expect(p.champs).toEqual(['pseudonyme', ...programme.donnees.champsMaximum.filter((f) => stored.champs.includes(f))]);
     const imported = await importPackage(db(), p.manifeste, { organisation: 'carsat-sud-est', now: NOV });
     expect(imported.importes).toBe(p.nombre);
     const list = await contactsOf('carsat-sud-est', 'carsat-arret-91');
