@@ -13,6 +13,7 @@ import {
   ensureExchangeSetup, exchangeRepository, importPackage, organisationPseudonymKey, runCycle, CycleInputError,
 } from '../../src/exchange/index.ts';
 import { generateExtracts } from '../../src/generate/index.ts';
+import { computeFunnel } from '../../src/indicators/index.ts';
 import { enrolContacts, recordEvent } from '../../src/outreach/index.ts';
 import { destroyExpiredContacts, verifyAuditChain } from '../../src/privacy/index.ts';
 import { loadProgrammes, pseudonym } from '../../src/programmes/index.ts';
@@ -75,6 +76,11 @@ describe(`in-house programme: PRADO at the CPAM (${ENGINE})`, () => {
     const group = destroyed.groupes.find((g) => g.programme === 'prado')!;
     expect(group).toMatchObject({ organisation: 'cpam-83', paquet: null, nombre: r.ajoutes });
     for (const c of await contactsOf('cpam-83', 'prado')) expect(c).toMatchObject({ pseudonyme: null, champs: null });
+    // the funnel outlives the destruction: every mother of the month once, the adviser's visit and the adhesion
+    const funnel = await computeFunnel(db(), { programme: 'prado', from: '2026-11', to: '2026-11', scope: { level: 'organisation', code: 'cpam-83' } }, { kind: 'operator' });
+    const stage = (code: string) => funnel.stages.find((x) => x.code === code)?.count;
+    expect(stage(funnel.stages[0]!.code)).toBe(r.ajoutes);
+    expect(stage('acceptants')).toBe(1);
     expect((await verifyAuditChain(db())).ok).toBe(true);
   });
 
@@ -150,21 +156,22 @@ describe(`cohorts never repeat a person: the caregivers over two months (${ENGIN
   });
 });
 
-describe(`exchange programme: Carsat day 91, CPAM du Var → Carsat Sud-Est (${ENGINE})`, () => {
-  it('seals one package per competent Carsat under an active convention, the Carsat imports it into its worklist', async () => {
+describe(`exchange programmes: CPAM du Var → Carsat Sud-Est (${ENGINE})`, () => {
+  it.each(['carsat-arret-91', 'carsat-pdp', 'carsat-parcours-prevention'])('%s: one package for the competent Carsat under the signed convention, imported into its worklist, to destruction', async (id) => {
     // under the demo's signed convention CPAM du Var → Carsat Sud-Est (src/exchange/setup.ts)
     // the holder is inferred from each row (the CPAM competent for the commune): no --expediteur needed
-    const r = await runCycle(db(), { programme: 'carsat-arret-91', periode: '2026-11', source: join(work, 'nov'), outDir: join(work, 'p1'), now: NOV });
+    const r = await runCycle(db(), { programme: id, periode: '2026-11', source: join(work, 'nov'), outDir: join(work, id), now: NOV });
     const p = r.paquets.find((x) => x.destinataire === 'carsat-sud-est')!;
     expect(p).toMatchObject({ expediteur: 'cpam-83' });
     const stored = (await exchangeRepository.convention(db(), p.convention))!.convention;
     expect(stored.parties).toEqual({ expediteur: 'cpam-83', destinataire: 'carsat-sud-est' });
     // the programme's fields ∩ the convention's, in the programme's order; never the NIR
-    const programme = loadProgrammes().find((x) => x.id === 'carsat-arret-91')!;
+    const programme = loadProgrammes().find((x) => x.id === id)!;
     expect(p.champs).toEqual(['pseudonyme', ...programme.donnees.champsMaximum.filter((f) => stored.champs.includes(f))]);
     const imported = await importPackage(db(), p.manifeste, { organisation: 'carsat-sud-est', now: NOV });
+    expect(p.nombre).toBeGreaterThan(0);
     expect(imported.importes).toBe(p.nombre);
-    const list = await contactsOf('carsat-sud-est', 'carsat-arret-91');
+    const list = await contactsOf('carsat-sud-est', id);
     expect(list).toHaveLength(p.nombre);
     expect(list[0]).toMatchObject({ origine: 'paquet', periode: '2026-11', statut: 'a_contacter' });
     await recordEvent(db(), { contactId: list[0]!.id, code: 'offre_acceptee', occurredAt: NOV, now: NOV, authorId: null, origin: 'agent' });
