@@ -40,6 +40,8 @@ export type CyclePhase = 'en_attente' | 'lecture' | 'scellement' | 'termine' | '
 export interface CycleResult extends CycleCounts {
   paquets: { id: string; nom: string; destinataire: string; destinataireNom: string; convention: string; nombre: number; champs: string[] }[];
   refus: { destinataire: string; destinataireNom: string; personnes: number; raison: string }[];
+  /** In-house run: the holder's own list (nothing sealed). Absent from results written before. */
+  listes?: { organisation: string; organisationNom: string; ajoutes: number; dejaSuivis: number; opposes: number }[];
   dureeMs: number;
   lignesParSeconde: number;
   rapport: string | null;

@@ -190,6 +190,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
             id: p.id, nom: p.nom, destinataire: p.destinataire, destinataireNom: noms[p.destinataire] ?? p.destinataire, convention: p.convention, nombre: p.nombre, champs: p.champs,
           })),
           refus: report.refus.map((r) => ({ destinataire: r.destinataire, destinataireNom: noms[r.destinataire] ?? r.destinataire, personnes: r.personnes, raison: r.raison })),
+          listes: report.listes.map((l) => ({ organisation: l.organisation, organisationNom: noms[l.organisation] ?? l.organisation, ajoutes: l.ajoutes, dejaSuivis: l.dejaSuivis, opposes: l.opposes })),
           dureeMs: Math.round(report.durationMs), lignesParSeconde: Math.round(report.lignesParSeconde),
           rapport: report.rapport.split(/[\\/]/).at(-1) ?? null,
         };

@@ -105,6 +105,8 @@ function CycleView({ cycle, officer }: { cycle: Cycle; officer: boolean }) {
 }
 
 function Result({ cycle, result }: { cycle: Cycle; result: CycleResult }) {
+  const listes = result.listes ?? [];
+  const inHouse = listes.length > 0 && result.paquets.length === 0 && result.refus.length === 0;
   const rows: [string, number, string][] = [
     ['Lignes lues', result.lignesLues, 'toutes les lignes de l’extrait principal, en-tête exclu'],
     ['Lignes rejetées', result.lignesRejetees, 'voir le rapport : numéro de ligne et raison'],
@@ -115,14 +117,18 @@ function Result({ cycle, result }: { cycle: Cycle; result: CycleResult }) {
     ['Sans organisme destinataire', result.sansDestinataire, 'commune ou code postal sans organisme compétent'],
     ['Doublons', result.doublons, 'même personne sur plusieurs lignes : transmise une fois'],
     ['Personnes retenues', result.retenus, ''],
-    ['Personnes transmises', result.transmis, 'dans les paquets scellés'],
+    ...(inHouse
+      ? [['Ajoutées à la liste de travail', result.ajoutes ?? 0, 'nouvelles personnes du mois'], ['Déjà suivies', result.dejaSuivis ?? 0, 'suivi en cours ou terminé depuis peu : pas ajoutées une seconde fois']] as [string, number, string][]
+      : [['Personnes transmises', result.transmis, 'dans les paquets scellés']] as [string, number, string][]),
   ];
   return (
     <>
       <Alert
         severity={result.refus.length > 0 ? 'warning' : 'success'}
         as="h2"
-        title={`Cycle terminé : ${count(result.paquets.length)} paquet(s) scellé(s), ${count(result.transmis)} personne(s) transmise(s)`}
+        title={inHouse
+          ? `Cycle terminé : ${count(result.ajoutes ?? 0)} personne(s) ajoutée(s) à votre liste de travail, ${count(result.dejaSuivis ?? 0)} déjà suivie(s)`
+          : `Cycle terminé : ${count(result.paquets.length)} paquet(s) scellé(s), ${count(result.transmis)} personne(s) transmise(s)`}
         description={
           result.refus.length > 0
             ? `${result.refus.length} organisme(s) destinataire(s) refusé(s) : les personnes concernées n’ont pas été transmises (détail ci-dessous).`
@@ -149,8 +155,14 @@ function Result({ cycle, result }: { cycle: Cycle; result: CycleResult }) {
         data={rows.map(([label, n, why]) => [label, count(n), why])}
         className={fr.cx('fr-mb-4w')}
       />
-      <h2>Paquets par destinataire</h2>
-      {result.paquets.length === 0 ? (
+      {inHouse ? (
+        <p>
+          Programme interne : aucune donnée personnelle n’a quitté votre organisme. Les personnes sont sur votre{' '}
+          <a className={fr.cx('fr-link')} href="/listes">liste de travail</a>.
+        </p>
+      ) : null}
+      {inHouse ? null : <h2>Paquets par destinataire</h2>}
+      {inHouse ? null : result.paquets.length === 0 ? (
         <p>Aucun paquet : aucune personne du mois n'a pu être transmise.</p>
       ) : (
         <Table

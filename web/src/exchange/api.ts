@@ -42,6 +42,10 @@ export interface CycleResult {
   transmis: number;
   paquets: { id: string; nom: string; destinataire: string; destinataireNom: string; convention: string; nombre: number; champs: string[] }[];
   refus: { destinataire: string; destinataireNom: string; personnes: number; raison: string }[];
+  /** In-house run: the organisation's own list, nothing sealed. */
+  listes?: { organisation: string; organisationNom: string; ajoutes: number; dejaSuivis: number; opposes: number }[];
+  ajoutes?: number;
+  dejaSuivis?: number;
   dureeMs: number;
   lignesParSeconde: number;
   rapport: string | null;
