@@ -160,6 +160,13 @@ const scriptSchema = z.object({
   refus: texte,
 }).strict();
 
+/** The organisation of a branch competent for the person's commune (or, failing it, her postal code). */
+const competenceResolution = z.object({
+  methode: z.literal('organisme_competent_commune', { error: 'méthode « organisme_competent_commune » attendue' }),
+  champCommune: colonne,
+  champCodePostal: colonne,
+}).strict();
+
 export const programmeSchema = z.object({
   id: code,
   titre: texte,
@@ -188,21 +195,13 @@ export const programmeSchema = z.object({
      * organisation of the branch competent for the person's commune. Without it, the Caf of the
      * row's `departement_caf`, or the organisation given to the cycle.
      */
-    resolution: z.object({
-      methode: z.literal('organisme_competent_commune', { error: 'méthode « organisme_competent_commune » attendue' }),
-      champCommune: colonne,
-      champCodePostal: colonne,
-    }).strict().optional(),
+    resolution: competenceResolution.optional(),
   }).strict(),
   /** Who receives the package, resolved per person; null when no personal data crosses. */
   destinataire: z.object({
     branche: enumeration(PROGRAMME_BRANCHES, 'branche'),
     description: texte,
-    resolution: z.object({
-      methode: z.literal('organisme_competent_commune', { error: 'méthode « organisme_competent_commune » attendue' }),
-      champCommune: colonne,
-      champCodePostal: colonne,
-    }).strict(),
+    resolution: competenceResolution,
   }).strict().nullable(),
   source: z.object({
     type: enumeration(SOURCE_TYPES, 'type de source'),
