@@ -6,7 +6,7 @@
  * nobody followed comes back as a newcomer. Writes bench/results/programmes.json.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
@@ -70,7 +70,7 @@ for (const [periode, now] of [['2026-11', new Date('2026-12-01T08:00:00Z')], ['2
     process.stdout.write(`${JSON.stringify(rows.at(-1))}\n`);
   }
 }
-const result = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, scale, departement: values.departement, load: { ...load, apres: loadavg() }, programmes: rows };
+const result = { machine: { cpus: cpus().length, node: process.version }, scale, departement: values.departement, load: { ...load, apres: loadavg() }, programmes: rows };
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(new URL('./results/programmes.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 await database.close();

@@ -1,5 +1,10 @@
-/** Runs the command line (`bin/passerelle.js`) as a child process, as a user would, on an embedded database. */
+/** Runs the command line (`bin/passerelle.js`) as a child process, as a user would, on an embedded database or, on the PostgreSQL pass, on a fresh PostgreSQL database. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../src/db/index.ts';
+import { emptyPostgresDatabase, POSTGRES_URL } from './database.ts';
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
@@ -19,3 +24,31 @@ export function runCli(args: readonly string[], dataDir: string, env: Record<str
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Where a command-line suite works: its own folder, and the database its commands open. */
+export interface CliTarget {
+  /** The folder of the embedded database (PGlite pass) and of the files the test writes. */
+  dataDir: string;
+  /** For runCli: on the PostgreSQL pass, the fresh empty database (the first command migrates it, as on a new server) and a master key. */
+  env: Record<string, string>;
+  /** The same database, opened by the test itself. */
+  open(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+/** A fresh target for a command-line suite: an embedded folder, or on the PostgreSQL pass a new database on that server. */
+export async function cliTarget(prefix: string): Promise<CliTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const removeDir = async () => rmSync(dataDir, { recursive: true, force: true });
+  if (!POSTGRES_URL) return { dataDir, env: {}, open: () => openDatabase({ dataDir }), drop: removeDir };
+  const created = await emptyPostgresDatabase(POSTGRES_URL);
+  return {
+    dataDir,
+    env: { DATABASE_URL: created.url, PASSERELLE_MASTER_KEY: TEST_MASTER_KEY },
+    open: () => openDatabase({ databaseUrl: created.url }),
+    drop: async () => { await created.drop(); await removeDir(); },
+  };
+}
+
+/** The master key of the PostgreSQL pass's command-line instances (PostgreSQL outside a demo requires one). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');

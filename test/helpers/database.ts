@@ -15,28 +15,27 @@ function withDatabaseName(url: string, name: string): string {
 }
 
 /** A fresh database for one test file: a clone of the PGlite template, or a new database on the PostgreSQL server. */
+/** A new, empty database on the PostgreSQL server of the second pass: its URL, and how to drop it. */
+export async function emptyPostgresDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `passerelle_test_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    try { await c.query(statement); } finally { await c.end(); }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return { url: withDatabaseName(serverUrl, name), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 export async function freshDatabase(options: { empty?: boolean } = {}): Promise<Database & { drop(): Promise<void> }> {
   if (POSTGRES_URL) {
-    const name = `passerelle_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const database = await openDatabase({ databaseUrl: withDatabaseName(POSTGRES_URL, name) });
+    const created = await emptyPostgresDatabase(POSTGRES_URL);
+    const database = await openDatabase({ databaseUrl: created.url });
     if (!options.empty) {
       await migrateToLatest(database.db);
       await ensureReferenceData(database.db);
     }
-    return {
-      ...database,
-      drop: async () => {
-        await database.close();
-        const c = new pg.Client({ connectionString: POSTGRES_URL });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    };
+    return { ...database, drop: async () => { await database.close(); await created.drop(); } };
   }
   const template = process.env.PASSERELLE_TEST_TEMPLATE;
   const database = options.empty || !template

@@ -9,23 +9,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conventionStatus, importConventionDocument } from '../../src/conventions/index.ts';
-import { openDatabase } from '../../src/db/index.ts';
 import { configureMasterKeys, ensureExchangeSetup, exchangeRepository, loadMasterKeys, publicKeyring } from '../../src/exchange/index.ts';
 import { addMonths, toIsoDate } from '../../src/programmes/index.ts';
-import { freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 
 const TODAY = toIsoDate(new Date());
 let work = '';
-let dataDir = '';
-const cli = (args: string[]) => runCli(args, dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '' });
+let target: CliTarget;
+const cli = (args: string[]) => runCli(args, target.dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '', ...target.env });
 
-describe.skipIf(POSTGRES_URL)('conventions from the command line', () => {
+describe(`conventions from the command line (${ENGINE})`, () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'passerelle-cli-conventions-'));
-    dataDir = join(work, 'donnees');
+    target = await cliTarget('passerelle-cli-conventions-donnees-');
   });
-  afterAll(async () => { if (work) await rm(work, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await target?.drop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
 
   it('proposes, signs, amends and denounces, with --json output', { timeout: 480_000 }, async () => {
     expect((await cli(['exchange', 'setup'])).code).toBe(0);
@@ -61,7 +63,7 @@ describe.skipIf(POSTGRES_URL)('conventions from the command line', () => {
       'Avenant n° 1 signé pour cpam-83', `Dénonciation notifiée par cpam-83 (test) : fin d'effet le ${addMonths(TODAY, 2).split('-').reverse().join('/')}`,
     ]);
 
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     try {
       const audit = await database.db.selectFrom('journal_audit').select(['action', 'acteur_organisation', 'acteur_compte_id']).where('cible_id', '=', 'conv-cli').orderBy('id').execute();
       expect(audit.map((a) => `${a.action}:${a.acteur_organisation}`)).toEqual([
@@ -74,11 +76,11 @@ describe.skipIf(POSTGRES_URL)('conventions from the command line', () => {
 
   it('exports a signed proposal that a second instance, hosting the other party, imports', { timeout: 300_000 }, async () => {
     // This process reads the command-line instance's keyrings: it uses that instance's master key.
-    configureMasterKeys(await loadMasterKeys({ dataDir, demo: true }));
+    configureMasterKeys(await loadMasterKeys({ dataDir: target.dataDir, demo: true, masterKey: target.env.PASSERELLE_MASTER_KEY }));
     const other = await freshDatabase();
     try {
       await ensureExchangeSetup(other.db);
-      const database = await openDatabase({ dataDir });
+      const database = await target.open();
       try {
         // Each side trusts the other's public keyring (as `exchange partenaire ajouter` records it).
         await exchangeRepository.savePartner(other.db, { organisation: 'cpam-83', url: null, keyring: publicKeyring((await exchangeRepository.keyring(database.db, 'cpam-83'))!) });

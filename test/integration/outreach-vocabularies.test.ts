@@ -3,14 +3,12 @@
  * recorded through the API (the person page's actions come from the programme) and through the bulk outcomes
  * import (API and command line); an event of another programme is refused with a French reason.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
 import { importOutcomes } from '../../src/outreach/index.ts';
-import { ENGINE, POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ENGINE } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 import { insertContact, pseudo } from './outreach-support.ts';
 
@@ -157,17 +155,19 @@ describe(`Carsat day 91: the social service's follow-up (${ENGINE})`, () => {
   });
 });
 
-describe.skipIf(POSTGRES_URL)('the outcomes import command reads the programme’s vocabulary (embedded database)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-vocabulaires-cli-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe(`the outcomes import command reads the programme’s vocabulary (${ENGINE})`, () => {
+  let target: CliTarget;
+  const cli = (args: string[]) => runCli(args, target.dataDir, target.env);
+  beforeAll(async () => { target = await cliTarget('passerelle-vocabulaires-cli-'); });
+  afterAll(async () => { await target?.drop(); });
 
   it('records PRADO visits from a file, refuses a code of another programme with its line, exit 3', async () => {
-    expect((await runCli(['init'], dataDir)).code).toBe(0);
-    const database = await openDatabase({ dataDir });
+    expect((await cli(['init'])).code).toBe(0);
+    const database = await target.open();
     try {
       for (let i = 0; i < 2; i++) await insertContact(database.db, { seed: `cli-prado-${i}`, programme: 'prado', origine: 'extrait', appelable: false, champs: { nom: `M${i}`, prenom: 'Lou' } });
     } finally { await database.close(); }
-    const file = join(dataDir, 'visites.csv');
+    const file = join(target.dataDir, 'visites.csv');
     writeFileSync(file, [
       'pseudonyme;date;evenement;detail',
       `${pseudo('cli-prado-0')};2026-11-20 10:00;prado_presente;`,
@@ -176,11 +176,11 @@ describe.skipIf(POSTGRES_URL)('the outcomes import command reads the programme�
       `${pseudo('cli-prado-1')};2026-11-20 11:00;appel_joint;`,
       `${pseudo('cli-prado-1')};2026-11-20 11:05;visite_impossible;mère déjà sortie`,
     ].join('\r\n'));
-    const imported = await runCli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'prado', file], dataDir);
+    const imported = await cli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'prado', file]);
     expect(imported.stdout).toMatch(/4 résultat\(s\) enregistré\(s\), 1 ligne\(s\) rejetée\(s\) sur 5/);
     expect(imported.stdout).toMatch(/ligne 5 : événement inconnu « appel_joint » pour le programme prado/);
     expect(imported.code).toBe(3);
-    const report = readFileSync(join(dataDir, 'visites.rapport.csv'), 'utf8');
+    const report = readFileSync(join(target.dataDir, 'visites.rapport.csv'), 'utf8');
     expect(report).toMatch(/\n4;enregistree;statut : Orienté\n/);
     expect(report).toMatch(/\n6;enregistree;statut : Contact à refaire\n/);
   }, 240_000);

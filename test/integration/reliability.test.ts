@@ -21,7 +21,7 @@ import { exportWorklist } from '../../src/outreach/index.ts';
 import { recordAudit, verifyAuditChain } from '../../src/privacy/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { SESSION_COOKIE } from '../../src/server/access.ts';
-import { ENGINE, POSTGRES_URL } from '../helpers/database.ts';
+import { ENGINE } from '../helpers/database.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 
 const pseudo = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -281,5 +281,4 @@ describe(`reliability of the HTTP side, assignment, acknowledgements, exports an
     });
   });
 
-  it.skipIf(!POSTGRES_URL)('runs on PostgreSQL too', () => { expect(ENGINE).toBe('postgresql'); });
 });

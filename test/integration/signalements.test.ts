@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { organisationPseudonymKey } from '../../src/exchange/index.ts';
-import { openDatabase } from '../../src/db/index.ts';
 import { csvHeader, csvLine, type ExtractRow } from '../../src/extracts/index.ts';
 import { pseudonym } from '../../src/programmes/index.ts';
 import { nirKey } from '../../src/shared/nir.ts';
 import { ensureDemoSignalements, importSignalements, listSignalements } from '../../src/signalements/index.ts';
 import { ensureDemoAccounts } from '../../src/accounts/index.ts';
 import { freshDatabase } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
-import { ENGINE, POSTGRES_URL } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
+import { ENGINE } from '../helpers/database.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 import { SESSION_COOKIE } from '../../src/server/access.ts';
 import { openSession } from '../../src/accounts/index.ts';
@@ -262,36 +261,38 @@ describe(`demo signalements (${ENGINE})`, () => {
   });
 });
 
-describe.skipIf(POSTGRES_URL)('npx passerelle signalements import (embedded database)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-signalements-cli-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe(`npx passerelle signalements import (${ENGINE})`, () => {
+  let target: CliTarget;
+  const cli = (args: string[]) => runCli(args, target.dataDir, target.env);
+  beforeAll(async () => { target = await cliTarget('passerelle-signalements-cli-'); });
+  afterAll(async () => { await target?.drop(); });
 
   it('reports bad rows (exit 3), writes FILE.rapport.csv, counts « déjà suivis » in --json, and refuses a wrong header (exit 2)', async () => {
-    expect((await runCli(['init'], dataDir)).code).toBe(0);
-    const file = join(dataDir, 'envoi.csv');
+    expect((await cli(['init'])).code).toBe(0);
+    const file = join(target.dataDir, 'envoi.csv');
     writeFileSync(file, csv([
       csvLine('etablissements_signalements_sortie', fileRow()),
       csvLine('etablissements_signalements_sortie', fileRow({ nom: 'MARTINEZ' })), // same person: déjà suivi
       csvLine('etablissements_signalements_sortie', fileRow({ nir: nir('1650783137112'), ald: 'non' })), // no criterion
     ]));
-    const r = await runCli(['signalements', 'import', '--organisation', 'carsat-sud-est', file, '--json'], dataDir);
+    const r = await cli(['signalements', 'import', '--organisation', 'carsat-sud-est', file, '--json']);
     expect(r.code, r.stderr).toBe(3);
     expect(JSON.parse(r.stdout)).toMatchObject({ lignes: 3, ajoutes: 1, dejaSuivis: 1, rejetees: 1 });
     expect(readFileSync(`${file}.rapport.csv`, 'utf8')).toMatch(/\r\n4;rejete;signalement non retenu : aucun critère indicatif/);
-    const human = await runCli(['signalements', 'import', '--organisation', 'carsat-sud-est', file], dataDir);
+    const human = await cli(['signalements', 'import', '--organisation', 'carsat-sud-est', file]);
     expect(human.stdout).toMatch(/ligne 4 : signalement non retenu/);
     expect(human.stdout).toMatch(/déjà suivis : 2/);
     expect(human.stdout).not.toContain('MARTINEZ');
 
     writeFileSync(file, 'nir;nom\n1;2\n');
-    const header = await runCli(['signalements', 'import', '--organisation', 'carsat-sud-est', file], dataDir);
+    const header = await cli(['signalements', 'import', '--organisation', 'carsat-sud-est', file]);
     expect(header.code).toBe(2);
     expect(header.stderr).toMatch(/en-tête inattendu/);
-    const unknown = await runCli(['signalements', 'import', '--organisation', 'caf-83', file], dataDir);
+    const unknown = await cli(['signalements', 'import', '--organisation', 'caf-83', file]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/ne reçoit pas de signalements/);
 
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     try {
       const n = await database.db.selectFrom('contacts').select('id').where('programme', '=', PROGRAMME).execute();
       expect(n).toHaveLength(1);

@@ -11,6 +11,7 @@ import {
   recordEventAs, updateOrientation, type OutreachFailure,
 } from '../../outreach/index.ts';
 import { actorOf } from '../access.ts';
+import { withRawFiles } from '../raw-files.ts';
 
 const agents = { access: { roles: ['agent' as const] } };
 const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/, { error: 'Identifiant invalide.' }) });
@@ -19,11 +20,7 @@ const organisationCode = z.string().regex(/^[a-z0-9-]{2,40}$/, { error: "Code d'
 const send = (reply: FastifyReply, f: OutreachFailure) => reply.code(f.status).send({ erreur: f.erreur, ...(f.champs ? { champs: f.champs } : {}) });
 
 export function outreachRoutes(app: FastifyInstance, database: Database) {
-  // The outcomes CSV arrives raw (application/octet-stream) so that a Windows-1252 file is decoded by us, not mangled as UTF-8.
-  app.register(async (scope) => {
-    scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_request, body, done) => done(null, body));
-    routes(scope, database);
-  });
+  withRawFiles(app, database, routes);
 }
 
 function routes(app: FastifyInstance, database: Database) {

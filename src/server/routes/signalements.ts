@@ -15,6 +15,7 @@ import {
   importSignalements, listSignalements, signalementsRepository, submitSignalement, SignalementInputError, SIGNALEMENT_STATUSES,
 } from '../../signalements/index.ts';
 import { actorOf } from '../access.ts';
+import { withRawFiles } from '../raw-files.ts';
 
 const signalants = { access: { roles: ['signalant' as const] } };
 
@@ -69,11 +70,7 @@ const importReport = z.object({
 });
 
 export function signalementRoutes(app: FastifyInstance, database: Database) {
-  // The file arrives raw (application/octet-stream): a Windows-1252 export is decoded by the extract reader, not mangled as UTF-8.
-  app.register(async (scope) => {
-    scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: 20 * 1024 * 1024 }, (_request, body, done) => done(null, body));
-    routes(scope, database);
-  });
+  withRawFiles(app, database, routes);
 }
 
 function routes(app: FastifyInstance, database: Database) {
