@@ -18,7 +18,7 @@
  * joined to the month's separations) is indexed only for the keys the main file names.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
@@ -39,6 +39,8 @@ import { CycleInputError, readExtract, sniff } from './extract.ts';
 import { readExtractInWorkers } from './extract-parallel.ts';
 import { joinedKey, joinKey, selectionPlan, selectRow, type JoinIndex } from './extract-select.ts';
 import { sealPackage } from './seal.ts';
+import { manifestFileName, payloadFileName, signatureFileName } from './manifest.ts';
+import { durableEffect } from '../shared/crash-points.ts';
 
 export { CycleInputError, readExtract, type ExtractReading } from './extract.ts';
 
@@ -53,6 +55,12 @@ export interface CycleOptions {
   /** Explicit paths of joined files (uploaded apart); by default found next to the main file. */
   fichiers?: Partial<Record<ExtractKind, string>>;
   outDir: string;
+  /**
+   * Seal new packages even where an earlier run of the same programme and period sealed one: each
+   * new package declares, in its signed manifest, the one it replaces (`remplace`), which the
+   * recipient requires to import a second package for a period. By default a rerun reuses them.
+   */
+  remplacer?: boolean;
   /**
    * The organisation that holds the extract (and, for an exchange, sends the packages); by default
    * each row's: the organisation competent for its commune (`expediteur.resolution`) or the Caf of
@@ -115,7 +123,11 @@ export function cycleReference(db: Kysely<DB>): CycleReference {
 
 const PARALLEL_FROM_BYTES = 32 * 1024 * 1024;
 
-export interface CyclePackage { id: string; nom: string; expediteur: string; destinataire: string; convention: string; nombre: number; champs: string[]; manifeste: string }
+export interface CyclePackage {
+  id: string; nom: string; expediteur: string; destinataire: string; convention: string; nombre: number; champs: string[]; manifeste: string;
+  /** Sealed by an earlier run of the same programme and period (a rerun after a crash): reused, not sealed twice. */
+  reutilise?: boolean;
+}
 export interface CycleRefusal { expediteur: string; destinataire: string; personnes: number; raison: string }
 /** An in-house run's worklist at one holder. */
 export interface CycleList {
@@ -209,6 +221,41 @@ async function* payloadChunks(header: string, lines: readonly string[]): AsyncGe
   if (buffer.length > 0) yield Buffer.from(buffer, 'utf8');
 }
 
+async function exists(path: string): Promise<boolean> {
+  try { await stat(path); return true; } catch { return false; }
+}
+
+function frenchDateTime(at: Date): string {
+  return at.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
+}
+
+/**
+ * Leftovers of a run killed while sealing: temporary `.part` files, and packages whose files were
+ * written but whose row was never recorded (never sent: sending needs the row). Both are deleted.
+ */
+async function removeLeftovers(db: Kysely<DB>, outDir: string, programme: string): Promise<number> {
+  let removed = 0;
+  for (const f of await readdir(outDir)) {
+    const stem = f.startsWith('.') && f.endsWith('.part') ? f.slice(1) : f.endsWith('.manifest.json') ? f.slice(0, -'.manifest.json'.length) : null;
+    if (!stem?.startsWith(`${programme}_`)) continue;
+    if (f.endsWith('.part')) { await rm(join(outDir, f), { force: true }); removed++; continue; }
+    const holder = await db.selectFrom('paquets').select('id').where('nom', '=', stem).executeTakeFirst();
+    if (holder) continue;
+    for (const file of [manifestFileName(stem), payloadFileName(stem), signatureFileName(stem)]) await rm(join(outDir, file), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The package's name: `programme_sender_recipient_period`, or with `_2`, `_3`… when an earlier (refused) package took it. */
+async function freePackageName(db: Kysely<DB>, outDir: string, holder: string, stem: string): Promise<string> {
+  const taken = await exchangeRepository.packageNamesLike(db, holder, stem);
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? stem : `${stem}_${n}`;
+    if (!taken.has(name) && !(await exists(join(outDir, manifestFileName(name))))) return name;
+  }
+}
+
 /** Runs the cycle. Throws CycleInputError when the input is refused as a whole. */
 export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<CycleReport> {
   const started = performance.now();
@@ -228,8 +275,8 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
   const mainPath = (await isDirectory(source)) ? await extractFile(source, mainKind) : source;
   const mainBytes = await fileSize(mainPath);
   const outDir = resolve(options.outDir);
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(outDir, { recursive: true });
+  if (!inHouse) await removeLeftovers(db, outDir, programme.id);
 
   const report: CycleReport = {
     programme: programme.id, periode: options.periode, lignesLues: 0, lignesRejetees: 0, valeursIgnorees: 0, nonCibles: 0, exclus: 0,
@@ -486,8 +533,21 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         writeReport('', raison);
         continue;
       }
+      // A rerun (after a crash, or of the same month) reuses the package an earlier run sealed for this recipient.
+      const earlier = await exchangeRepository.sealedFor(db, { expediteur: g.expediteur, destinataire: g.destinataire, programme: programme.id, periode: options.periode });
+      if (earlier && !options.remplacer) {
+        const manifeste = join(outDir, manifestFileName(earlier.nom));
+        report.transmis += earlier.nombreEnregistrements;
+        report.paquets.push({
+          id: earlier.id, nom: earlier.nom, expediteur: g.expediteur, destinataire: g.destinataire, convention: earlier.convention,
+          nombre: earlier.nombreEnregistrements, champs: ['pseudonyme', ...g.champs], manifeste: (await exists(manifeste)) ? manifeste : '', reutilise: true,
+        });
+        writeReport('', `paquet pour ${g.destinataire} déjà scellé le ${frenchDateTime(earlier.creeLe)} par une exécution précédente (${earlier.nombreEnregistrements} personne(s)) : réutilisé, rien n'est scellé deux fois (pour le remplacer par celui de cet extrait : option « remplacer »)`);
+        g.lignes = [];
+        continue;
+      }
       const champs = ['pseudonyme', ...g.champs];
-      const nom = `${programme.id}_${g.expediteur}_${g.destinataire}_${options.periode}`;
+      const nom = await freePackageName(db, outDir, g.expediteur, `${programme.id}_${g.expediteur}_${g.destinataire}_${options.periode}`);
       let sealed;
       try {
         sealed = await sealPackage({
@@ -504,11 +564,21 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
         writeReport('', raison);
         continue;
       }
-      await exchangeRepository.insertPackage(db, {
-        id: sealed.manifest.id, detenteur: g.expediteur, programme: programme.id, convention: g.convention.convention.id,
-        expediteur: g.expediteur, destinataire: g.destinataire, periode: options.periode, nom, statut: 'scelle',
-        nombreEnregistrements: g.lignes.length, creeLe: now,
+      durableEffect('cycle.paquet.fichiers');
+      // The package's row and its audit record in one transaction: a sealed package is never unrecorded
+      // (files sealed by a run killed before this point have no row: the next run deletes them).
+      await db.transaction().execute(async (trx) => {
+        await exchangeRepository.insertPackage(trx, {
+          id: sealed.manifest.id, detenteur: g.expediteur, programme: programme.id, convention: g.convention!.convention.id,
+          expediteur: g.expediteur, destinataire: g.destinataire, periode: options.periode, nom, statut: 'scelle',
+          nombreEnregistrements: g.lignes.length, creeLe: now,
+        });
+        await recordAudit(trx, {
+          action: 'echange.scellement', acteur: { compteId: null, organisation: g.expediteur }, cible: { type: 'paquet', id: sealed.manifest.id },
+          details: { programme: programme.id, periode: options.periode, destinataire: g.destinataire, convention: g.convention!.convention.id, enregistrements: g.lignes.length },
+        });
       });
+      durableEffect('cycle.paquet');
       report.transmis += g.lignes.length;
       report.paquets.push({
         id: sealed.manifest.id, nom, expediteur: g.expediteur, destinataire: g.destinataire, convention: g.convention.convention.id,
@@ -583,6 +653,7 @@ async function fillList(db: Kysely<DB>, input: {
     });
     return { enrolled, opposed };
   });
+  durableEffect('cycle.liste');
   for (const d of enrolled.dejaSuivis) writeReport(String(unique.get(d.pseudonyme)?.line ?? ''), `${d.raison} : pas ajoutée une seconde fois`);
   const opposedSet = new Set(opposed.pseudonymes);
   for (const [pseudo, p] of unique) if (opposedSet.has(pseudo)) writeReport(String(p.line), 'opposition à tout nouveau contact enregistrée un mois précédent : inscrite comme opposée, aucun contact');

@@ -204,6 +204,33 @@ export const exchangeRepository = {
     }).execute();
   },
 
+  /**
+   * Sender's side: the package already sealed for this programme, recipient and period and not
+   * refused (a rerun of the cycle reuses it instead of sealing a second one), if any.
+   */
+  async sealedFor(db: Kysely<DB>, k: { expediteur: string; destinataire: string; programme: string; periode: string }): Promise<{
+    id: string; nom: string; convention: string; nombreEnregistrements: number; creeLe: Date; statut: PackageStatus;
+  } | undefined> {
+    const r = await db.selectFrom('paquets').select(['id', 'nom', 'convention', 'nombre_enregistrements', 'cree_le', 'statut'])
+      .where('detenteur', '=', k.expediteur).where('expediteur', '=', k.expediteur).where('destinataire', '=', k.destinataire)
+      .where('programme', '=', k.programme).where('periode', '=', k.periode).where('statut', 'in', ['scelle', 'envoye', 'acquitte'])
+      .orderBy('cree_le', 'desc').executeTakeFirst();
+    return r && { id: r.id, nom: r.nom, convention: r.convention, nombreEnregistrements: r.nombre_enregistrements, creeLe: new Date(r.cree_le), statut: r.statut };
+  },
+
+  /** Whether a cycle of this sender, programme and period ran to its end (its closing record `echange.cycle` is in the audit trail). */
+  async cycleCompleted(db: Kysely<DB>, k: { expediteur: string; programme: string; periode: string }): Promise<boolean> {
+    const r = await db.selectFrom('journal_audit').select('id').where('action', '=', 'echange.cycle').where('acteur_organisation', '=', k.expediteur)
+      .where('cible_id', '=', k.programme).where(sql`details->>'periode'`, '=', k.periode).limit(1).executeTakeFirst();
+    return r !== undefined;
+  },
+
+  /** The names of an organisation's packages that start with a stem (to choose a free name). */
+  async packageNamesLike(db: Kysely<DB>, detenteur: string, stem: string): Promise<Set<string>> {
+    const rows = await db.selectFrom('paquets').select('nom').where('detenteur', '=', detenteur).where('nom', 'like', `${stem.replace(/[\\%_]/g, (c) => `\\${c}`)}%`).execute();
+    return new Set(rows.map((r) => r.nom));
+  },
+
   async packageOf(db: Kysely<DB>, id: string, detenteur: string): Promise<(PackageRecord & {
     importeLe: Date | null; envoyeLe: Date | null; accuseLe: Date | null; motif: string | null; accuse: unknown;
   }) | undefined> {

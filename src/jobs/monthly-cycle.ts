@@ -11,9 +11,10 @@
  * CSV/XLSX file (the main extract, whatever its name). Packages and the row report go to
  * <outboxDir>/<sender>/<programme>/<AAAA-MM>/.
  *
- * Rerunning is safe: a sender whose packages of the month are already sealed is not run again,
- * and only its packages not yet acknowledged are delivered (import is idempotent on the recipient's
- * side, a replay answers with the first acknowledgement).
+ * Rerunning is safe (after a crash too): the cycle runs again on the extract still in the drop
+ * folder, reuses the packages an earlier run sealed and seals only the missing ones (runCycle);
+ * only packages not yet acknowledged are delivered (import is idempotent on the recipient's side,
+ * a replay answers with the first acknowledgement).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ import {
 } from '../exchange/index.ts';
 import { EXTRACT_FORMATS, type ExtractKind } from '../extracts/index.ts';
 import { findProgramme, loadProgrammes, type Programme } from '../programmes/index.ts';
+import { durableEffect } from '../shared/crash-points.ts';
 
 export interface MonthlyCycleOptions {
   /** AAAA-MM: the month of the extracts. */
@@ -152,13 +154,15 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
     const sealed = (await db.selectFrom('paquets').select(['id', 'nom', 'destinataire', 'statut'])
       .where('detenteur', '=', expediteur).where('expediteur', '=', expediteur)
       .where('programme', '=', programmeId).where('periode', '=', options.periode).execute());
-    if (!inHouse && sealed.length > 0) {
+    const found = await findSource(depot, programme.source.fichier as ExtractKind);
+    // Done already (its run ended) or nothing left to read: deliver what is pending. A run killed half-way runs again.
+    const completed = !inHouse && sealed.length > 0 && ('missing' in found || await exchangeRepository.cycleCompleted(db, { expediteur, programme: programmeId, periode: options.periode }));
+    if (completed) {
       report.expediteurs.push({
         expediteur, programme: programmeId, statut: 'deja_traite', paquets: sealed.length,
         message: `${expediteur} · ${programmeId} · ${options.periode} : cycle déjà fait (${sealed.length} paquet(s) scellé(s)), seuls les paquets non acquittés sont livrés.`,
       });
     } else {
-      const found = await findSource(depot, programme.source.fichier as ExtractKind);
       if ('missing' in found) {
         const message = `Extrait introuvable pour ${expediteur}, programme « ${programmeId} », mois ${options.periode} : ${found.missing}. `
           + `Déposez-y les fichiers écrits par « passerelle generate » (${EXTRACT_FORMATS[programme.source.fichier as ExtractKind].fileName}…) ou un seul fichier CSV/XLSX, puis relancez « npx passerelle jobs run cycle-mensuel --month ${options.periode} ».`;
@@ -204,9 +208,12 @@ async function deliver(db: Kysely<DB>, report: MonthlyCycleReport,
     if (await exchangeRepository.hostsOrganisation(db, p.destinataire)) {
       // Same instance: import for the recipient, then record its signed acknowledgement on the sender's side.
       await exchangeRepository.markSent(db, p.id, o.expediteur, o.now);
+      durableEffect('cycle.envoi');
       try {
         const imported = await importPackage(db, manifest, { organisation: p.destinataire, now: o.now });
+        durableEffect('cycle.import');
         const ack = await recordAcknowledgement(db, imported.document);
+        durableEffect('cycle.accuse');
         report.livraisons.push({ ...base, mode: 'local', statut: ack.statut === 'importe' ? 'acquitte' : 'refuse', importes: imported.importes });
       } catch (error) {
         if (!(error instanceof ImportRefused)) throw error;

@@ -147,9 +147,15 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
   it('refuses a wrong recipient, a tampered payload or manifest, an ended convention; an import that fails half-way leaves nothing and can be rerun', async () => {
     // Reference data shared between runs (the demo's six cycles): loaded once, same result as a run that loads its own.
     const reference = cycleReference(database.db);
-    const second = await runCycle(database.db, { programme: 'aidants', periode: '2026-11', source, outDir: join(work, 'b'), expediteur: 'caf-83', now: NOW, reference });
+    // A rerun of the same month reuses the package already sealed; a declared replacement seals a new one.
+    const reused = await runCycle(database.db, { programme: 'aidants', periode: '2026-11', source, outDir: join(work, 'b'), expediteur: 'caf-83', now: NOW, reference });
+    expect(cycleCounts(reused)).toEqual(cycleCounts(first));
+    expect(reused.paquets.map((x) => [x.id, x.reutilise])).toEqual(first.paquets.map((x) => [x.id, true]));
+    expect(await readFile(reused.rapport, 'utf8')).toMatch(/déjà scellé le .* réutilisé, rien n'est scellé deux fois/);
+    const second = await runCycle(database.db, { programme: 'aidants', periode: '2026-11', source, outDir: join(work, 'b'), expediteur: 'caf-83', now: NOW, reference, remplacer: true });
     expect(cycleCounts(second)).toEqual(cycleCounts(first));
     expect(second.paquets.map((x) => [x.destinataire, x.nombre])).toEqual(first.paquets.map((x) => [x.destinataire, x.nombre]));
+    expect(second.paquets[0]!.id).not.toBe(first.paquets[0]!.id);
     expect(await reference.competences('cpam')).toBe(await reference.competences('cpam'));
     const p = second.paquets[0]!;
 
