@@ -7,12 +7,13 @@
  * A rerun of the same month adds nobody twice and writes again only to the people of the month's
  * list who never received the offer (an interrupted run: e-mails not yet queued are queued).
  */
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { CycleInputError, runCycle, type CycleCounts } from '../exchange/index.ts';
 import { csvCell } from '../shared/csv.ts';
+import { durableEffect } from '../shared/crash-points.ts';
 import { outreachProgrammes } from '../outreach/index.ts';
 import { findProgramme, isIsoMonth, type Programme } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
@@ -116,6 +117,7 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     if (wantsEmail) {
       try {
         const prepared = await prepareOfferEmail(db, options.mail, { contactId: c.id, actor });
+        durableEffect('campagne.courriel');
         report.courrielsPrepares++;
         report.courrielIds.push(prepared.id);
         continue;
@@ -137,11 +139,19 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     const selection = await selectMailing(db, { publicUrl: options.mail.publicUrl, today: now.toISOString().slice(0, 10) }, {
       organisation: org.code, programme: programme.id, periode: options.periode, contactIds: byLetter,
     });
-    const mailing = await produceMailing(db, selection, actor);
-    if (mailing.pdf) {
-      report.publipostage = join(outDir, mailing.fileName);
-      await writeFile(report.publipostage, mailing.pdf, { mode: 0o640 });
-    }
+    // The PDF is written (atomically) before the letters are recorded as sent: see produceMailing.
+    const mailing = await produceMailing(db, selection, actor, {
+      deliver: async (pdf, fileName) => {
+        // never over an earlier run's mailing (it may not be printed yet): publipostage-….pdf, then -2.pdf…
+        const target = report.publipostage ?? await freeFileName(outDir, fileName);
+        await writeFile(`${target}.part`, pdf, { mode: 0o640, flush: true });
+        await rename(`${target}.part`, target);
+        report.publipostage = target;
+        durableEffect('campagne.publipostage');
+      },
+    });
+    durableEffect('campagne.courriers');
+    if (!mailing.pdf) report.publipostage = null;
     report.courriers = mailing.report.courriers;
   }
   report.durationMs = performance.now() - started;
@@ -155,6 +165,13 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
     },
   });
   return report;
+}
+
+async function freeFileName(dir: string, fileName: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, n === 1 ? fileName : fileName.replace(/\.pdf$/, `-${n}.pdf`));
+    try { await access(candidate); } catch { return candidate; }
+  }
 }
 
 /**

@@ -132,12 +132,27 @@ export async function selectMailing(db: Kysely<DB>, options: LetterOptions, inpu
   };
 }
 
-/** Builds the merged PDF of a selection and records each letter as sent; audited. */
-export async function produceMailing(db: Kysely<DB>, selection: MailingSelection, actor: ChannelActor | null): Promise<{ pdf: Buffer | null; report: MailingReport; fileName: string }> {
+/**
+ * Builds the merged PDF of a selection and records each letter as sent; audited.
+ *
+ * With `deliver` (a batch that writes the PDF itself), the PDF is delivered BEFORE the letters are
+ * recorded: a run killed in between leaves letters printed but not recorded (the rerun prints them
+ * again), never letters recorded as sent that no PDF holds. When a letter is refused at recording
+ * time (an opposition made meanwhile), the PDF is built and delivered again without it.
+ */
+export async function produceMailing(db: Kysely<DB>, selection: MailingSelection, actor: ChannelActor | null, options: {
+  deliver?: (pdf: Buffer, fileName: string) => Promise<void>;
+} = {}): Promise<{ pdf: Buffer | null; report: MailingReport; fileName: string }> {
   const { report, letters } = selection;
   const fileName = `publipostage-${report.programme}-${report.organisation}-${report.periode}.pdf`;
-  // Record first, print after: a letter the rules refuse at recording time (an opposition made
-  // meanwhile, say) must not end up in the PDF that is posted.
+  const title = `Publipostage ${report.programme} ${report.periode} (${report.organisation})`;
+  let delivered: Buffer | null = null;
+  if (options.deliver && letters.length > 0) {
+    delivered = await buildMailingPdf(letters, title);
+    await options.deliver(delivered, fileName);
+  }
+  // Record, then print (or print again): a letter the rules refuse at recording time (an opposition
+  // made meanwhile, say) must not end up in the PDF that is posted.
   const printable: typeof letters = [];
   let recorded = 0;
   for (const l of letters) {
@@ -149,7 +164,8 @@ export async function produceMailing(db: Kysely<DB>, selection: MailingSelection
     }
   }
   if (printable.length === 0) return { pdf: null, report: { ...report, courriers: 0 }, fileName };
-  const pdf = await buildMailingPdf(printable, `Publipostage ${report.programme} ${report.periode} (${report.organisation})`);
+  const pdf = delivered && printable.length === letters.length ? delivered : await buildMailingPdf(printable, title);
+  if (options.deliver && pdf !== delivered) await options.deliver(pdf, fileName);
   await recordAudit(db, {
     action: 'courrier.publipostage', acteur: actor ? { compteId: actor.compteId, organisation: actor.organisation } : { compteId: null, organisation: report.organisation },
     cible: { type: 'liste', id: `${report.organisation}/${report.programme}/${report.periode}` },
