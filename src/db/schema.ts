@@ -185,7 +185,7 @@ export interface DB {
   executions_taches: {
     id: Generated<string>;
     tache: string;
-    declenchement: 'planifie' | 'manuel';
+    declenchement: 'planifie' | 'manuel' | 'commande' | 'web';
     parametres: ColumnType<Record<string, unknown>, string | undefined, string>;
     statut: ColumnType<'en_cours' | 'reussie' | 'echouee', 'en_cours' | 'reussie' | 'echouee' | undefined, 'en_cours' | 'reussie' | 'echouee'>;
     debut: ColumnType<Date, Date | string | undefined, Date | string>;
@@ -193,6 +193,7 @@ export interface DB {
     message: string | null;
     resultat: ColumnType<Record<string, unknown>, string | undefined, string>;
     file_id: string | null;
+    processus: string | null;
   };
   orientations: {
     id: Generated<string>;

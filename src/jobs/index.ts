@@ -13,3 +13,4 @@ export {
 export { runMonthlyCycle, cycleSenders, type MonthlyCycleOptions, type MonthlyCycleReport, type SenderReport, type DeliveryReport } from './monthly-cycle.ts';
 export { startScheduledJobs, catchUpDestruction, type RunningJobs } from './scheduled.ts';
 export { jobsRepository, type JobRun, type RunStatus, type RunTrigger } from './repository.ts';
+export { recordedRun, type RecordedOutcome } from './runs.ts';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { CAMPAIGN_CHANNELS, CampaignInputError, MAIL_QUEUE, mailSettings, runSeparationCampaign, type CampaignChannel, type CampaignReport } from '../../channels/index.ts';
 import { readConfig } from '../../config.ts';
-import { startJobQueue } from '../../jobs/index.ts';
+import { recordedRun, startJobQueue } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 interface ProgressBar { start(total: number, startValue: number): void; update(value: number): void; stop(): void }
@@ -53,20 +53,26 @@ export function registerCampaign(program: Command) {
       let bar: ProgressBar | null = null;
       let report: CampaignReport;
       try {
-        report = await runSeparationCampaign(database.db, {
-          organisation: options.organisation, periode: options.month, source: options.source, canal: options.canal as CampaignChannel,
-          outDir: options.out, mail: settings,
-          onProgress: (p) => {
-            if (tty) {
-              if (!bar) {
-                const cliProgress = require('cli-progress') as CliProgress;
-                bar = new cliProgress.SingleBar({ format: 'Séparations {bar} {percentage} % | {value}/{total} octets', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-                bar.start(p.octetsTotal, p.octetsLus);
-              } else bar.update(p.octetsLus);
-            } else {
-              process.stderr.write(`Campagne séparation ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
-            }
-          },
+        report = await recordedRun(database.db, { tache: 'campagne-separation', declenchement: 'commande', parametres: { organisation: options.organisation, periode: options.month, canal: options.canal } }, async () => {
+          const r = await runSeparationCampaign(database.db, {
+            organisation: options.organisation, periode: options.month, source: options.source, canal: options.canal as CampaignChannel,
+            outDir: options.out, mail: settings,
+            onProgress: (p) => {
+              if (tty) {
+                if (!bar) {
+                  const cliProgress = require('cli-progress') as CliProgress;
+                  bar = new cliProgress.SingleBar({ format: 'Séparations {bar} {percentage} % | {value}/{total} octets', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+                  bar.start(p.octetsTotal, p.octetsLus);
+                } else bar.update(p.octetsLus);
+              } else {
+                process.stderr.write(`Campagne séparation ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
+              }
+            },
+          });
+          return {
+            value: r, ok: true, message: `Campagne séparation ${r.periode} : ${r.ajoutes} ajoutée(s) à la liste, ${r.courrielsPrepares} courriel(s), ${r.courriers} courrier(s), ${r.sansCanal} sans canal.`,
+            resultat: { ajoutes: r.ajoutes, dejaSuivis: r.dejaSuivis, courriels: r.courrielsPrepares, courriers: r.courriers, sansCanal: r.sansCanal },
+          };
         });
       } catch (error) {
         if (error instanceof CampaignInputError) return fail(error.message, 2);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/index.ts';
 import { CycleInputError, cycleCounts, runCycle, type CycleReport } from '../../exchange/index.ts';
+import { recordedRun } from '../../jobs/index.ts';
 import { findOrganisation } from '../../territories/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
@@ -50,9 +51,12 @@ export function registerCycle(program: Command) {
       let report: CycleReport;
       const expediteur = options.expediteur ?? await holderFromDropFolder(database.db, options.source, options.programme, options.month);
       try {
-        report = await runCycle(database.db, {
-          programme: options.programme, periode: options.month, source: options.source, outDir: options.out, expediteur,
-          onProgress: (p) => process.stderr.write(`Cycle ${options.programme} ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} lignes lues)\n`),
+        report = await recordedRun(database.db, { tache: 'cycle', declenchement: 'commande', parametres: { programme: options.programme, periode: options.month, ...(expediteur ? { expediteur } : {}) } }, async () => {
+          const r = await runCycle(database.db, {
+            programme: options.programme, periode: options.month, source: options.source, outDir: options.out, expediteur,
+            onProgress: (p) => process.stderr.write(`Cycle ${options.programme} ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} lignes lues)\n`),
+          });
+          return { value: r, ok: r.refus.length === 0, message: cycleSummary(r).split('\n')[0]!.slice(0, 500), resultat: { ...cycleCounts(r), paquets: r.paquets.length, refus: r.refus.length } };
         });
       } catch (error) {
         if (error instanceof CycleInputError) return fail(error.message, 2);

@@ -10,6 +10,7 @@ import {
   OrganisationCodeSchema, parsePublicKeyringExport, recordAcknowledgementFile, sendPackage, TransportError, type PackageLifecycle,
 } from '../../exchange/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
+import { recordedRun } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 export function registerExchange(program: Command) {
@@ -20,7 +21,13 @@ export function registerExchange(program: Command) {
     .option('--json', 'sortie JSON : {"paquet","programme","expediteur","recus","importes","dejaSuivis","misAJour","opposes","echeance","accuse"}')
     .action((manifest: string, options: { organisation: string; json?: boolean }) => withInstance(async (database) => {
       try {
-        const r = await importPackage(database.db, manifest, { organisation: options.organisation });
+        const r = await recordedRun(database.db, { tache: 'import-paquet', declenchement: 'commande', parametres: { organisation: options.organisation } }, async () => {
+          const imported = await importPackage(database.db, manifest, { organisation: options.organisation });
+          return {
+            value: imported, ok: true, message: `Paquet ${imported.paquet} importé : ${imported.importes} contact(s) créé(s) sur ${imported.recus} reçu(s).`,
+            resultat: { paquet: imported.paquet, programme: imported.programme, recus: imported.recus, importes: imported.importes, dejaSuivis: imported.dejaSuivis },
+          };
+        });
         if (options.json) {
           const { document: _d, ...report } = r;
           out(JSON.stringify(report));

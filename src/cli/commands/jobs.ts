@@ -4,8 +4,8 @@ import { readConfig } from '../../config.ts';
 import { JOBS, findJob, jobsRepository, runJob } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
-const STATUS_LABELS = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée' } as const;
-const TRIGGER_LABELS = { planifie: 'planifiée', manuel: 'manuelle' } as const;
+const STATUS_LABELS = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée', interrompue: 'interrompue' } as const;
+const TRIGGER_LABELS = { planifie: 'planifiée', manuel: 'manuelle', commande: 'commande', web: 'web' } as const;
 const when = (d: Date) => new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'medium' }).format(d);
 
 export function registerJobs(program: Command) {
@@ -26,6 +26,7 @@ export function registerJobs(program: Command) {
         const params = Object.entries(r.parametres).map(([k, v]) => `${k}=${String(v)}`).join(' ');
         out(`  ${when(r.debut)}  ${r.tache.padEnd(24)} ${TRIGGER_LABELS[r.declenchement].padEnd(10)} ${STATUS_LABELS[r.statut].padEnd(9)} ${duration.padStart(8)}${params ? `  (${params})` : ''}`);
         if (r.message) out(`      ${r.message}`);
+        if (r.statut === 'interrompue') out('      Interrompue avant sa fin (processus arrêté) : relancez la même commande, elle reprend là où elle s\'est arrêtée sans rien refaire deux fois.');
       }
       return 0;
     }));

@@ -56,10 +56,10 @@ interface DestructionRecord {
 /** Contacts past their deadline still holding data, and the destruction job's last run. */
 interface DestructionState {
   retard: { nombre: number; plusAncienneEcheance: string | null };
-  derniereExecution: { debut: string; fin: string | null; statut: 'en_cours' | 'reussie' | 'echouee'; message: string | null } | null;
+  derniereExecution: { debut: string; fin: string | null; statut: 'en_cours' | 'reussie' | 'echouee' | 'interrompue'; message: string | null } | null;
 }
 
-const RUN_STATUS: Record<string, string> = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée' };
+const RUN_STATUS: Record<string, string> = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée', interrompue: 'interrompue (relancée à la prochaine exécution)' };
 
 /** "2026-10-01" → "1 octobre 2026"; an instant → "5 décembre 2026 à 14:05" (Paris time). */
 const longDate = (iso: string) => new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : 'Europe/Paris' })
