@@ -2,11 +2,15 @@
  * Issue 10, "nothing lost, nothing twice", for the bulk outcomes import (src/outreach/outcomes.ts):
  * a file sent again records nothing new, an overlapping file only its new rows, an import cut
  * half-way (a batch failing on a database error) leaves each committed batch with its own audit
- * record, and the same file sent again afterwards completes it exactly once.
+ * record, and the same file sent again afterwards completes it exactly once — also when the
+ * command is killed (SIGKILL) right after its first batch (src/shared/crash-points.ts).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importOutcomes, recordEvent } from '../../src/outreach/index.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
 import { insertContact, pseudo } from './outreach-support.ts';
 
@@ -104,4 +108,55 @@ describe(`outcomes import: idempotent, audited batch by batch (${ENGINE})`, () =
     const recorded = (await audits()).slice(auditsBefore).reduce((n, d) => n + Number(d.enregistrees), 0);
     expect(recorded).toBe(6);
   });
+});
+
+describe(`npx passerelle outcomes import killed after its first batch, then run again (${ENGINE})`, () => {
+  let target: CliTarget;
+  beforeAll(async () => { target = await cliTarget('passerelle-outcomes-kill-'); });
+  afterAll(async () => { await target?.drop(); });
+
+  it('the first batch is recorded with its audit record; the rerun records the rest, each outcome once', async () => {
+    const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, target.dataDir, { ...target.env, ...env });
+    expect((await cli(['init'])).code).toBe(0);
+    let database = await target.open();
+    const ids: string[] = [];
+    try {
+      for (const seed of ['k-0', 'k-1', 'k-2']) ids.push(await insertContact(database.db, { seed }));
+    } finally { await database.close(); }
+    // 600 outcomes: a first batch of 500, a second of 100 (the command's batches)
+    const rows: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const at = new Date(Date.UTC(2026, 10, 2, 8, 0) + i * 60_000).toISOString().replace('.000Z', 'Z');
+      rows.push(`${pseudo(`k-${i % 3}`)};${at};appel_non_joint;`);
+    }
+    const file = join(target.dataDir, 'appels.csv');
+    writeFileSync(file, csv(rows));
+    const killed = await cli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'aidants', file], { PASSERELLE_ARRET_APRES_EFFET: '1' });
+    expect(killed.code).toBeNull(); // ended by SIGKILL
+    const count = async () => {
+      const db = await target.open();
+      try {
+        const n = Number((await db.db.selectFrom('evenements').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+        const audit = (await db.db.selectFrom('journal_audit').select('details').where('action', '=', 'resultats.import').orderBy('id').execute())
+          .map((r) => r.details as { lot: number; enregistrees: number; dejaEnregistrees: number });
+        return { n, audit };
+      } finally { await db.close(); }
+    };
+    const afterKill = await count();
+    expect(afterKill.n).toBe(500);
+    expect(afterKill.audit).toMatchObject([{ lot: 1, enregistrees: 500 }]);
+
+    const rerun = await cli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'aidants', file]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(/100 résultat\(s\) enregistré\(s\), 0 ligne\(s\) rejetée\(s\) sur 600, 500 déjà enregistré\(s\) auparavant/);
+    const end = await count();
+    expect(end.n).toBe(600);
+    expect(end.audit.reduce((s, a) => s + a.enregistrees, 0)).toBe(600);
+    database = await target.open();
+    try {
+      const perContact = await database.db.selectFrom('evenements').select(['contact_id', sql<string>`count(DISTINCT survenu_le)`.as('n'), sql<string>`count(*)`.as('all')])
+        .groupBy('contact_id').execute();
+      expect(perContact.map((r) => [Number(r.n), Number(r.all)])).toEqual([[200, 200], [200, 200], [200, 200]]);
+    } finally { await database.close(); }
+  }, 300_000);
 });
