@@ -4,14 +4,19 @@
  * call-centre tool. Each row is checked and recorded on its
  * own (a savepoint per row inside batches of 500): a rejected row is reported with its line and
  * a French reason and never loses the valid ones. The report never repeats the pseudonym.
+ * Idempotent: an outcome already recorded for the person (same event, same moment, by any import
+ * or by hand) is reported `deja_enregistree` and not recorded again, so a file can be sent again
+ * after a failure or a crash. Each batch writes its own audit record in its own transaction.
  * And the worklist export (with the `pseudonyme` column), audited.
  */
+import { randomUUID } from 'node:crypto';
 import { spreadsheetRow } from '../shared/csv.ts';
 import { stringify } from 'csv-stringify/sync';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { decideEncoding, decodeBlock, detectLineEnd, formulaProblem, hasUtf8Bom, readText } from '../extracts/index.ts';
 import { recordAudit } from '../privacy/index.ts';
+import { durableEffect } from '../shared/crash-points.ts';
 import { findProgramme, type Programme } from '../programmes/index.ts';
 import { applyEvent, programmes } from './events.ts';
 import { visibleFields } from './fields.ts';
@@ -27,8 +32,19 @@ export function decodeText(bytes: Uint8Array): string {
 }
 
 export interface OutcomeRow { ligne: number; pseudonyme: string; date: Date; evenement: string; detail: string | null }
-export interface RowReport { ligne: number; resultat: 'enregistree' | 'rejetee'; motif: string }
-export interface OutcomesReport { lignes: number; enregistrees: number; rejetees: number; rapport: RowReport[] }
+export interface RowReport { ligne: number; resultat: 'enregistree' | 'deja_enregistree' | 'rejetee'; motif: string }
+export interface OutcomesReport {
+  lignes: number; enregistrees: number;
+  /** Rows already recorded for the person (same event, same moment): nothing new, nothing written. */
+  dejaEnregistrees: number;
+  rejetees: number;
+  /** The import's identifier, in each of its audit records (`resultats.import`, one per batch). */
+  import: string;
+  rapport: RowReport[];
+}
+
+/** JJ/MM/AAAA in French time. */
+const frenchDay = (d: Date) => d.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
 
 const FR_DATE = /^(\d{2})\/(\d{2})\/(\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -136,38 +152,80 @@ export async function importOutcomes(db: Kysely<DB>, input: {
   if (!parsed.ok) return parsed;
   const rapport: RowReport[] = [...parsed.rejets];
   const batchSize = input.batchSize ?? 500;
+  const importId = randomUUID();
+  const acteur = input.actor ?? { compteId: null, organisation: input.organisation };
+  let lot = 0;
   for (let start = 0; start < parsed.rows.length; start += batchSize) {
     const batch = parsed.rows.slice(start, start + batchSize);
-    await db.transaction().execute(async (trx) => {
+    lot++;
+    const lines = await db.transaction().execute(async (trx) => {
+      const lines: RowReport[] = [];
       const found = await worklistRepository.byPseudonyms(trx, input.organisation, input.programme ?? null, [...new Set(batch.map((r) => r.pseudonyme))]);
       const byPseudonym = new Map<string, typeof found>();
       for (const c of found) (byPseudonym.get(c.pseudonyme!) ?? byPseudonym.set(c.pseudonyme!, []).get(c.pseudonyme!)!).push(c);
+      // What is already recorded for these people, after locking them (in id order, as every
+      // import does): an import running at the same time waits here, then sees this one's events.
+      const contactIds = [...new Set(found.map((c) => String(c.id)))].sort((a, b) => Number(a) - Number(b));
+      const recorded = new Map<string, Date>();
+      const key = (contactId: string, code: string, at: Date) => `${contactId}|${code}|${at.getTime()}`;
+      if (contactIds.length > 0) {
+        await sql`SELECT id FROM contacts WHERE id IN (${sql.join(contactIds.map((id) => sql`${id}::bigint`))}) ORDER BY id FOR UPDATE`.execute(trx);
+        const existing = await trx.selectFrom('evenements').select([sql<string>`contact_id::text`.as('contact_id'), 'code', sql<Date>`survenu_le`.as('survenu_le'), sql<Date>`enregistre_le`.as('enregistre_le')])
+          .where(sql<boolean>`contact_id IN (${sql.join(contactIds.map((id) => sql`${id}::bigint`))})`)
+          .where('code', 'in', [...new Set(batch.map((r) => r.evenement))]).execute();
+        for (const e of existing) {
+          const k = key(e.contact_id, e.code, new Date(e.survenu_le));
+          const at = new Date(e.enregistre_le);
+          const seen = recorded.get(k);
+          if (!seen || at < seen) recorded.set(k, at);
+        }
+      }
       for (const row of batch) {
         const candidates = byPseudonym.get(row.pseudonyme) ?? [];
         const inProgrammes = new Set(candidates.map((c) => c.programme));
-        if (candidates.length === 0) { rapport.push({ ligne: row.ligne, resultat: 'rejetee', motif: `personne absente des listes de travail de ${input.organisation}${input.programme ? ` pour le programme ${input.programme}` : ''} (ou données déjà détruites)` }); continue; }
-        if (inProgrammes.size > 1) { rapport.push({ ligne: row.ligne, resultat: 'rejetee', motif: `personne présente dans plusieurs programmes (${[...inProgrammes].join(', ')}) : précisez le programme` }); continue; }
+        if (candidates.length === 0) { lines.push({ ligne: row.ligne, resultat: 'rejetee', motif: `personne absente des listes de travail de ${input.organisation}${input.programme ? ` pour le programme ${input.programme}` : ''} (ou données déjà détruites)` }); continue; }
+        if (inProgrammes.size > 1) { lines.push({ ligne: row.ligne, resultat: 'rejetee', motif: `personne présente dans plusieurs programmes (${[...inProgrammes].join(', ')}) : précisez le programme` }); continue; }
+        const contactId = String(candidates[0]!.id);
+        const already = recorded.get(key(contactId, row.evenement, row.date));
+        if (already) {
+          lines.push({ ligne: row.ligne, resultat: 'deja_enregistree', motif: `déjà enregistré le ${frenchDay(already)} (même personne, même date, même événement) : rien de nouveau` });
+          continue;
+        }
         await sql`SAVEPOINT resultat`.execute(trx);
         try {
-          const r = await applyEvent(trx, { contactId: candidates[0]!.id, code: row.evenement, detail: row.detail, occurredAt: row.date, authorId: input.actor?.compteId ?? null, origin: 'import', now });
+          const r = await applyEvent(trx, { contactId, code: row.evenement, detail: row.detail, occurredAt: row.date, authorId: input.actor?.compteId ?? null, origin: 'import', now });
           await sql`RELEASE SAVEPOINT resultat`.execute(trx);
-          rapport.push({ ligne: row.ligne, resultat: 'enregistree', motif: `statut : ${STATUS_LABELS[r.status]}` });
+          recorded.set(key(contactId, row.evenement, row.date), now);
+          lines.push({ ligne: row.ligne, resultat: 'enregistree', motif: `statut : ${STATUS_LABELS[r.status]}` });
         } catch (error) {
           await sql`ROLLBACK TO SAVEPOINT resultat`.execute(trx);
           if (!(error instanceof OutreachRuleError) && !(error instanceof VersionConflict)) throw error;
-          rapport.push({ ligne: row.ligne, resultat: 'rejetee', motif: error.message.replace(/\.$/, '') });
+          lines.push({ ligne: row.ligne, resultat: 'rejetee', motif: error.message.replace(/\.$/, '') });
         }
       }
+      // the batch's audit record, in the batch's transaction: no recorded outcome without its record
+      const counts = countRows(lines);
+      await recordAudit(trx, {
+        action: 'resultats.import', acteur, cible: { type: 'organisation', id: input.organisation },
+        details: { programme: input.programme ?? null, import: importId, lot, lignes: batch.length, ...counts },
+      });
+      return lines;
     });
+    durableEffect('resultats.lot');
+    rapport.push(...lines);
   }
   rapport.sort((a, b) => a.ligne - b.ligne);
-  const enregistrees = rapport.filter((r) => r.resultat === 'enregistree').length;
-  const report = { lignes: parsed.lignes, enregistrees, rejetees: rapport.length - enregistrees, rapport };
-  await recordAudit(db, {
-    action: 'resultats.import', acteur: input.actor ?? { compteId: null, organisation: input.organisation },
-    cible: { type: 'organisation', id: input.organisation }, details: { programme: input.programme ?? null, lignes: report.lignes, enregistrees, rejetees: report.rejetees },
-  });
-  return { ok: true, report };
+  return { ok: true, report: { lignes: parsed.lignes, ...countRows(rapport), import: importId, rapport } };
+}
+
+function countRows(rows: readonly RowReport[]) {
+  let enregistrees = 0, dejaEnregistrees = 0, rejetees = 0;
+  for (const r of rows) {
+    if (r.resultat === 'enregistree') enregistrees++;
+    else if (r.resultat === 'deja_enregistree') dejaEnregistrees++;
+    else rejetees++;
+  }
+  return { enregistrees, dejaEnregistrees, rejetees };
 }
 
 /** The row report as CSV (ligne;resultat;motif), UTF-8 with BOM for spreadsheet tools. */

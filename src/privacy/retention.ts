@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { loadProgrammes } from '../programmes/index.ts';
+import { durableEffect } from '../shared/crash-points.ts';
 import { currentAuditHead, recordAudit } from './audit.ts';
 
 export interface DestructionGroup {
@@ -42,7 +43,11 @@ export function pseudonymsDigest(pseudonymes: readonly string[]): string {
 
 const isoDay = (d: Date | string) => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
-/** Destroys (or, with dryRun, lists) every contact whose deadline is `today` or past. One transaction per package. */
+/**
+ * Destroys (or, with dryRun, lists) every contact whose deadline is `today` or past. One
+ * transaction per group (organisation, programme, package) holding the destruction and its proof
+ * (`conservation.destruction`), then a durable effect (`destruction.groupe`).
+ */
 export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: Date | string; dryRun?: boolean; delays?: Readonly<Record<string, number>> } = {}): Promise<DestructionReport> {
   const date = isoDay(options.today ?? new Date());
   const delays = options.delays ?? Object.fromEntries(loadProgrammes().map((p) => [p.id, p.delaiNouveauCiblageMois]));
@@ -87,6 +92,9 @@ export async function destroyExpiredContacts(db: Kysely<DB>, options: { today?: 
       return group;
     };
     const group = options.dryRun ? await work(db) : await db.transaction().execute(work);
+    // the group's data and its proof were committed together: a rerun after a crash finds only the
+    // groups not yet destroyed (detruit_le IS NULL above), so no proof is written twice
+    if (!options.dryRun) durableEffect('destruction.groupe');
     report.groupes.push(group);
     report.total += group.nombre;
   }

@@ -35,6 +35,11 @@ export interface WorklistEntryResult {
   contactId: string | null;
   /** The person is on the opposition register: put on the list and marked as opposed at once (never contacted). */
   oppose: boolean;
+  /**
+   * The same signalement was already received (same establishment, same person, same signalement
+   * date: a file sent again, a form sent twice): when it was; nothing was written this time.
+   */
+  dejaRecuLe: Date | null;
 }
 
 export const signalementsRepository = {
@@ -77,11 +82,22 @@ export const signalementsRepository = {
    * (a live contact whose status is not terminal), no contact is added and the signalement is
    * linked to the existing one (« déjà suivi »). Otherwise a contact (origine 'signalement') in
    * the cohort `periode`, with the programme's retention; a person on the opposition register is
-   * marked as opposed at once. The caller owns the transaction.
+   * marked as opposed at once. The same signalement received again (same establishment's FINESS,
+   * same person, same signalement date) writes nothing and answers « déjà suivi » with the first
+   * one's id and date (`dejaRecuLe`). The caller owns the transaction.
    */
   async enterWorklist(trx: Kysely<DB>, e: WorklistEntry): Promise<WorklistEntryResult> {
     // Two signalements of the same person at the same time: the second waits and finds the first.
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`signalement|${e.organisation}|${e.programme.id}|${e.pseudonyme}`}))`.execute(trx);
+    const s = e.signalement;
+    // The same signalement again (a file imported twice, a crash then a rerun, a form sent twice):
+    // nothing new — no second signalement row, no update of the contact, no event.
+    const again = await trx.selectFrom('signalements as s').innerJoin('contacts as c', 'c.id', 's.contact_id')
+      .select([sql<string>`s.id::text`.as('id'), sql<string>`c.id::text`.as('contact_id'), sql<Date>`s.cree_le`.as('cree_le')])
+      .where('c.organisation_code', '=', e.organisation).where('c.programme', '=', e.programme.id).where('c.pseudonyme', '=', e.pseudonyme)
+      .where('c.detruit_le', 'is', null).where('s.finess', '=', s.finess).where(sql<boolean>`s.date_signalement = ${s.dateSignalement}::date`)
+      .orderBy('s.id').limit(1).executeTakeFirst();
+    if (again) return { resultat: 'deja_suivi', signalementId: again.id, contactId: again.contact_id, oppose: false, dejaRecuLe: new Date(again.cree_le) };
     const echeance = retentionDeadline({ importedAt: e.now, processedAt: null }, e.programme.conservation);
     // the one rule of every worklist (src/outreach/enrolment.ts): an open follow-up, or one ended
     // less than the programme's delay ago, is not added twice; changed details update the contact
@@ -101,13 +117,12 @@ export const signalementsRepository = {
         .where('detruit_le', 'is', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
       contactId = live?.id ?? null;
     }
-    const s = e.signalement;
     const row = await trx.insertInto('signalements').values({
       etablissement_code: s.etablissement, finess: s.finess, organisation_code: e.organisation, programme: e.programme.id, periode: e.periode,
       date_signalement: s.dateSignalement, initiales: s.initiales, contact_id: contactId, resultat, origine: s.origine, cree_le: e.now,
       cree_par: s.compteId, conserver_jusqu_au: echeance,
     }).returning(sql<string>`id::text`.as('id')).executeTakeFirstOrThrow();
-    return { resultat, signalementId: row.id, contactId, oppose };
+    return { resultat, signalementId: row.id, contactId, oppose, dejaRecuLe: null };
   },
 
   /** An establishment's signalements, newest first: the receiving organisation and the contact's derived status, nothing of the follow-up. */

@@ -3,6 +3,7 @@
  * signalements (CLI for the receiving organisation, web upload for the establishment), and the
  * establishment's own list with statuses. Every step audited, without personal data in details.
  */
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Actor } from '../accounts/index.ts';
@@ -12,6 +13,7 @@ import { normalizeFrenchPhone } from '../extracts/index.ts';
 import { isCallable, outreachProgrammes } from '../outreach/index.ts';
 import { findProgramme, pseudonym, resolveRecipient, toIsoDate, type CompetenceLookup, type Programme, type Row } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
+import { durableEffect } from '../shared/crash-points.ts';
 import {
   assessSignalement, checkSignalementRow, initials, reportLine, signalementStatus, worklistFields, SIGNALEMENT_FORMAT, SIGNALEMENT_PROGRAMME,
   SIGNALEMENT_STATUS_LABELS, type SignalementStatus,
@@ -46,7 +48,7 @@ export function competentOrganisation(programme: Programme, row: Row, lookup: Co
 }
 
 type RowOutcome =
-  | { ok: true; resultat: 'ajoute' | 'deja_suivi'; organisation: string; periode: string; signalementId: string; oppose: boolean }
+  | { ok: true; resultat: 'ajoute' | 'deja_suivi'; organisation: string; periode: string; signalementId: string; oppose: boolean; dejaRecuLe: Date | null }
   | { ok: false; raison: string; champs?: Record<string, string> };
 
 interface RowContext {
@@ -60,6 +62,10 @@ interface RowContext {
   names: Map<string, string>;
   origine: 'formulaire' | 'fichier';
   compteId: string | null;
+  /** Who is audited for each signalement written (the account's organisation, or the importing one). */
+  acteur: { compteId: string | null; organisation: string };
+  /** The file import's identifier, in each row's audit record; absent for the form. */
+  importId?: string;
   now: Date;
 }
 
@@ -76,15 +82,31 @@ async function processRow(ctx: RowContext, row: Row): Promise<RowOutcome> {
   let key = ctx.keys.get(recipient.organisation);
   if (!key) { key = await organisationPseudonymKey(ctx.db, recipient.organisation); ctx.keys.set(recipient.organisation, key); }
   const champs = worklistFields(assessment.ligne, assessment.marqueurs, ctx.programme);
-  const entry = await ctx.db.transaction().execute((trx) => signalementsRepository.enterWorklist(trx, {
-    organisation: recipient.organisation, programme: ctx.programme, periode: assessment.periode, pseudonyme: pseudonym(key, row.nir ?? ''),
-    champs, appelable: isCallable(ctx.programme, champs), now: ctx.now,
-    signalement: {
-      etablissement: ctx.etablissement?.code ?? null, finess: row.finess_etablissement ?? '', initiales: initials(row),
-      dateSignalement: row.date_signalement ?? '', origine: ctx.origine, compteId: ctx.compteId,
-    },
-  }));
-  return { ok: true, resultat: entry.resultat, organisation: recipient.organisation, periode: assessment.periode, signalementId: entry.signalementId, oppose: entry.oppose };
+  const entry = await ctx.db.transaction().execute(async (trx) => {
+    const entry = await signalementsRepository.enterWorklist(trx, {
+      organisation: recipient.organisation, programme: ctx.programme, periode: assessment.periode, pseudonyme: pseudonym(key, row.nir ?? ''),
+      champs, appelable: isCallable(ctx.programme, champs), now: ctx.now,
+      signalement: {
+        etablissement: ctx.etablissement?.code ?? null, finess: row.finess_etablissement ?? '', initiales: initials(row),
+        dateSignalement: row.date_signalement ?? '', origine: ctx.origine, compteId: ctx.compteId,
+      },
+    });
+    // the signalement's audit record in its own transaction: no signalement without its record
+    if (entry.dejaRecuLe === null) {
+      await recordAudit(trx, {
+        action: 'signalement.cree', acteur: ctx.acteur, cible: { type: 'signalement', id: entry.signalementId },
+        details: {
+          programme: ctx.programme.id, destinataire: recipient.organisation, periode: assessment.periode, resultat: entry.resultat, origine: ctx.origine,
+          ...(ctx.importId ? { import: ctx.importId } : {}),
+        },
+      });
+    }
+    return entry;
+  });
+  return {
+    ok: true, resultat: entry.resultat, organisation: recipient.organisation, periode: assessment.periode, signalementId: entry.signalementId, oppose: entry.oppose,
+    dejaRecuLe: entry.dejaRecuLe,
+  };
 }
 
 async function actorEstablishment(db: Kysely<DB>, actor: Actor): Promise<Establishment | Failure> {
@@ -115,24 +137,25 @@ export async function submitSignalement(db: Kysely<DB>, actor: Actor, input: Sig
   if (cells.telephone) cells.telephone = normalizeFrenchPhone(cells.telephone) ?? '';
   const outcome = await processRow({
     db, programme, lookup: (r) => signalementsRepository.competenceFor(db, programme.expediteur.branche, r.code_commune ?? '', r.code_postal ?? ''),
-    destinataire: null, etablissement: etab, keys: new Map(), names: new Map(), origine: 'formulaire', compteId: actor.compteId, now,
+    destinataire: null, etablissement: etab, keys: new Map(), names: new Map(), origine: 'formulaire', compteId: actor.compteId,
+    acteur: { compteId: actor.compteId, organisation: actor.organisation.code }, now,
   }, row);
   if (!outcome.ok) return { ok: false, status: 422, erreur: `Signalement non enregistré : ${outcome.raison}.`, ...(outcome.champs ? { champs: outcome.champs } : {}) } as Failure;
   const nom = (await signalementsRepository.organisationNames(db, [outcome.organisation])).get(outcome.organisation) ?? outcome.organisation;
-  await recordAudit(db, {
-    action: 'signalement.cree', acteur: { compteId: actor.compteId, organisation: actor.organisation.code },
-    cible: { type: 'signalement', id: outcome.signalementId },
-    details: { programme: programme.id, destinataire: outcome.organisation, periode: outcome.periode, resultat: outcome.resultat, origine: 'formulaire' },
-  });
   const status: SignalementStatus = outcome.oppose ? 'refuse' : 'recu';
   return {
     ok: true as const, id: outcome.signalementId, resultat: outcome.resultat, organisme: { code: outcome.organisation, nom }, periode: outcome.periode,
     statut: status, statutLibelle: SIGNALEMENT_STATUS_LABELS[status],
-    message: outcome.resultat === 'deja_suivi'
+    message: outcome.dejaRecuLe
+      ? `Ce signalement a déjà été reçu le ${frenchDay(outcome.dejaRecuLe)} (même personne, même date de signalement) : rien de nouveau n'est enregistré.`
+      : outcome.resultat === 'deja_suivi'
       ? `Signalement reçu : la personne est déjà suivie par ${nom} dans ce programme (déjà suivi) ; elle n'est pas ajoutée une seconde fois.`
       : `Signalement transmis à ${nom}.`,
   };
 }
+
+/** JJ/MM/AAAA in French time. */
+const frenchDay = (d: Date) => d.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
 
 /** "décembre 2026" from "2026-12". */
 const monthFr = (periode: string) => new Date(`${periode}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -171,7 +194,10 @@ export interface ImportReport {
  * A file of signalements (CSV `;`, the format `etablissements_signalements_sortie`): read with the
  * streaming extract reader (each bad row reported with its physical line and a French reason,
  * reading goes on); each valid row goes to the worklist of the month of its signalement date.
- * Writes the row report (`ligne;resultat;raison`) and one audit record.
+ * Each row is one transaction with its audit record (`signalement.cree`); a row sent before (same
+ * establishment, person and signalement date) writes nothing and is « déjà suivi », so a file can
+ * be imported again after a crash. Writes the row report (`ligne;resultat;raison`) and a summary
+ * audit record (`signalements.import`).
  */
 export async function importSignalements(db: Kysely<DB>, options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
@@ -202,7 +228,7 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
   const ctx: RowContext = {
     db, programme, lookup: async () => competence, destinataire: options.destinataire, etablissement: null, keys: new Map(),
     names: await signalementsRepository.organisationNames(db, options.destinataire ? [options.destinataire] : []), origine: 'fichier',
-    compteId: options.acteur.compteId, now,
+    compteId: options.acteur.compteId, acteur: options.acteur, importId: randomUUID(), now,
   };
   const today = toIsoDate(now);
   const nameOf = async (code: string) => {
@@ -217,6 +243,13 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
     const outcome = await processRow({ ...ctx, etablissement: options.etablissement ?? establishments.get(row.finess_etablissement ?? '') ?? null }, row);
     if (!outcome.ok) { reject(outcome.raison); continue; }
     report.parOrganisme[outcome.organisation] = (report.parOrganisme[outcome.organisation] ?? 0) + 1;
+    if (outcome.dejaRecuLe) {
+      // sent before (a file imported again, after a crash or by mistake): nothing written this time
+      report.dejaSuivis++;
+      report.rapport.push({ ligne: line, resultat: 'deja_suivi', raison: `déjà suivi : signalement déjà reçu le ${frenchDay(outcome.dejaRecuLe)} (même établissement, même personne, même date de signalement) : rien de nouveau` });
+      continue;
+    }
+    durableEffect('signalements.ligne');
     if (outcome.resultat === 'deja_suivi') {
       report.dejaSuivis++;
       report.rapport.push({ ligne: line, resultat: 'deja_suivi', raison: 'déjà suivi : personne déjà suivie dans ce programme par cet organisme, non ajoutée une seconde fois' });
@@ -232,11 +265,12 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
   report.rapport.sort((a, b) => a.ligne - b.ligne);
   await writeFile(options.reportPath, '\ufeffligne;resultat;raison\r\n' + report.rapport.map((r) => reportLine(String(r.ligne), r.resultat, r.raison)).join(''), { mode: 0o640 });
   report.durationMs = performance.now() - started;
+  // the import's summary; each signalement written has its own record (`signalement.cree`, same `import`), written with it
   await recordAudit(db, {
     action: 'signalements.import', acteur: options.acteur,
     cible: { type: 'signalements', id: options.destinataire ?? options.etablissement?.code ?? 'inconnu' },
     details: {
-      programme: programme.id, lignes: report.lignes, ajoutes: report.ajoutes, dejaSuivis: report.dejaSuivis, rejetees: report.rejetees,
+      import: ctx.importId, programme: programme.id, lignes: report.lignes, ajoutes: report.ajoutes, dejaSuivis: report.dejaSuivis, rejetees: report.rejetees,
       opposes: report.opposes, organismes: Object.keys(report.parOrganisme),
     },
   });

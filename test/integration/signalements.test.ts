@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/accounts/passwords.ts';
 import { organisationPseudonymKey } from '../../src/exchange/index.ts';
@@ -205,6 +206,22 @@ describe(`signalements: establishment → competent Carsat (${ENGINE})`, () => {
     expect(fromHyeres).toEqual({ etablissement_code: 'ch-hyeres', origine: 'fichier' });
   });
 
+  it('imports the same file again (after a crash, by mistake): nothing recorded twice, every row « déjà suivi » or rejected as before', async () => {
+    const db = server.database.db;
+    const path = join(dir, 'signalements.csv');
+    const count = async (table: 'contacts' | 'signalements' | 'evenements') => Number((await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    const audits = async () => (await db.selectFrom('journal_audit').select('details').where('action', '=', 'signalement.cree').execute()).length;
+    const before = { contacts: await count('contacts'), signalements: await count('signalements'), evenements: await count('evenements'), audits: await audits() };
+    const report = await importSignalements(db, {
+      path, destinataire: 'carsat-sud-est', etablissement: null, reportPath: `${path}.rapport2.csv`, acteur: { compteId: null, organisation: 'carsat-sud-est' },
+    });
+    expect(report).toMatchObject({ lignes: 7, ajoutes: 0, dejaSuivis: 3, rejetees: 4 });
+    for (const r of report.rapport.filter((x) => x.resultat === 'deja_suivi')) {
+      expect(r.raison).toMatch(/^déjà suivi : signalement déjà reçu le \d{2}\/\d{2}\/\d{4} \(même établissement, même personne, même date de signalement\) : rien de nouveau$/);
+    }
+    expect({ contacts: await count('contacts'), signalements: await count('signalements'), evenements: await count('evenements'), audits: await audits() }).toEqual(before);
+  });
+
   it("lets an establishment upload its file; rows of another establishment are refused", async () => {
     const body = csv([
       csvLine('etablissements_signalements_sortie', fileRow({ nir: nir('1650783137112'), nom: 'BENSAID', prenom: 'Karim', sexe: 'M', sans_complementaire: 'oui', ald: 'non' })),
@@ -223,8 +240,14 @@ describe(`signalements: establishment → competent Carsat (${ENGINE})`, () => {
     const rows = await server.database.db.selectFrom('journal_audit').select(['action', 'acteur_organisation', 'details'])
       .where('action', 'in', ['signalement.cree', 'signalements.import', 'signalements.consultation']).execute();
     const count = (a: string) => rows.filter((r) => r.action === a).length;
-    expect(count('signalement.cree')).toBe(4);
-    expect(count('signalements.import')).toBe(2);
+    // 4 by the form; by file: 2 of the Carsat's import (its line 3 is the form's signalement again: nothing written), none of its rerun, 1 uploaded
+    expect(count('signalement.cree')).toBe(7);
+    expect(count('signalements.import')).toBe(3);
+    // each row's record carries its import's identifier, as the import's summary does
+    const imports = new Set(rows.filter((r) => r.action === 'signalements.import').map((r) => (r.details as { import: string }).import));
+    const fromFiles = rows.filter((r) => r.action === 'signalement.cree' && (r.details as { origine: string }).origine === 'fichier');
+    expect(fromFiles).toHaveLength(3);
+    for (const r of fromFiles) expect(imports.has((r.details as { import: string }).import)).toBe(true);
     expect(count('signalements.consultation')).toBeGreaterThanOrEqual(2);
     const text = JSON.stringify(rows);
     for (const p of ['MARTINEZ', 'Josette', person().nir, 'LEROY', 'J. M.']) expect(text).not.toContain(p);

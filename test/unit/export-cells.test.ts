@@ -43,7 +43,7 @@ describe('every export neutralises', () => {
   });
 
   it('the outcomes import row report', () => {
-    const csv = reportCsv({ lignes: 1, enregistrees: 0, rejetees: 1, rapport: [{ ligne: 2, resultat: 'rejetee', motif: '=cmd|/c calc' }] });
+    const csv = reportCsv({ lignes: 1, enregistrees: 0, dejaEnregistrees: 0, rejetees: 1, import: 'essai', rapport: [{ ligne: 2, resultat: 'rejetee', motif: '=cmd|/c calc' }] });
     const rows = parse(csv.slice(1), { delimiter: ';', columns: true }) as Record<string, string>[];
     expect(rows[0]).toEqual({ ligne: '2', resultat: 'rejetee', motif: "'=cmd|/c calc" });
   });

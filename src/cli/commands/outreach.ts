@@ -15,7 +15,7 @@ async function organisationExists(database: Parameters<Parameters<typeof withIns
 export function registerOutreach(program: Command) {
   program.command('outcomes').description("Résultats d'aller-vers")
     .command('import')
-    .description("Importe des résultats « pseudonyme;date;evenement;detail » (séparateur ; ou , ; UTF-8 ou Windows-1252) ; chaque ligne rejetée est signalée avec son motif, les lignes valides sont enregistrées")
+    .description("Importe des résultats « pseudonyme;date;evenement;detail » (séparateur ; ou , ; UTF-8 ou Windows-1252) ; chaque ligne rejetée est signalée avec son motif, les lignes valides sont enregistrées ; un résultat déjà enregistré (même personne, même date, même événement) ne l'est pas une seconde fois : le fichier peut être renvoyé")
     .argument('<fichier>', 'fichier CSV')
     .requiredOption('--organisation <code>', "organisme qui détient les listes de travail (ex. cpam-83)")
     .option('--programme <id>', 'programme (obligatoire si une personne figure dans plusieurs programmes)')
@@ -30,7 +30,7 @@ export function registerOutreach(program: Command) {
       const reportPath = options.rapport ?? `${file.replace(/\.csv$/i, '')}.rapport.csv`;
       await writeFile(reportPath, reportCsv(r));
       for (const row of r.rapport.filter((x) => x.resultat === 'rejetee')) out(`  ligne ${row.ligne} : ${row.motif}`);
-      out(`${r.enregistrees} résultat(s) enregistré(s), ${r.rejetees} ligne(s) rejetée(s) sur ${r.lignes}. Rapport : ${reportPath}`);
+      out(`${r.enregistrees} résultat(s) enregistré(s), ${r.rejetees} ligne(s) rejetée(s) sur ${r.lignes}, ${r.dejaEnregistrees} déjà enregistré(s) auparavant (rien de nouveau). Rapport : ${reportPath}`);
       return r.rejetees > 0 ? 3 : 0;
     }));
 

@@ -17,6 +17,12 @@ const agents = { access: { roles: ['agent' as const] } };
 const idParam = z.object({ id: z.string().regex(/^\d{1,18}$/, { error: 'Identifiant invalide.' }) });
 const organisationCode = z.string().regex(/^[a-z0-9-]{2,40}$/, { error: "Code d'organisme invalide." });
 
+const failure = z.object({ erreur: z.string() });
+const outcomesReport = z.object({
+  lignes: z.number().int(), enregistrees: z.number().int(), dejaEnregistrees: z.number().int(), rejetees: z.number().int(), import: z.string(),
+  rapport: z.array(z.object({ ligne: z.number().int(), resultat: z.enum(['enregistree', 'deja_enregistree', 'rejetee']), motif: z.string() })),
+});
+
 const send = (reply: FastifyReply, f: OutreachFailure) => reply.code(f.status).send({ erreur: f.erreur, ...(f.champs ? { champs: f.champs } : {}) });
 
 export function outreachRoutes(app: FastifyInstance, database: Database) {
@@ -129,7 +135,10 @@ function routes(app: FastifyInstance, database: Database) {
 
   r.post('/api/listes/resultats', {
     config: agents,
-    schema: { querystring: z.object({ organisation: organisationCode.optional(), programme: z.string().max(40).optional() }) },
+    schema: {
+      querystring: z.object({ organisation: organisationCode.optional(), programme: z.string().max(40).optional() }),
+      response: { 200: outcomesReport, 400: failure, 403: failure },
+    },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const organisations = await actorWorklists(db, actor);

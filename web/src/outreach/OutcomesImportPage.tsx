@@ -11,6 +11,8 @@ import { useSession } from '../session';
 import { TitrePage } from '../components/TitrePage';
 import { fetchWorklist, uploadOutcomes, type OutcomesReport } from './api';
 
+const RESULT_LABELS: Record<OutcomesReport['rapport'][number]['resultat'], string> = { enregistree: 'Enregistrée', deja_enregistree: 'Déjà enregistrée', rejetee: 'Rejetée' };
+
 /** /listes/resultats — bulk outcomes upload (CSV pseudonyme;date;evenement;detail) with a row report. */
 export function OutcomesImportPage() {
   const { data: session } = useSession();
@@ -46,6 +48,7 @@ export function OutcomesImportPage() {
       <p className={fr.cx('fr-text--lead')}>
         Déposez un fichier CSV exporté par votre outil d'appels, avec les colonnes <code>pseudonyme;date;evenement;detail</code> (séparateur point-virgule ou virgule).
         Chaque ligne valide est enregistrée ; chaque ligne rejetée est signalée avec son numéro et la raison.
+        Un résultat déjà enregistré (même personne, même date, même événement) ne l'est jamais une seconde fois : un fichier peut être déposé à nouveau sans risque.
       </p>
       <form onSubmit={(e) => void submit(e)} noValidate className={fr.cx('fr-mb-4w')}>
         {programmes.length > 1 ? (
@@ -80,8 +83,10 @@ export function OutcomesImportPage() {
         {report ? (
           <>
             <Alert severity={report.rejetees === 0 ? 'success' : 'warning'} as="h2" className={fr.cx('fr-mb-3w')}
-              title={`${report.enregistrees} résultat(s) enregistré(s), ${report.rejetees} ligne(s) rejetée(s) sur ${report.lignes}`}
-              description={report.rejetees > 0 ? 'Corrigez les lignes rejetées ci-dessous puis déposez-les à nouveau : les lignes déjà enregistrées ne doivent pas être renvoyées.' : 'Toutes les lignes ont été enregistrées.'} />
+              title={`${report.enregistrees} résultat(s) enregistré(s), ${report.rejetees} ligne(s) rejetée(s) sur ${report.lignes}, ${report.dejaEnregistrees} déjà enregistré(s) auparavant`}
+              description={report.rejetees > 0
+                ? 'Corrigez les lignes rejetées ci-dessous puis déposez-les à nouveau. Un résultat déjà enregistré n’est jamais enregistré une seconde fois : vous pouvez renvoyer tout le fichier.'
+                : report.dejaEnregistrees > 0 ? 'Les résultats déjà enregistrés auparavant (même personne, même date, même événement) n’ont pas été enregistrés une seconde fois.' : 'Toutes les lignes ont été enregistrées.'} />
             {report.rapport.length > 0 ? (
               <div className={fr.cx('fr-table')}>
                 <table>
@@ -89,7 +94,7 @@ export function OutcomesImportPage() {
                   <thead><tr><th scope="col">Ligne</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>
                   <tbody>
                     {report.rapport.map((r) => (
-                      <tr key={r.ligne}><td>{r.ligne}</td><td>{r.resultat === 'enregistree' ? 'Enregistrée' : 'Rejetée'}</td><td>{r.motif}</td></tr>
+                      <tr key={r.ligne}><td>{r.ligne}</td><td>{RESULT_LABELS[r.resultat]}</td><td>{r.motif}</td></tr>
                     ))}
                   </tbody>
                 </table>

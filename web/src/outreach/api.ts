@@ -51,7 +51,10 @@ export interface Person {
   script: CallScript;
 }
 
-export interface OutcomesReport { lignes: number; enregistrees: number; rejetees: number; rapport: { ligne: number; resultat: 'enregistree' | 'rejetee'; motif: string }[] }
+export interface OutcomesReport {
+  lignes: number; enregistrees: number; dejaEnregistrees: number; rejetees: number; import: string;
+  rapport: { ligne: number; resultat: 'enregistree' | 'deja_enregistree' | 'rejetee'; motif: string }[];
+}
 
 export interface ToDo { organisation: string; programme: string; programmeTitre: string; mois: string; aTraiter: number; total: number }
 export const fetchToDo = () => api<{ listes: ToDo[] }>('/api/listes/a-faire');
