@@ -223,16 +223,20 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       // One package per programme, sender and period, unless it declares the replacement of the one imported last.
       // The lock serialises two imports for the same period (PostgreSQL; the embedded engine has one connection anyway).
       await sql`select pg_advisory_xact_lock(hashtext(${`paquet:${self}:${manifest.programme}:${manifest.expediteur}:${manifest.periode}`}))`.execute(trx);
-      const earlier = await trx.selectFrom('paquets').select(['id', 'importe_le'])
+      const imported = await trx.selectFrom('paquets').select(['id', 'importe_le', 'remplace'])
         .where('detenteur', '=', self).where('destinataire', '=', self).where('programme', '=', manifest.programme)
         .where('expediteur', '=', manifest.expediteur).where('periode', '=', manifest.periode).where('statut', 'in', ['importe', 'detruit'])
         .where('id', '!=', manifest.id)
-        .orderBy('importe_le', 'desc').orderBy('cree_le', 'desc').executeTakeFirst();
-      if (earlier && manifest.remplace !== earlier.id) {
-        const when = earlier.importe_le ? ` le ${new Date(earlier.importe_le).toISOString().slice(0, 10)}` : '';
+        .orderBy('importe_le', 'desc').execute();
+      // the current package(s) of the period: imported, and replaced by no other (several only for imports made before this rule)
+      const replaced = new Set(imported.map((p) => p.remplace).filter((id) => id !== null));
+      const current = imported.filter((p) => !replaced.has(p.id));
+      if (current.length > 0 && !current.some((p) => p.id === manifest.remplace)) {
+        const last = current[0]!;
+        const when = last.importe_le ? ` le ${new Date(last.importe_le).toISOString().slice(0, 10)}` : '';
         throw new ImportRefused('periode_deja_importee', `Paquet refusé : un paquet de « ${manifest.expediteur} » pour le programme ${manifest.programme} `
-          + `et la période ${manifest.periode} a déjà été importé${when} (paquet ${earlier.id}). Un second paquet pour la même période n'est accepté `
-          + `que s'il déclare le remplacer : l'expéditeur doit le sceller comme remplacement de ${earlier.id}`
+          + `et la période ${manifest.periode} a déjà été importé${when} (paquet ${last.id}). Un second paquet pour la même période n'est accepté `
+          + `que s'il déclare le remplacer : l'expéditeur doit le sceller comme remplacement de ${last.id}`
           + `${manifest.remplace ? ` (ce paquet déclare remplacer ${manifest.remplace}, qui n'est pas le dernier importé pour cette période)` : ''}.`, manifest.id);
       }
       await exchangeRepository.insertPackage(trx, {
@@ -240,6 +244,9 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
         destinataire: manifest.destinataire, periode: manifest.periode, nom: name, statut: 'importe',
         nombreEnregistrements: manifest.nombreEnregistrements, creeLe: new Date(manifest.creeLe), importeLe: now,
       });
+      if (manifest.remplace) {
+        await trx.updateTable('paquets').set({ remplace: manifest.remplace }).where('id', '=', manifest.id).where('detenteur', '=', self).execute();
+      }
       const clear = await openPayloadStream(manifest, dir, ownRing);
       const parser = clear.pipe(parse({ delimiter: ';', bom: true, skip_empty_lines: true, relax_column_count: false }));
       clear.on('error', (e) => parser.destroy(e));
