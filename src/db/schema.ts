@@ -96,6 +96,8 @@ export interface DB {
     accuse: ColumnType<unknown, string | null | undefined, string | null>;
     /** Refusal code of a refused package (migration 0006). */
     motif: string | null;
+    /** On the recipient's row: the id of the package this one replaced (manifest field `remplace`, migration 0019). */
+    remplace: ColumnType<string | null, string | null | undefined, string | null>;
   };
   /** A person received in a package, on the receiving organisation's worklist for that programme. */
   contacts: {

@@ -556,7 +556,7 @@ export async function runCycle(db: Kysely<DB>, options: CycleOptions): Promise<C
           payloadCsv: payloadChunks(champs.join(';') + '\n', g.lignes),
           recipientKey: currentRecipientKey(recipientRing),
           senderSigningKey: currentGeneration(senderRing).signature,
-          outDir, name: nom,
+          outDir, name: nom, ...(earlier ? { remplace: earlier.id } : {}),
         });
       } catch (error) {
         const raison = `Scellement impossible pour ${g.destinataire} : ${(error as Error).message}.`;

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { allowedFields, conventionStatus } from '../conventions/index.ts';
 import type { DB } from '../db/index.ts';
 import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
@@ -19,7 +19,8 @@ import { ManifestSchema } from './manifest.ts';
 import { openPayloadStream, verifyPackage, type VerificationCode } from './open.ts';
 import { exchangeRepository } from './repository.ts';
 
-export type ImportRefusalCode = VerificationCode | 'organisation_inconnue' | 'programme_inconnu' | 'champs_non_autorises' | 'contenu_invalide' | 'dechiffrement_impossible';
+export type ImportRefusalCode = VerificationCode | 'organisation_inconnue' | 'programme_inconnu' | 'champs_non_autorises' | 'contenu_invalide' | 'dechiffrement_impossible'
+  | 'periode_deja_importee';
 
 /** A package refused: nothing was imported. */
 export class ImportRefused extends Error {
@@ -43,7 +44,49 @@ export class ImportRefused extends Error {
 /** Refusals that come after the sender's signature was verified: the recipient signs a rejection acknowledgement for them. */
 const ACKNOWLEDGED_REFUSALS: ReadonlySet<ImportRefusalCode> = new Set([
   'convention_inactive', 'empreinte_incorrecte', 'programme_inconnu', 'champs_non_autorises', 'contenu_invalide', 'dechiffrement_impossible',
+  'periode_deja_importee',
 ]);
+
+/**
+ * An import stopped by an unexpected error (database, disk…): nothing was imported, and the
+ * package can be imported again. Its message is French and carries no personal data: the original
+ * error (whose message or details may quote a record's values, as PostgreSQL does) is dropped, only
+ * its error code is kept.
+ */
+export class ImportFailed extends Error {
+  readonly paquet: string;
+  constructor(paquet: string, code: string | undefined) {
+    super(`Import du paquet ${paquet} interrompu par une erreur interne${code ? ` (code ${code})` : ''} : rien n'a été importé. `
+      + 'Réessayez ; si l’erreur persiste, signalez-la à l’exploitant de l’instance.');
+    this.name = 'ImportFailed';
+    this.paquet = paquet;
+  }
+}
+
+/**
+ * Characters refused in a cell: NUL (PostgreSQL refuses it in text and jsonb), the other C0
+ * control characters (tab, CR and LF included: no cell holds one), DEL, and U+FFFD, what an
+ * invalid UTF-8 sequence decodes to.
+ */
+const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f\ufffd]/;
+
+/** How a forbidden character is named in a refusal (its code point, never the value around it). */
+function describeCharacter(c: string): string {
+  const code = c.codePointAt(0)!;
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (code === 0) return `${hex}, caractère nul`;
+  if (code === 0xfffd) return `${hex}, séquence UTF-8 invalide`;
+  return `${hex}, caractère de contrôle`;
+}
+
+/** The first forbidden character of a record, with the field that holds it. */
+export function forbiddenCharacter(champs: readonly string[], record: readonly string[]): { champ: string; caractere: string } | undefined {
+  for (let i = 0; i < record.length; i++) {
+    const m = FORBIDDEN_CHARACTER.exec(record[i]!);
+    if (m) return { champ: champs[i] ?? `colonne ${i + 1}`, caractere: describeCharacter(m[0]) };
+  }
+  return undefined;
+}
 
 export interface ImportOptions {
   organisation: string;
@@ -177,11 +220,33 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
   let ack: SignedAcknowledgement | undefined;
   try {
     await db.transaction().execute(async (trx) => {
+      // One package per programme, sender and period, unless it declares the replacement of the one imported last.
+      // The lock serialises two imports for the same period (PostgreSQL; the embedded engine has one connection anyway).
+      await sql`select pg_advisory_xact_lock(hashtext(${`paquet:${self}:${manifest.programme}:${manifest.expediteur}:${manifest.periode}`}))`.execute(trx);
+      const imported = await trx.selectFrom('paquets').select(['id', 'importe_le', 'remplace'])
+        .where('detenteur', '=', self).where('destinataire', '=', self).where('programme', '=', manifest.programme)
+        .where('expediteur', '=', manifest.expediteur).where('periode', '=', manifest.periode).where('statut', 'in', ['importe', 'detruit'])
+        .where('id', '!=', manifest.id)
+        .orderBy('importe_le', 'desc').execute();
+      // the current package(s) of the period: imported, and replaced by no other (several only for imports made before this rule)
+      const replaced = new Set(imported.map((p) => p.remplace).filter((id) => id !== null));
+      const current = imported.filter((p) => !replaced.has(p.id));
+      if (current.length > 0 && !current.some((p) => p.id === manifest.remplace)) {
+        const last = current[0]!;
+        const when = last.importe_le ? ` le ${new Date(last.importe_le).toISOString().slice(0, 10)}` : '';
+        throw new ImportRefused('periode_deja_importee', `Paquet refusé : un paquet de « ${manifest.expediteur} » pour le programme ${manifest.programme} `
+          + `et la période ${manifest.periode} a déjà été importé${when} (paquet ${last.id}). Un second paquet pour la même période n'est accepté `
+          + `que s'il déclare le remplacer : l'expéditeur doit le sceller comme remplacement de ${last.id}`
+          + `${manifest.remplace ? ` (ce paquet déclare remplacer ${manifest.remplace}, qui n'est pas le dernier importé pour cette période)` : ''}.`, manifest.id);
+      }
       await exchangeRepository.insertPackage(trx, {
         id: manifest.id, detenteur: self, programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur,
         destinataire: manifest.destinataire, periode: manifest.periode, nom: name, statut: 'importe',
         nombreEnregistrements: manifest.nombreEnregistrements, creeLe: new Date(manifest.creeLe), importeLe: now,
       });
+      if (manifest.remplace) {
+        await trx.updateTable('paquets').set({ remplace: manifest.remplace }).where('id', '=', manifest.id).where('detenteur', '=', self).execute();
+      }
       const clear = await openPayloadStream(manifest, dir, ownRing);
       const parser = clear.pipe(parse({ delimiter: ';', bom: true, skip_empty_lines: true, relax_column_count: false }));
       clear.on('error', (e) => parser.destroy(e));
@@ -205,6 +270,10 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
           continue;
         }
         recus++;
+        const forbidden = forbiddenCharacter(manifest.champs, record);
+        if (forbidden) {
+          throw new ImportRefused('contenu_invalide', `Paquet refusé : caractère interdit (${forbidden.caractere}) dans le champ « ${forbidden.champ} » de l'enregistrement ${recus}.`, manifest.id);
+        }
         const champs: Record<string, string> = {};
         let pseudonyme = '';
         manifest.champs.forEach((f, i) => { if (f === 'pseudonyme') pseudonyme = record[i] ?? ''; else champs[f] = record[i] ?? ''; });
@@ -225,7 +294,10 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       await exchangeRepository.storeIssuedAcknowledgement(trx, manifest.id, self, ack);
       await recordAudit(trx, {
         action: 'echange.import', acteur: { compteId: null, organisation: self }, cible: { type: 'paquet', id: manifest.id },
-        details: { programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, recus, importes, dejaSuivis, misAJour, echeance, opposes },
+        details: {
+          programme: manifest.programme, convention: manifest.convention, expediteur: manifest.expediteur, periode: manifest.periode,
+          recus, importes, dejaSuivis, misAJour, echeance, opposes, ...(manifest.remplace ? { remplace: manifest.remplace } : {}),
+        },
       });
     });
   } catch (error) {
@@ -235,7 +307,11 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
       return refuse(code === 'empreinte_incorrecte' ? 'empreinte_incorrecte' : 'dechiffrement_impossible', `Paquet refusé : ${(error as Error).message}`, manifest.id);
     }
     if (typeof code === 'string' && code.startsWith('CSV_')) return refuse('contenu_invalide', `Paquet refusé : contenu CSV mal formé (${code}).`, manifest.id);
-    throw error;
+    // Anything else (the database refusing a value, a full disk, a crash hook in tests): the message and details of the
+    // original error may quote the person's data, so it never goes further; only its code does.
+    const name = (error as Error | undefined)?.name;
+    throw new ImportFailed(manifest.id, typeof code === 'string' && /^[A-Za-z0-9_]{1,40}$/.test(code) ? code
+      : typeof name === 'string' && name !== 'Error' && /^[A-Za-z]{1,40}$/.test(name) ? name : undefined);
   }
 
   if (!ack) throw new Error('accusé de réception non signé');

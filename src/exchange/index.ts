@@ -38,5 +38,5 @@ export {
   type InboxCheck, type PublicKeyringExport, type SendOptions, type SendReport, type TransportErrorCode,
 } from './transport.ts';
 export { runCycle, readExtract, cycleCounts, cycleReference, CycleInputError, type CycleCounts, type CycleOptions, type CycleReference, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress, type CycleList } from './cycle.ts';
-export { importAcknowledgement, importPackage, recordAcknowledgement, recordAcknowledgementFile, ImportRefused, AcknowledgementRefused, type ImportOptions, type ImportReport, type ImportRefusalCode } from './import.ts';
+export { importAcknowledgement, importPackage, recordAcknowledgement, recordAcknowledgementFile, ImportFailed, ImportRefused, AcknowledgementRefused, type ImportOptions, type ImportReport, type ImportRefusalCode } from './import.ts';
 export { rotateOrganisationKeys, retireOrganisationKey, KeyManagementError } from './key-management.ts';

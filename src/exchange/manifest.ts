@@ -28,6 +28,12 @@ export const ManifestSchema = z.strictObject({
     .refine((c) => new Set(c).size === c.length, 'champs en double'),
   nombreEnregistrements: z.int().nonnegative(),
   creeLe: z.iso.datetime({ offset: true }),
+  /**
+   * Optional: the id of the package this one replaces (same programme, sender, recipient and
+   * period). The recipient accepts a second package for a period it already imported only when it
+   * declares the replacement of the one imported last. Absent from manifests sealed before it existed.
+   */
+  remplace: z.uuid().optional(),
   payload: z.strictObject({
     /** Base name of the encrypted file, next to the manifest. */
     fichier: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.payload\.age$/).refine((n) => !n.includes('..')),

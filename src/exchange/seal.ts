@@ -44,6 +44,8 @@ export interface SealInput {
   nombreEnregistrements: number;
   /** Defaults to now. */
   creeLe?: Date;
+  /** The id of the package this one replaces (a corrected package for the same programme, recipient and period). */
+  remplace?: string;
   payloadCsv: PayloadSource;
   /** The recipient organisation's current public age key. */
   recipientKey: RecipientKey;
@@ -145,6 +147,8 @@ export async function sealPackage(input: SealInput): Promise<SealedPackage> {
     champs: [...input.champs],
     nombreEnregistrements: input.nombreEnregistrements,
     creeLe: (input.creeLe ?? new Date()).toISOString(),
+    // only when set: a package that replaces nothing keeps the manifest (and signed bytes) of before
+    ...(input.remplace === undefined ? {} : { remplace: input.remplace }),
     payload: { fichier: payloadFileName(name), sha256: '0'.repeat(64), octets: 0, format: 'csv' },
     cles: { destinataire: input.recipientKey.keyId, expediteur: input.senderSigningKey.keyId },
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import {
 import { generateExtracts } from '../../src/generate/index.ts';
 import { destroyExpiredContacts, pseudonymsDigest, verifyAuditChain } from '../../src/privacy/index.ts';
 import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { resealAsReplacement } from '../helpers/replacement.ts';
 
 const AGE = '/usr/bin/age';
 const run = promisify(execFile);
@@ -144,7 +146,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     expect(await exchangeRepository.packageOf(database.db, p.id, 'cpam-83')).toMatchObject({ statut: 'importe' });
   });
 
-  it('refuses a wrong recipient, a tampered payload or manifest, an ended convention; an import that fails half-way leaves nothing and can be rerun', async () => {
+  it('refuses a wrong recipient, a tampered payload or manifest, an ended convention, a second package for the month; an import that fails half-way leaves nothing and can be rerun', async () => {
     // Reference data shared between runs (the demo's six cycles): loaded once, same result as a run that loads its own.
     const reference = cycleReference(database.db);
     // A rerun of the same month reuses the package already sealed; a declared replacement seals a new one.
@@ -186,14 +188,23 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     expect(refused.refus.find((r) => r.destinataire === 'cpam-83')?.raison).toMatch(/résiliée depuis le 01\/10\/2026/);
     await exchangeRepository.updateConventionDefinition(database.db, stored.convention);
 
-    const before = await exchangeRepository.countContacts(database.db);
-    await expect(importPackage(database.db, p.manifeste, {
-      organisation: 'cpam-83', now: NOW, batchSize: 5, afterBatch: () => { throw new Error('coupure simulée'); },
-    })).rejects.toThrow('coupure simulée');
-    expect(await exchangeRepository.countContacts(database.db)).toBe(before);
-    expect(await exchangeRepository.packageOf(database.db, p.id, 'cpam-83')).toBeUndefined();
+    // the month's first package is imported: a second one is refused unless it declares that it replaces it
+    const undeclared = await resealAsReplacement(database.db, p.manifeste, randomUUID(), join(work, 'r'));
+    const twice = await refusal(importPackage(database.db, undeclared.manifeste, { organisation: 'cpam-83', now: NOW }));
+    expect(twice.code).toBe('periode_deja_importee');
+    expect(twice.accuse?.accuse).toMatchObject({ statut: 'rejete', motif: 'periode_deja_importee' });
+    // the cycle's replacement declares, in its signed manifest, the package it replaces
+    const replacement = { manifeste: p.manifeste, manifest: JSON.parse(await readFile(p.manifeste, 'utf8')) as { id: string; remplace?: string } };
+    expect(replacement.manifest.remplace).toBe(first.paquets[0]!.id);
 
-    const rerun = await importPackage(database.db, p.manifeste, { organisation: 'cpam-83', now: NOW, batchSize: 5 });
+    const before = await exchangeRepository.countContacts(database.db);
+    await expect(importPackage(database.db, replacement.manifeste, {
+      organisation: 'cpam-83', now: NOW, batchSize: 5, afterBatch: () => { throw new Error('coupure simulée'); },
+    })).rejects.toThrow(/^Import du paquet [0-9a-f-]{36} interrompu par une erreur interne : rien n'a été importé\./);
+    expect(await exchangeRepository.countContacts(database.db)).toBe(before);
+    expect(await exchangeRepository.packageOf(database.db, replacement.manifest.id, 'cpam-83')).toBeUndefined();
+
+    const rerun = await importPackage(database.db, replacement.manifeste, { organisation: 'cpam-83', now: NOW, batchSize: 5 });
     // the same people as the first package of the month: already followed, none added twice
     expect(rerun).toMatchObject({ recus: p.nombre, importes: 0, dejaSuivis: p.nombre });
     expect(await exchangeRepository.countContacts(database.db)).toBe(before);

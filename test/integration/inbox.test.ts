@@ -18,6 +18,7 @@ import { generateExtracts } from '../../src/generate/index.ts';
 import { verifyAuditChain } from '../../src/privacy/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { resealAsReplacement } from '../helpers/replacement.ts';
 
 const NOW = new Date('2026-11-28T09:00:00.000Z');
 
@@ -52,7 +53,14 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
   let source: string;
   let first: CyclePackage;
   let firstAck: SignedAcknowledgement;
+  /** The package of 2026-11 the CPAM holds now: a further one for that month must declare that it replaces it. */
+  let current = '';
   const inbox = (org = 'cpam-83') => `${cpam.origin}/api/boite/${org}/paquets`;
+  /** `p` re-signed by the Caf as the replacement of the current package (the cycle does not seal replacements yet). */
+  const replacing = async (p: CyclePackage, out: string): Promise<CyclePackage> => {
+    const r = await resealAsReplacement(caf.database.db, p.manifeste, current, join(work, out), { recordForSender: true });
+    return { ...p, id: r.manifest.id, manifeste: r.manifeste };
+  };
 
   const cycle = async (out: string) => {
     const r = await runCycle(caf.database.db, { programme: 'aidants', periode: '2026-11', source, outDir: join(work, out), expediteur: 'caf-83', now: NOW });
@@ -109,6 +117,7 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
     expect(report).toMatchObject({ paquet: first.id, destinataire: 'cpam-83', statut: 'acquitte', rejeu: false });
     expect(report.accuse).toMatchObject({ statut: 'importe', recus: first.nombre, importes: first.nombre, expediteur: 'caf-83', destinataire: 'cpam-83' });
     firstAck = report.document;
+    current = first.id;
 
     expect(await exchangeRepository.countContacts(cpam.database.db, { organisation: 'cpam-83', paquet: first.id })).toBe(first.nombre);
     expect(await count(cpam.database.db, 'contacts')).toBe(cpamContactsBefore + first.nombre);
@@ -144,7 +153,7 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
     expect(await count(cpam.database.db, 'paquets')).toBe(before.paquets);
   });
 
-  it('a tampered payload is refused with a signed rejection acknowledgement; fixed, it is re-sent and imported', async () => {
+  it('a tampered payload is refused with a signed rejection acknowledgement; fixed, it is refused for its month already imported; as a declared replacement, it is imported', async () => {
     const p = await cycle('b');
     const payload = join(work, 'b', `${p.nom}.payload.age`);
     const original = await readFile(payload);
@@ -160,10 +169,19 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
     expect(await count(cpam.database.db, 'contacts')).toBe(contacts);
 
     await writeFile(payload, original);
-    const ok = await sendPackage(caf.database.db, p.manifeste);
+    const twice = await sendPackage(caf.database.db, p.manifeste);
+    expect(twice).toMatchObject({ statut: 'refuse', accuse: { statut: 'rejete', motif: 'periode_deja_importee', importes: 0 } });
+    expect(await exchangeRepository.packageOf(caf.database.db, p.id, 'caf-83')).toMatchObject({ statut: 'refuse', motif: 'periode_deja_importee' });
+    expect(await exchangeRepository.packageOf(cpam.database.db, p.id, 'cpam-83')).toBeUndefined();
+    expect(await count(cpam.database.db, 'contacts')).toBe(contacts);
+
+    const replacement = await replacing(p, 'b-remplacement');
+    const ok = await sendPackage(caf.database.db, replacement.manifeste);
     // the same people as the first package of the test: received in full, already followed (none added twice)
-    expect(ok).toMatchObject({ statut: 'acquitte', rejeu: false, accuse: { recus: p.nombre } });
-    expect(await exchangeRepository.packageOf(caf.database.db, p.id, 'caf-83')).toMatchObject({ statut: 'acquitte', motif: null });
+    expect(ok).toMatchObject({ statut: 'acquitte', rejeu: false, accuse: { recus: p.nombre, importes: 0 } });
+    expect(await exchangeRepository.packageOf(caf.database.db, replacement.id, 'caf-83')).toMatchObject({ statut: 'acquitte', motif: null });
+    expect(await count(cpam.database.db, 'contacts')).toBe(contacts);
+    current = replacement.id;
   });
 
   it('refuses a tampered manifest, an unknown sender and a wrong recipient before writing anything; the package stays sealed', async () => {
@@ -206,7 +224,7 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
   });
 
   it('network errors, timeouts and plain HTTP to a remote host give a French message; the package stays sealed and can be re-sent', async () => {
-    const p = await cycle('d');
+    const p = await replacing(await cycle('d'), 'd-remplacement');
     // a port nobody listens on
     const closed = createServer();
     await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
@@ -236,6 +254,7 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
     expect(await exchangeRepository.packageOf(caf.database.db, p.id, 'caf-83')).toMatchObject({ statut: 'scelle' });
     const sent = await sendPackage(caf.database.db, p.manifeste);
     expect(sent.statut).toBe('acquitte');
+    current = p.id;
   });
 
   it('a payload over the inbox limit is refused with a clear French message; posts are rate-limited', async () => {
@@ -257,7 +276,7 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
   });
 
   it('an acknowledgement not signed by the trusted recipient key is not recorded', async () => {
-    const p = await cycle('f');
+    const p = await replacing(await cycle('f'), 'f-remplacement');
     // the Caf now trusts other keys for cpam-83 (e.g. a stale keyring): the CPAM's answer is refused
     const partner = (await exchangeRepository.partner(caf.database.db, 'cpam-83'))!;
     const stale = (await exchangeRepository.keyring(cpam.database.db, 'cpam-13'))!;

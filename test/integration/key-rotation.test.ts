@@ -8,6 +8,7 @@ import {
 import { generateExtracts } from '../../src/generate/index.ts';
 import { destroyExpiredContacts, verifyAuditChain } from '../../src/privacy/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { resealAsReplacement } from '../helpers/replacement.ts';
 
 const NOW = new Date('2026-11-28T09:00:00.000Z');
 const later = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000);
@@ -58,7 +59,9 @@ describe(`key rotation and retirement (${ENGINE})`, () => {
     // The package sealed to the old key is still readable after the rotation.
     const imported = await importPackage(database.db, before.paquets[0]!.manifeste, { organisation: 'cpam-83', now: later(3) });
     expect(imported.importes).toBe(before.paquets[0]!.nombre);
-    await importPackage(database.db, after.paquets[0]!.manifeste, { organisation: 'cpam-83', now: later(3) });
+    // the same month again: imported as the declared replacement of the first (one package per period otherwise)
+    const replacement = await resealAsReplacement(database.db, after.paquets[0]!.manifeste, before.paquets[0]!.id, join(work, 'b-remplacement'));
+    expect((await importPackage(database.db, replacement.manifeste, { organisation: 'cpam-83', now: later(3) })).recus).toBe(after.paquets[0]!.nombre);
 
     expect(await refusal(retireOrganisationKey(database.db, 'cpam-83', oldKey))).toMatch(/pas encore détruits/);
     expect(await refusal(retireOrganisationKey(database.db, 'cpam-83', rotated.signature))).toMatch(/génération de clés courante/);

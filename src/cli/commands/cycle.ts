@@ -25,7 +25,7 @@ export function cycleSummary(r: CycleReport): string {
       (l.misAJour ? ` (coordonnées mises à jour : ${nf.format(l.misAJour)})` : '') + (l.opposes ? `, ${nf.format(l.opposes)} opposée(s) à tout contact` : ''));
   }
   if (r.listes.length > 0) lines.push('  Aucune donnée personnelle ne quitte l’organisme : la liste est la sienne, sous son propre pseudonyme.');
-  for (const p of r.paquets) lines.push(`  paquet ${p.nom} → ${p.destinataire} : ${nf.format(p.nombre)} enregistrement(s), convention ${p.convention}, champs ${p.champs.join(', ')}`);
+  for (const p of r.paquets) lines.push(`  paquet ${p.nom} → ${p.destinataire} : ${nf.format(p.nombre)} enregistrement(s), convention ${p.convention}, champs ${p.champs.join(', ')}${p.reutilise ? ' (déjà scellé par une exécution précédente : réutilisé)' : ''}`);
   for (const x of r.refus) lines.push(`  REFUS ${x.expediteur} → ${x.destinataire} (${nf.format(x.personnes)} personne(s)) : ${x.raison}`);
   if (r.doublons) lines.push(`  ${nf.format(r.doublons)} doublon(s) transmis une seule fois`);
   if (r.nonContactables) lines.push(`  ${nf.format(r.nonContactables)} personne(s) à risque sans canal sûr : non transmise(s)`);
@@ -46,14 +46,15 @@ export function registerCycle(program: Command) {
     .requiredOption('--source <chemin>', "fichier source principal, ou dossier écrit par « passerelle generate »")
     .requiredOption('--out <dossier>', 'dossier où écrire les paquets et le rapport des lignes')
     .option('--expediteur <code>', "organisme qui détient l'extrait (par défaut : celui du dossier de dépôt <organisme>/<programme>/<AAAA-MM>/, sinon celui de chaque ligne : la Caf du dossier ou l'organisme compétent pour la commune)")
+    .option('--remplacer', "scelle de nouveaux paquets même si une exécution précédente en a scellé pour ce mois : chacun déclare, dans son manifeste signé, le paquet qu'il remplace (par défaut une nouvelle exécution réutilise les paquets déjà scellés)")
     .option('--json', 'sortie JSON : les comptes du cycle (lignesLues, retenus, transmis, ajoutes, dejaSuivis…), les paquets, les refus et les listes')
-    .action((options: { programme: string; month: string; source: string; out: string; expediteur?: string; json?: boolean }) => withInstance(async (database) => {
+    .action((options: { programme: string; month: string; source: string; out: string; expediteur?: string; json?: boolean; remplacer?: boolean }) => withInstance(async (database) => {
       let report: CycleReport;
       const expediteur = options.expediteur ?? await holderFromDropFolder(database.db, options.source, options.programme, options.month);
       try {
         report = await recordedRun(database.db, { tache: 'cycle', declenchement: 'commande', parametres: { programme: options.programme, periode: options.month, ...(expediteur ? { expediteur } : {}) } }, async () => {
           const r = await runCycle(database.db, {
-            programme: options.programme, periode: options.month, source: options.source, outDir: options.out, expediteur,
+            programme: options.programme, periode: options.month, source: options.source, outDir: options.out, expediteur, remplacer: options.remplacer === true,
             onProgress: (p) => process.stderr.write(`Cycle ${options.programme} ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} lignes lues)\n`),
           });
           return { value: r, ok: r.refus.length === 0, message: cycleSummary(r).split('\n')[0]!.slice(0, 500), resultat: { ...cycleCounts(r), paquets: r.paquets.length, refus: r.refus.length } };

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readConfig } from '../../config.ts';
 import {
-  AcknowledgementRefused, ageIdentityFile, currentGeneration, ensureExchangeSetup, exchangeRepository, exportPublicKeyring, importPackage, ImportRefused, KeyManagementError, retireOrganisationKey, rotateOrganisationKeys,
+  AcknowledgementRefused, ageIdentityFile, currentGeneration, ensureExchangeSetup, exchangeRepository, exportPublicKeyring, importPackage, ImportFailed, ImportRefused, KeyManagementError, retireOrganisationKey, rotateOrganisationKeys,
   OrganisationCodeSchema, parsePublicKeyringExport, recordAcknowledgementFile, sendPackage, TransportError, type PackageLifecycle,
 } from '../../exchange/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
@@ -42,6 +42,8 @@ export function registerExchange(program: Command) {
           if (error.accuseFichier) process.stderr.write(`Accusé de rejet signé : ${error.accuseFichier} (à renvoyer à l'expéditeur).\n`);
           return fail(error.message, 2);
         }
+        // an unexpected error: a French message without a record's values, not a stack trace
+        if (error instanceof ImportFailed) return fail(error.message, 1);
         throw error;
       }
     }));

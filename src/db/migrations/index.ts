@@ -15,6 +15,7 @@ import * as cohorts from './20261205_0014_cohorts.ts';
 import * as auditKeyed from './20261205_0015_audit_keyed.ts';
 import * as vocabulaires from './20261205_0017_vocabulaires.ts';
 import * as runs from './20261206_0018_runs.ts';
+import * as packageReplacement from './20261206_0019_package_replacement.ts';
 
 /** Every migration, in order. Names are timestamped; the last applied name is the schema version. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '20261205_0015_audit_keyed': auditKeyed,
   '20261205_0017_vocabulaires': vocabulaires,
   '20261206_0018_runs': runs,
+  '20261206_0019_package_replacement': packageReplacement,
 };

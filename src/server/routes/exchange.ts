@@ -19,7 +19,7 @@ import type { Actor } from '../../accounts/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  CycleInputError, cycleCounts, exchangeRepository, importPackage, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused, runCycle,
+  CycleInputError, cycleCounts, exchangeRepository, importPackage, ImportFailed, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused, runCycle,
   PackageNameSchema,
 } from '../../exchange/index.ts';
 import { looksLikeZip } from '../../exchange/spreadsheet.ts';
@@ -514,6 +514,11 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
       } catch (error) {
         if (!(error instanceof ImportRefused)) {
           await rm(dir, { recursive: true, force: true });
+          // an unexpected error: its French message names the package and an error code, never a record's values
+          if (error instanceof ImportFailed) {
+            request.log.error({ paquet: error.paquet }, 'import interrompu par une erreur interne');
+            return reply.code(500).send({ erreur: error.message });
+          }
           throw error;
         }
         record.erreur = error.message;

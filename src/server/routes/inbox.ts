@@ -20,7 +20,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  authenticateInboxPost, exchangeRepository, importAcknowledgement, importPackage, ImportRefused, MANIFEST_HEADER, OrganisationCodeSchema, SIGNATURE_HEADER,
+  authenticateInboxPost, exchangeRepository, importAcknowledgement, importPackage, ImportFailed, ImportRefused, MANIFEST_HEADER, OrganisationCodeSchema, SIGNATURE_HEADER,
 } from '../../exchange/index.ts';
 
 class TooLarge extends Error {}
@@ -122,6 +122,8 @@ export function inboxRoutes(app: FastifyInstance, database: Database, config: Co
             // two posts of the same package at once: the second one meets the first one's row
             const raced = await importAcknowledgement(db, manifest.id, organisation);
             if (raced) return reply.code(200).send({ statut: 'importe', rejeu: true, accuse: raced, message: `Paquet ${manifest.id} déjà importé.` });
+            // an unexpected error: its French message names the package and an error code, never a record's values
+            if (error instanceof ImportFailed) return refuse(500, 'erreur_interne', error.message, {}, false);
             throw error;
           }
           if (error.code === 'rejeu' && error.accuse) {

@@ -34,6 +34,7 @@ const REFUSAL_LABELS: Record<string, string> = {
   champs_non_autorises: 'champs non autorisés par la convention',
   contenu_invalide: 'contenu illisible',
   dechiffrement_impossible: 'déchiffrement impossible',
+  periode_deja_importee: 'période déjà importée (remplacement non déclaré)',
 };
 
 function Life({ p }: { p: ExchangePackage }) {
