@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { exportWorklist, importOutcomes, reportCsv } from '../../outreach/index.ts';
+import { recordedRun } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 async function organisationExists(database: Parameters<Parameters<typeof withInstance>[0]>[0], code: string) {
@@ -24,7 +25,12 @@ export function registerOutreach(program: Command) {
       if (!(await organisationExists(database, options.organisation))) return fail(`Organisme inconnu : « ${options.organisation} ».`, 2);
       let bytes: Uint8Array;
       try { bytes = await readFile(file); } catch { return fail(`Fichier illisible : ${file}`, 2); }
-      const result = await importOutcomes(database.db, { organisation: options.organisation, programme: options.programme ?? null, bytes });
+      const result = await recordedRun<Awaited<ReturnType<typeof importOutcomes>>>(database.db, { tache: 'import-resultats', declenchement: 'commande', parametres: { organisation: options.organisation, ...(options.programme ? { programme: options.programme } : {}) } }, async () => {
+        const imported = await importOutcomes(database.db, { organisation: options.organisation, programme: options.programme ?? null, bytes });
+        if (!imported.ok) return { value: imported, ok: false, message: imported.erreur.slice(0, 500), resultat: {} };
+        const { rapport: _rows, ...counts } = imported.report;
+        return { value: imported, ok: true, message: `${counts.enregistrees} résultat(s) enregistré(s), ${counts.dejaEnregistrees} déjà enregistré(s), ${counts.rejetees} rejetée(s).`, resultat: counts };
+      });
       if (!result.ok) return fail(result.erreur, 2);
       const r = result.report;
       const reportPath = options.rapport ?? `${file.replace(/\.csv$/i, '')}.rapport.csv`;

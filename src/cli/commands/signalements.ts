@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { importSignalements, SignalementInputError } from '../../signalements/index.ts';
+import { recordedRun } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 export function registerSignalements(program: Command) {
@@ -20,8 +21,14 @@ export function registerSignalements(program: Command) {
       const reportPath = options.rapport ?? `${file}.rapport.csv`;
       let report;
       try {
-        report = await importSignalements(database.db, {
-          path: file, destinataire: options.organisation, etablissement: null, reportPath, acteur: { compteId: null, organisation: options.organisation },
+        report = await recordedRun(database.db, { tache: 'import-signalements', declenchement: 'commande', parametres: { organisation: options.organisation } }, async () => {
+          const r = await importSignalements(database.db, {
+            path: file, destinataire: options.organisation, etablissement: null, reportPath, acteur: { compteId: null, organisation: options.organisation },
+          });
+          return {
+            value: r, ok: true, message: `${r.lignes} ligne(s) lue(s) : ${r.ajoutes} ajoutée(s), déjà suivis : ${r.dejaSuivis}, ${r.rejetees} rejetée(s).`,
+            resultat: { lignes: r.lignes, ajoutes: r.ajoutes, dejaSuivis: r.dejaSuivis, rejetees: r.rejetees },
+          };
         });
       } catch (error) {
         if (error instanceof SignalementInputError) return fail(error.message, 2);
