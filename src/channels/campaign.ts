@@ -7,7 +7,7 @@
  * A rerun of the same month adds nobody twice and writes again only to the people of the month's
  * list who never received the offer (an interrupted run: e-mails not yet queued are queued).
  */
-import { access, appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
@@ -82,6 +82,8 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
   const programme = separationProgramme();
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
+  // a mailing PDF half-written by a run that was killed: never posted, the letters it held were not recorded
+  for (const f of await readdir(outDir)) if (/^publipostage-.*\.pdf\.part$/.test(f)) await rm(join(outDir, f), { force: true });
 
   // 1. The in-house run: the month's list at the Caf (row report, nobody twice).
   let cycle;
