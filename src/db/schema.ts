@@ -185,7 +185,7 @@ export interface DB {
   executions_taches: {
     id: Generated<string>;
     tache: string;
-    declenchement: 'planifie' | 'manuel';
+    declenchement: 'planifie' | 'manuel' | 'web';
     parametres: ColumnType<Record<string, unknown>, string | undefined, string>;
     statut: ColumnType<'en_cours' | 'reussie' | 'echouee', 'en_cours' | 'reussie' | 'echouee' | undefined, 'en_cours' | 'reussie' | 'echouee'>;
     debut: ColumnType<Date, Date | string | undefined, Date | string>;

@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 
-export type RunTrigger = 'planifie' | 'manuel';
+export type RunTrigger = 'planifie' | 'manuel' | 'web';
 export type RunStatus = 'en_cours' | 'reussie' | 'echouee';
 
 export interface JobRun {

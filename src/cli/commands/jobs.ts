@@ -5,7 +5,7 @@ import { JOBS, findJob, jobsRepository, runJob } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 const STATUS_LABELS = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée' } as const;
-const TRIGGER_LABELS = { planifie: 'planifiée', manuel: 'manuelle' } as const;
+const TRIGGER_LABELS = { planifie: 'planifiée', manuel: 'manuelle', web: 'web' } as const;
 const when = (d: Date) => new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'medium' }).format(d);
 
 export function registerJobs(program: Command) {

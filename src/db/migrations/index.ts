@@ -14,6 +14,7 @@ import * as signalements from './20261205_0013_signalements.ts';
 import * as cohorts from './20261205_0014_cohorts.ts';
 import * as auditKeyed from './20261205_0015_audit_keyed.ts';
 import * as vocabulaires from './20261205_0017_vocabulaires.ts';
+import * as webRuns from './20261206_0021_web_runs.ts';
 
 /** Every migration, in order. Names are timestamped; the last applied name is the schema version. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '20261205_0014_cohorts': cohorts,
   '20261205_0015_audit_keyed': auditKeyed,
   '20261205_0017_vocabulaires': vocabulaires,
+  '20261206_0021_web_runs': webRuns,
 };
