@@ -308,6 +308,7 @@ export async function startWebCycleWorker(database: Database, queue: JobQueue, c
       continue;
     }
     state.enFile = true;
+    live.delete(state.id); // a worker of this process that stopped before (tests) left its state here
     if (state.debuteLe) {
       state.statut = 'en_attente';
       state.reprise = resumeMessage((state.essais ?? 0) + 1);
