@@ -170,7 +170,12 @@ export async function runWebCycle(context: WebCycleRunContext, org: string, id: 
 
   let saving: Promise<void> = Promise.resolve();
   let lastSave = 0;
-  const save = () => { lastSave = Date.now(); saving = saving.then(() => store.saveCycle(state)).catch(() => {}); return saving; };
+  const save = () => {
+    lastSave = Date.now();
+    const snapshot = { ...state }; // as it is now: a write still pending at the end must not say « terminé » early
+    saving = saving.then(() => store.saveCycle(snapshot)).catch(() => {});
+    return saving;
+  };
   let retry = false;
   try {
     const noms: Record<string, string> = {};
@@ -236,6 +241,9 @@ export async function runWebCycle(context: WebCycleRunContext, org: string, id: 
       }
     }
   }
+  // Until the final write below, the page reads the last saved phase: not « terminé » before the
+  // extract is deleted and the run's record closed.
+  live.delete(id);
   await saving;
   const finished = isFinished(state);
   // The extract holds every allocataire's data: it does not outlive the cycle's last attempt.
@@ -243,8 +251,6 @@ export async function runWebCycle(context: WebCycleRunContext, org: string, id: 
     await rm(sourceDir, { recursive: true, force: true });
     state.termineLe = new Date().toISOString();
   }
-  await store.saveCycle(state);
-  live.delete(id);
   const r = state.resultat;
   await jobsRepository.finishRun(db, state.execution!, {
     statut: state.statut === 'termine' ? 'reussie' : 'echouee',
@@ -256,6 +262,8 @@ export async function runWebCycle(context: WebCycleRunContext, org: string, id: 
       ...(r ? { lignesLues: r.lignesLues, lignesRejetees: r.lignesRejetees, paquets: r.paquets.length, transmis: r.transmis, refus: r.refus.length } : {}),
     },
   }).catch(() => {});
+  // The state the page polls is written last: once it says finished, the run's record is closed too.
+  await store.saveCycle(state);
   if (finished) {
     await recordAudit(db, {
       action: state.statut === 'termine' ? 'echange.cycle_termine' : 'echange.cycle_echec',

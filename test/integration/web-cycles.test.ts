@@ -1,7 +1,7 @@
 /**
  * Web-started cycles go through the job queue (src/server/web-cycles.ts): the route answers at once,
- * the queue holds one job per cycle, and a server stopped mid-run (its worker never finishes, as
- * when the process is killed) loses nothing: a new server on the same database and data folder
+ * the queue holds one job per cycle, and a server that dies mid-run (its worker never settles the
+ * job, left active as when the process is killed) loses nothing: a new server on the same database and data folder
  * reruns the cycle to its end, says « reprise » meanwhile (never « échec »), records both attempts
  * in executions_taches (trigger web) and deletes the extract only once the cycle has finished.
  */
@@ -112,9 +112,11 @@ describe(`web-started cycles through the job queue (${ENGINE})`, () => {
     const sourceDir = join(store.cycleDir('caf-83', id), 'source');
     expect(existsSync(sourceDir)).toBe(true);
 
-    // Server A goes away without its job finishing.
-    await a.queue.stop(1000, { graceful: false });
+    // Server A dies mid-run: its worker stops taking jobs and never settles this one, which stays
+    // active in the database, as after `kill -9` (a clean stop would fail it, and pg-boss retry it).
+    await a.queue.boss.offWork(WEB_CYCLE_JOB, { wait: false });
     await a.server.app.close();
+    expect((await a.queue.jobs(WEB_CYCLE_JOB, { key: id }))[0]!.state).toBe('active');
 
     // Server B on the same database and data folder takes the cycle up again.
     const b = await startInstance({ retryDelaySeconds: 1 });
