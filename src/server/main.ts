@@ -5,6 +5,7 @@ import { EmbeddedDatabaseBusy, openInstance } from '../instance.ts';
 import { mailSettings, seedDemoMail, startDemoCatcher, startMailWorker } from '../channels/index.ts';
 import { catchUpDestruction, startScheduledJobs } from '../jobs/index.ts';
 import { buildServer } from './app.ts';
+import { startWebCampaignWorker } from './web-campaigns.ts';
 import { startWebCycleWorker } from './web-cycles.ts';
 
 const config = readConfig();
@@ -29,6 +30,8 @@ try {
   if (jobs) {
     const { resumed } = await startWebCycleWorker(database, jobs.queue, config, { log: say });
     if (resumed) say(`${resumed} cycle(s) lancé(s) depuis l’application web repris après le redémarrage.`);
+    const campaigns = await startWebCampaignWorker(database, jobs.queue, config.dataDir, mailSettings(config), { log: say });
+    if (campaigns.resumed) say(`${campaigns.resumed} campagne(s) lancée(s) depuis l’application web reprise(s) après le redémarrage.`);
   }
   if (jobs && catcher) {
     const demoMail = await seedDemoMail(database.db, mailSettings(config));

@@ -17,7 +17,9 @@ import { generateExtracts } from '../../src/generate/index.ts';
 import { jobsRepository, startJobQueue, WEB_CYCLE_JOB, type JobQueue } from '../../src/jobs/index.ts';
 import { buildServer, type Server } from '../../src/server/app.ts';
 import { ExchangeStore } from '../../src/server/routes/exchange-store.ts';
+import { startWebCampaignWorker, WEB_CAMPAIGN_JOB } from '../../src/server/web-campaigns.ts';
 import { queueWebCycle, startWebCycleWorker } from '../../src/server/web-cycles.ts';
+import { mailSettings } from '../../src/channels/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
 import { sessionFor, type Credentials } from '../helpers/server.ts';
 
@@ -65,10 +67,11 @@ describe(`web-started cycles through the job queue (${ENGINE})`, () => {
     const queue = await startJobQueue(database, { schedules: false, pollingIntervalSeconds: 0.5, log: () => {} });
     queues.push(queue);
     const worker = await startWebCycleWorker(database, queue, config, { takeOverActive: true, log: () => {}, ...options });
+    const campaigns = await startWebCampaignWorker(database, queue, dataDir, mailSettings(config), { takeOverActive: true, log: () => {}, ...options });
     const server = await buildServer(database, config);
     await server.app.ready();
     servers.push(server);
-    return { queue, server, resumed: worker.resumed };
+    return { queue, server, resumed: worker.resumed, campaignsResumed: campaigns.resumed };
   }
 
   const cycleOf = async (server: Server, id: string) => {
@@ -156,5 +159,53 @@ describe(`web-started cycles through the job queue (${ENGINE})`, () => {
     const c = await startInstance({});
     expect(c.resumed).toBe(0);
     expect(await c.queue.jobs(WEB_CYCLE_JOB, { key: id })).toHaveLength(1);
+    for (const q of [a.queue, c.queue]) await q.stop(1000, { graceful: false });
+    await c.server.app.close();
+  });
+
+  it('runs the separation campaign through the queue: 202 at once, polled to its end on the next server after a crash', async () => {
+    let attemptStarted!: () => void;
+    const started = new Promise<void>((ok) => { attemptStarted = ok; });
+    const d = await startInstance({ onAttemptStarted: async () => { attemptStarted(); await new Promise(() => {}); } });
+    const upload = async (name: string) => {
+      const res = await d.server.app.inject({
+        method: 'POST', url: '/api/echanges/televersements?usage=extrait',
+        headers: { ...caf.headers, 'content-type': 'application/octet-stream', 'x-nom-fichier': name }, payload: await readFile(join(work, name)),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().televersement.id as string;
+    };
+    const fichiers = { caf_separations: await upload('caf_separations.csv'), caf_allocataires: await upload('caf_allocataires.csv') };
+    const res = await d.server.app.inject({ method: 'POST', url: '/api/courriels/campagnes/separation', headers: caf.headers, payload: { mois: '2026-11', canal: 'courrier', fichiers } });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().campagne.id as string;
+    expect(await d.queue.jobs(WEB_CAMPAIGN_JOB, { key: id })).toHaveLength(1);
+    await started;
+    const source = join(dataDir, 'echanges', 'caf-83', 'campagnes', id, 'source');
+    expect(existsSync(source)).toBe(true);
+
+    await d.queue.boss.offWork(WEB_CAMPAIGN_JOB, { wait: false });
+    await d.server.app.close();
+    const e = await startInstance({ retryDelaySeconds: 1 });
+    expect(e.campaignsResumed).toBe(1);
+    const seen: { statut: string; reprise: boolean }[] = [];
+    const final = await until(async () => {
+      const r = await e.server.app.inject({ method: 'GET', url: `/api/courriels/campagnes/separation/${id}`, headers: caf.headers });
+      expect(r.statusCode, r.body).toBe(200);
+      const campagne = r.json().campagne as { statut: string; reprise: string | null; erreur: string | null; resultat: { campagne: { ajoutes: number }; rapport: unknown[] } | null };
+      seen.push({ statut: campagne.statut, reprise: !!campagne.reprise });
+      return campagne.statut === 'termine' || campagne.statut === 'echec' ? campagne : undefined;
+    });
+    expect(final.statut, final.erreur ?? '').toBe('termine');
+    expect(seen.some((s) => s.statut !== 'termine' && s.reprise)).toBe(true);
+    expect(seen.map((s) => s.statut)).not.toContain('echec');
+    expect(final.resultat!.campagne.ajoutes).toBeGreaterThan(0);
+    expect(existsSync(source)).toBe(false);
+    const runs = (await jobsRepository.recentRuns(database.db, { tache: WEB_CAMPAIGN_JOB })).filter((r) => r.parametres.campagne === id);
+    expect(runs.map((r) => `${r.declenchement} ${r.statut}`).sort()).toEqual(['web echouee', 'web reussie']);
+    // Another organisation does not see it.
+    const cpam = await sessionFor(database, 'echanges.cpam83@passerelle.test');
+    expect((await e.server.app.inject({ method: 'GET', url: `/api/courriels/campagnes/separation/${id}`, headers: cpam.headers })).statusCode).toBe(404);
+    await d.queue.stop(1000, { graceful: false });
   });
 });
