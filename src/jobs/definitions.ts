@@ -66,6 +66,17 @@ export function parisDay(at: Date): { date: string; month: string; previousMonth
 export const DESTRUCTION_JOB = 'destruction-quotidienne';
 export const MONTHLY_CYCLE_JOB = 'cycle-mensuel';
 
+/**
+ * Runs started from the web pages, queued by the server (not scheduled): their runs are recorded
+ * in executions_taches with the trigger `web` (src/server/web-cycles.ts).
+ */
+export const WEB_CYCLE_JOB = 'cycle-televerse';
+export const WEB_CAMPAIGN_JOB = 'campagne-separation';
+export const WEB_JOBS: readonly { name: string; title: string }[] = [
+  { name: WEB_CYCLE_JOB, title: 'Cycle lancé depuis la page « Échanges » sur un extrait téléversé (repris après un redémarrage du serveur)' },
+  { name: WEB_CAMPAIGN_JOB, title: 'Campagne « séparation » lancée depuis la page de la Caf (reprise après un redémarrage du serveur)' },
+];
+
 const destruction: JobDefinition = {
   name: DESTRUCTION_JOB,
   title: 'Destruction des données arrivées à échéance',

@@ -7,7 +7,7 @@ export {
   type JobQueue, type JobQueueOptions, type QueuePolicy, type JobHandler, type JobInfo, type SendOptions, type WorkOptions,
 } from './queue.ts';
 export {
-  JOBS, DESTRUCTION_JOB, MONTHLY_CYCLE_JOB, JobFailed, findJob, parisDay, runJob,
+  JOBS, DESTRUCTION_JOB, MONTHLY_CYCLE_JOB, WEB_CYCLE_JOB, WEB_CAMPAIGN_JOB, WEB_JOBS, JobFailed, findJob, parisDay, runJob,
   type JobConfig, type JobContext, type JobDefinition, type JobOutcome,
 } from './definitions.ts';
 export { runMonthlyCycle, cycleSenders, type MonthlyCycleOptions, type MonthlyCycleReport, type SenderReport, type DeliveryReport } from './monthly-cycle.ts';

@@ -38,6 +38,12 @@ export interface SendOptions {
   singletonKey?: string;
   /** Seconds before the job is failed as expired (default 15 minutes). */
   expireInSeconds?: number;
+  /**
+   * Seconds (at least 10) within which the worker must show it is alive: the worker refreshes the
+   * job by itself while its handler runs; a job whose worker died (process killed) is failed, and
+   * retried, once this passes (checked at pg-boss's supervision, every minute).
+   */
+  heartbeatSeconds?: number;
 }
 
 export interface JobInfo {
@@ -85,10 +91,17 @@ export interface JobQueue {
   }): Promise<void>;
   /** The state of one job (tests, CLI). */
   job(name: string, id: string): Promise<{ state: string; output: unknown } | null>;
+  /** The jobs of a queue, optionally only those with a singletonKey (oldest first). */
+  jobs(name: string, filter?: { key?: string }): Promise<Array<{ id: string; state: string; retryCount: number; retryLimit: number; singletonKey: string | null }>>;
+  /** Fails jobs now (they are retried if their retryLimit allows it): for jobs left active by a dead process. */
+  fail(name: string, ids: string[], reason: string): Promise<void>;
   /** The schedules recorded in the database. */
   schedules(): Promise<Array<{ name: string; cron: string; timezone: string }>>;
-  /** Stops the workers (waiting for the running jobs, at most `timeoutMs`) and the queue. */
-  stop(timeoutMs?: number): Promise<void>;
+  /**
+   * Stops the workers (waiting for the running jobs, at most `timeoutMs`) and the queue. With
+   * `graceful: false` it does not wait: running jobs stay active in the database, as after a crash.
+   */
+  stop(timeoutMs?: number, options?: { graceful?: boolean }): Promise<void>;
   readonly boss: PgBoss;
 }
 
@@ -144,6 +157,7 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
     ...(o.retryBackoff !== undefined ? { retryBackoff: o.retryBackoff } : {}),
     ...(o.singletonKey !== undefined ? { singletonKey: o.singletonKey } : {}),
     ...(o.expireInSeconds !== undefined ? { expireInSeconds: o.expireInSeconds } : {}),
+    ...(o.heartbeatSeconds !== undefined ? { heartbeatSeconds: o.heartbeatSeconds } : {}),
   });
 
   return {
@@ -197,12 +211,20 @@ export async function startJobQueue(database: Database, options: JobQueueOptions
       if (!job) return null;
       return { state: job.state, output: (job as unknown as { output?: unknown }).output ?? null };
     },
+    async jobs(name, filter = {}) {
+      await ensureQueue(name);
+      const found = await boss.findJobs<unknown>(name, filter.key !== undefined ? { key: filter.key } : {});
+      return found.map((j) => ({ id: j.id, state: j.state, retryCount: j.retryCount, retryLimit: j.retryLimit, singletonKey: j.singletonKey }));
+    },
+    async fail(name, ids, reason) {
+      if (ids.length > 0) await boss.fail(name, ids, { message: reason });
+    },
     async schedules() {
       return (await boss.getSchedules()).map((s) => ({ name: s.name, cron: s.cron, timezone: s.timezone }));
     },
-    async stop(timeoutMs = 10_000) {
+    async stop(timeoutMs = 10_000, { graceful = true } = {}) {
       // close: pg-boss closes only a pool it opened itself (PostgreSQL); the PGlite connection stays ours.
-      await boss.stop({ graceful: true, timeout: timeoutMs, close: true });
+      await boss.stop({ graceful, timeout: timeoutMs, close: true });
     },
   };
 }

@@ -5,6 +5,8 @@ import { EmbeddedDatabaseBusy, openInstance } from '../instance.ts';
 import { mailSettings, seedDemoMail, startDemoCatcher, startMailWorker } from '../channels/index.ts';
 import { catchUpDestruction, startScheduledJobs } from '../jobs/index.ts';
 import { buildServer } from './app.ts';
+import { startWebCampaignWorker } from './web-campaigns.ts';
+import { startWebCycleWorker } from './web-cycles.ts';
 
 const config = readConfig();
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -24,6 +26,13 @@ try {
   if (jobs) await catchUpDestruction(jobs);
   // Offer e-mails: the worker of `courriel.envoi` (retries with back-off); messages left waiting are queued again.
   if (jobs) await startMailWorker(database, jobs.queue, mailSettings(config));
+  // Cycles started from the exchange page: the worker of `cycle-televerse`; unfinished ones are queued again (src/server/web-cycles.ts).
+  if (jobs) {
+    const { resumed } = await startWebCycleWorker(database, jobs.queue, config, { log: say });
+    if (resumed) say(`${resumed} cycle(s) lancé(s) depuis l’application web repris après le redémarrage.`);
+    const campaigns = await startWebCampaignWorker(database, jobs.queue, config.dataDir, mailSettings(config), { log: say });
+    if (campaigns.resumed) say(`${campaigns.resumed} campagne(s) lancée(s) depuis l’application web reprise(s) après le redémarrage.`);
+  }
   if (jobs && catcher) {
     const demoMail = await seedDemoMail(database.db, mailSettings(config));
     if (demoMail) say(`Démonstration : ${demoMail} offre(s) envoyée(s) par courriel au serveur de messagerie interne (page « Courriels envoyés »).`);

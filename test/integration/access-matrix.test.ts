@@ -72,6 +72,9 @@ const MATRIX: Record<string, Case> = {
     request: () => ({ payload: { mois: '2026-11', canal: 'auto', fichiers: { caf_separations: '00000000-0000-4000-8000-000000000000', caf_allocataires: '00000000-0000-4000-8000-000000000001' } } }),
     allowed: ['echanges_caf83'], allowedStatus: 400,
   },
+  'GET /api/courriels/campagnes/separation/:id': {
+    request: () => ({ url: '/api/courriels/campagnes/separation/00000000-0000-4000-8000-000000000000' }), allowed: ['echanges_caf83'], allowedStatus: 404,
+  },
   // Inbox between instances (src/server/routes/inbox.ts): public, the caller is authenticated by the package's signature (test/integration/inbox.test.ts).
   'POST /api/boite/:organisation/paquets': {
     request: () => ({ url: '/api/boite/inconnu-99/paquets', payload: 'x', contentType: 'application/octet-stream' }), allowed: 'all', allowedStatus: 404,

@@ -1,7 +1,7 @@
 /** `passerelle jobs`: the scheduled jobs, their recent runs, and `jobs run NAME` to run one now. */
 import type { Command } from 'commander';
 import { readConfig } from '../../config.ts';
-import { JOBS, findJob, jobsRepository, runJob } from '../../jobs/index.ts';
+import { JOBS, WEB_JOBS, findJob, jobsRepository, runJob } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 const STATUS_LABELS = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée', interrompue: 'interrompue' } as const;
@@ -10,15 +10,18 @@ const when = (d: Date) => new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/P
 
 export function registerJobs(program: Command) {
   const jobs = program.command('jobs')
-    .description('Tâches planifiées (destruction quotidienne, cycle mensuel) : dernières exécutions et leur état')
+    .description('Tâches planifiées (destruction quotidienne, cycle mensuel) et lancées depuis l’application web (cycle téléversé) : dernières exécutions et leur état')
     .option('--tache <nom>', 'seulement cette tâche')
     .option('--limit <n>', "nombre d'exécutions affichées", '20')
     .action((options: { tache?: string; limit: string }) => withInstance(async (database) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) return fail(`--limit invalide : « ${options.limit} » ; un entier positif est attendu.`, 2);
-      if (options.tache && !findJob(options.tache)) return fail(`Tâche inconnue : « ${options.tache} » ; tâches : ${JOBS.map((j) => j.name).join(', ')}.`, 2);
+      const known = [...JOBS, ...WEB_JOBS].map((j) => j.name);
+      if (options.tache && !known.includes(options.tache)) return fail(`Tâche inconnue : « ${options.tache} » ; tâches : ${known.join(', ')}.`, 2);
       out('Tâches planifiées (heure de Paris) :');
       for (const j of JOBS) out(`  ${j.name.padEnd(24)} ${j.when} — ${j.title}`);
+      out('Tâches lancées depuis l’application web (file de tâches du serveur) :');
+      for (const j of WEB_JOBS) out(`  ${j.name.padEnd(24)} ${j.title}`);
       const runs = await jobsRepository.recentRuns(database.db, { tache: options.tache, limit });
       out(runs.length ? `\nDernières exécutions (${runs.length}) :` : '\nAucune exécution enregistrée.');
       for (const r of runs) {

@@ -9,8 +9,9 @@
  *                                              the payload is deleted once imported or refused)
  *   recus/<id>/import.json                    the import's result or refusal
  *
- * And the in-process runner of the monthly cycle: one cycle at a time for the whole server, the
- * others wait; live progress is kept in memory and the state written to cycle.json at each phase.
+ * A cycle runs as a job of the queue (`cycle-televerse`, src/server/web-cycles.ts), which writes
+ * cycle.json at each phase and every second while it reads. Without a queue (PASSERELLE_JOBS=0) the
+ * route runs it in the process with the serial runner below: one cycle at a time, the others wait.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -65,6 +66,14 @@ export interface CycleState {
   paquetsScelles: number;
   erreur: string | null;
   resultat: CycleResult | null;
+  /** Run through the job queue (src/server/web-cycles.ts): a restart reruns it. Absent before. */
+  enFile?: boolean;
+  /** Attempts started (a restart mid-run makes a second one). */
+  essais?: number;
+  /** While a cycle reruns after a restart or an error: what the page says (French). */
+  reprise?: string | null;
+  /** The attempt's row in executions_taches. */
+  execution?: string | null;
 }
 
 export interface ImportRecord {
@@ -189,6 +198,18 @@ export class ExchangeStore {
     try { ids = await readdir(join(this.base(org), 'cycles')); } catch { return []; }
     const states = (await Promise.all(ids.map((id) => this.readCycle(org, id)))).filter((s): s is CycleState => s !== undefined);
     return states.sort((a, b) => b.creeLe.localeCompare(a.creeLe));
+  }
+
+  /** Every organisation's cycles (server start: the unfinished ones are queued again). */
+  async listAllCycles(): Promise<CycleState[]> {
+    let orgs: string[];
+    try { orgs = await readdir(this.root); } catch { return []; }
+    const all: CycleState[] = [];
+    for (const org of orgs) {
+      if (!/^[a-z0-9][a-z0-9-]*$/i.test(org)) continue;
+      all.push(...await this.listCycles(org));
+    }
+    return all;
   }
 
   async countSealed(org: string, id: string): Promise<number> {

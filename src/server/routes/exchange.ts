@@ -19,7 +19,7 @@ import type { Actor } from '../../accounts/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  CycleInputError, cycleCounts, exchangeRepository, importPackage, ImportFailed, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused, runCycle,
+  exchangeRepository, importPackage, ImportFailed, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused,
   PackageNameSchema,
 } from '../../exchange/index.ts';
 import { looksLikeZip } from '../../exchange/spreadsheet.ts';
@@ -28,6 +28,7 @@ import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../..
 import { recordAudit } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
+import { hasWebCycleWorker, isFinished, liveCycle, queueWebCycle, runWebCycle, webCycleAlive } from '../web-cycles.ts';
 import {
   ExchangeStore, newId, SerialRunner, UploadTooLarge, UUID,
   type CycleState, type ImportRecord, type UploadFormat, type UploadMeta, type UploadUsage,
@@ -117,8 +118,6 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
   const db = database.db;
   const store = new ExchangeStore(config.dataDir);
   const runner = new SerialRunner();
-  /** Cycles of this process, with their live progress. */
-  const live = new Map<string, CycleState>();
   const programmes = loadProgrammes();
   app.addHook('onClose', async () => { await runner.close(); });
 
@@ -141,83 +140,41 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
       && actor.organisation.type !== 'national');
   };
 
-  /** The state of a cycle: live when it runs here; a cycle left unfinished by a restart is reported as interrupted. */
+  /** Cycles run in this process without a queue (waiting or running). */
+  const inProcess = new Set<string>();
+
+  /**
+   * The state of a cycle: live when it runs in this process, else as saved (the worker of another
+   * instance writes its progress every second). An unfinished cycle that no queue will run again
+   * is reported as interrupted.
+   */
   const cycleState = async (org: string, id: string): Promise<CycleState | undefined> => {
-    const running = live.get(id);
+    const running = liveCycle(id);
     if (running && running.organisation === org) {
       if (running.statut === 'scellement') running.paquetsScelles = await store.countSealed(org, id);
       return running;
     }
     const saved = await store.readCycle(org, id);
-    if (saved && !['termine', 'echec'].includes(saved.statut)) {
-      return { ...saved, statut: 'echec', erreur: 'Le cycle a été interrompu par un redémarrage du serveur : relancez-le avec le même extrait.' };
+    if (!saved || isFinished(saved)) return saved;
+    if (saved.statut === 'scellement') saved.paquetsScelles = await store.countSealed(org, id);
+    const alive = saved.enFile ? await webCycleAlive(db, id) : undefined;
+    if (alive === false) {
+      return { ...saved, statut: 'echec', reprise: null, erreur: 'Le cycle s’est arrêté sans pouvoir reprendre : il sera clos au prochain démarrage du serveur. Relancez-le ensuite avec le même extrait.' };
+    }
+    if (alive === undefined && !inProcess.has(id)) {
+      return { ...saved, statut: 'echec', reprise: null, erreur: 'Le cycle a été interrompu par un redémarrage du serveur : relancez-le avec le même extrait.' };
     }
     return saved;
   };
 
-  const runCycleInBackground = (state: CycleState, sourceDir: string, files: { kind: ExtractKind; format: UploadFormat }[]) => {
-    live.set(state.id, state);
-    const org = state.organisation;
-    const outDir = join(store.cycleDir(org, state.id), 'sortie');
+  /** Without a job queue in this process (PASSERELLE_JOBS=0): the cycle runs here, one at a time, and a restart interrupts it. */
+  const runInProcess = (state: CycleState) => {
+    inProcess.add(state.id);
     runner.run(async () => {
-      const noms = await organisationNames();
-      state.debuteLe = new Date().toISOString();
       try {
-        // An XLSX upload is read as it is (runCycle streams the first worksheet): the row report
-        // quotes the spreadsheet's own row numbers.
-        const programme = findProgramme(programmes, state.programme)!;
-        const mainKind = programme.source.fichier as ExtractKind;
-        const mainPath = join(sourceDir, sourceFileName(mainKind, files.find((f) => f.kind === mainKind)?.format ?? 'csv'));
-        state.octetsTotal = (await stat(mainPath)).size;
-        state.lignes = 0;
-        state.statut = 'lecture';
-        await store.saveCycle(state);
-        const report = await runCycle(db, {
-          programme: state.programme, periode: state.periode, source: mainPath, outDir, expediteur: org, programmes,
-          onProgress: (p) => {
-            state.octetsLus = p.octetsLus;
-            state.octetsTotal = p.octetsTotal;
-            state.lignes = p.lignes;
-            if (p.octetsLus >= p.octetsTotal) state.statut = 'scellement';
-          },
-        });
-        state.octetsLus = state.octetsTotal;
-        state.lignes = report.lignesLues;
-        state.paquetsScelles = report.paquets.length;
-        state.resultat = {
-          ...cycleCounts(report),
-          paquets: report.paquets.map((p) => ({
-            id: p.id, nom: p.nom, destinataire: p.destinataire, destinataireNom: noms[p.destinataire] ?? p.destinataire, convention: p.convention, nombre: p.nombre, champs: p.champs,
-          })),
-          refus: report.refus.map((r) => ({ destinataire: r.destinataire, destinataireNom: noms[r.destinataire] ?? r.destinataire, personnes: r.personnes, raison: r.raison })),
-          listes: report.listes.map((l) => ({ organisation: l.organisation, organisationNom: noms[l.organisation] ?? l.organisation, ajoutes: l.ajoutes, dejaSuivis: l.dejaSuivis, opposes: l.opposes })),
-          dureeMs: Math.round(report.durationMs), lignesParSeconde: Math.round(report.lignesParSeconde),
-          rapport: report.rapport.split(/[\\/]/).at(-1) ?? null,
-        };
-        state.statut = 'termine';
-      } catch (error) {
-        state.statut = 'echec';
-        if (error instanceof CycleInputError) {
-          // Input messages name files and columns, never values; the server's own paths are not shown.
-          state.erreur = error.message.replaceAll(sourceDir + '/', '').replaceAll(sourceDir, 'le dossier de l’extrait');
-        } else {
-          app.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack } }, 'cycle en échec');
-          state.erreur = 'Le cycle a échoué sur une erreur interne : aucun paquet n’a été envoyé à la suite de cette erreur. Réessayez ; si l’erreur persiste, signalez-la à l’administrateur.';
-        }
+        await runWebCycle({ db, store, programmes, maxAttempts: 1, log: (m) => app.log.error(m) }, state.organisation, state.id);
       } finally {
-        // The extract holds every allocataire's data: it does not outlive the cycle.
-        await rm(sourceDir, { recursive: true, force: true });
-        state.termineLe = new Date().toISOString();
-        await store.saveCycle(state);
-        live.delete(state.id);
-        await recordAudit(db, {
-          action: state.statut === 'termine' ? 'echange.cycle_termine' : 'echange.cycle_echec',
-          acteur: { compteId: state.compteId, organisation: org }, cible: { type: 'cycle', id: state.id },
-          details: {
-            programme: state.programme, periode: state.periode,
-            ...(state.resultat ? { lignesLues: state.resultat.lignesLues, lignesRejetees: state.resultat.lignesRejetees, paquets: state.resultat.paquets.length, transmis: state.resultat.transmis, refus: state.resultat.refus.length } : {}),
-          },
-        }).catch(() => {});
+        inProcess.delete(state.id);
       }
     });
   };
@@ -351,8 +308,9 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         return reply.code(400).send({ erreur: 'Le cycle ne peut pas être lancé : corrigez les points signalés.', champs });
       }
       const p = programme!;
-      for (const running of live.values()) {
-        if (running.organisation === org) {
+      for (const saved of await store.listCycles(org)) {
+        const running = isFinished(saved) ? saved : await cycleState(org, saved.id);
+        if (running && !isFinished(running)) {
           return reply.code(409).send({ erreur: `Un cycle est déjà en cours pour ${actor.organisation.nom} (${running.programmeTitre}, ${monthFr(running.periode)}) : attendez qu’il se termine avant d’en lancer un autre.` });
         }
       }
@@ -374,13 +332,15 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         id, organisation: org, compteId: actor.compteId, programme: p.id, programmeTitre: p.titre, periode: mois,
         formats: uploads.map((u) => u.meta.format), statut: 'en_attente', creeLe: new Date().toISOString(), debuteLe: null, termineLe: null,
         octetsLus: 0, octetsTotal: 0, lignes: 0, paquetsScelles: 0, erreur: null, resultat: null,
+        enFile: hasWebCycleWorker(db), essais: 0, reprise: null, execution: null,
       };
       await store.saveCycle(state);
       await recordAudit(db, {
         action: 'echange.cycle_lance', acteur: auditActor(actor), cible: { type: 'cycle', id },
         details: { programme: p.id, periode: mois, fichiers: uploads.map((u) => ({ fichier: u.kind, format: u.meta.format, octets: u.meta.taille })) },
       });
-      runCycleInBackground(state, sourceDir, uploads.map((u) => ({ kind: u.kind, format: u.meta.format })));
+      // Through the job queue (any instance runs it, a restart reruns it), or here without a queue.
+      if (!(await queueWebCycle(db, store, config.dataDir, state))) runInProcess(state);
       return reply.code(202).send({ cycle: state });
     });
 

@@ -11,9 +11,10 @@
  *   GET  /api/courriels/:id                     administrator: one message's body (audited)
  *   GET  /api/opposition/:jeton                 public: what the link is about (no personal data)
  *   POST /api/opposition/:jeton                 public: record the opposition
- *   POST /api/courriels/campagnes/separation    Caf exchange officer: the month's separation contact plan
+ *   POST /api/courriels/campagnes/separation    Caf exchange officer: the month's separation contact plan (queued: 202)
+ *   GET  /api/courriels/campagnes/separation/:id Caf exchange officer: a queued campaign's state and result
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -21,8 +22,8 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { Actor } from '../../accounts/index.ts';
 import {
-  CampaignInputError, ChannelRefusal, deliverOfferEmail, hasMailWorker, listSent, lookupOpposition, mailBody, mailSettings, personLetter,
-  prepareOfferEmail, produceMailing, queueDelivery, recordOpposition, runSeparationCampaign, selectMailing, type ChannelActor,
+  CampaignInputError, ChannelRefusal, deliverOfferEmail, listSent, lookupOpposition, mailBody, mailSettings, personLetter,
+  prepareOfferEmail, produceMailing, queueDelivery, recordOpposition, selectMailing, type ChannelActor,
 } from '../../channels/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
@@ -30,6 +31,7 @@ import { actorWorklists } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { actorOf } from '../access.ts';
 import { ExchangeStore } from './exchange-store.ts';
+import { CampaignStore, campaignState, hasWebCampaignWorker, queueWebCampaign, runCampaignNow, type CampaignState } from '../web-campaigns.ts';
 
 const AGENT = { access: { roles: ['agent' as const] } };
 const ADMIN = { access: { roles: ['administrateur' as const] } };
@@ -186,6 +188,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
   });
 
   const store = new ExchangeStore(config.dataDir);
+  const campaigns = new CampaignStore(store);
   r.post('/api/courriels/campagnes/separation', {
     schema: {
       body: z.object({
@@ -210,24 +213,30 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
       else paths[kind] = store.uploadPath(org, id);
     }
     if (Object.keys(champs).length > 0) return reply.code(400).send({ erreur: 'La campagne ne peut pas être lancée : corrigez les points signalés.', champs });
+    // Through the job queue (any instance runs it, a restart reruns it): 202 at once, the page polls its state.
+    if (hasWebCampaignWorker(db)) {
+      const id = randomUUID();
+      const source = campaigns.sourceDir(org, id);
+      await mkdir(source, { recursive: true, mode: 0o700 });
+      await store.consumeUpload(org, request.body.fichiers.caf_separations, join(source, 'caf_separations.csv'));
+      await store.consumeUpload(org, request.body.fichiers.caf_allocataires, join(source, 'caf_allocataires.csv'));
+      const state: CampaignState = {
+        id, organisation: org, compteId: actor.compteId, mois: request.body.mois, canal: request.body.canal, statut: 'en_attente',
+        creeLe: new Date().toISOString(), debuteLe: null, termineLe: null, erreur: null, reprise: null, essais: 0, execution: null, resultat: null,
+      };
+      await campaigns.save(state);
+      await queueWebCampaign(db, campaigns, state);
+      return reply.code(202).send({ campagne: state });
+    }
+    // Without a queue in this process (PASSERELLE_JOBS=0): inside the request.
     const outDir = join(store.base(org), 'campagnes', randomUUID());
     await mkdir(outDir, { recursive: true, mode: 0o700 });
     try {
-      const report = await runSeparationCampaign(db, {
-        organisation: org, periode: request.body.mois, canal: request.body.canal, letters: 'later', outDir, mail: settings(), compteId: actor.compteId,
+      const result = await runCampaignNow(db, settings(), {
+        organisation: org, periode: request.body.mois, canal: request.body.canal, outDir, compteId: actor.compteId,
         source: { separations: paths.caf_separations!, allocataires: paths.caf_allocataires! },
       });
-      if (report.courrielIds.length > 0 && !hasMailWorker(db)) {
-        for (const id of report.courrielIds) await deliverOfferEmail(db, settings(), id, settings().maxAttempts);
-      } else await queueDelivery(db, report.courrielIds);
-      // The row report names files, lines and reasons only (no personal value): returned to the page, at most 500 lines.
-      const lines = (await readFile(report.rapport, 'utf8')).replace(/^\ufeff/, '').split(/\r?\n/).slice(1).filter(Boolean);
-      const rapport = lines.slice(0, 500).map((l) => {
-        const i = l.indexOf(';');
-        return { ligne: l.slice(0, i), raison: l.slice(i + 1).replace(/^"|"$/g, '').replaceAll('""', '"') };
-      });
-      const { contactIds: _c, courrielIds: _m, rapport: _r, publipostage: _p, ...counts } = report;
-      return reply.code(201).send({ campagne: counts, rapport, rapportTronque: lines.length > 500 });
+      return reply.code(201).send(result);
     } catch (error) {
       if (error instanceof CampaignInputError) return reply.code(400).send({ erreur: error.message });
       throw error;
@@ -236,5 +245,12 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
       for (const id of Object.values(request.body.fichiers)) await store.removeUpload(org, id);
       await rm(outDir, { recursive: true, force: true });
     }
+  });
+
+  /** A campaign started through the queue: its state, then its counts and row report. */
+  r.get('/api/courriels/campagnes/separation/:id', { schema: { params: z.object({ id: z.string() }) }, config: OFFICER }, async (request, reply) => {
+    const state = await campaignState(db, campaigns, actorOf(request).organisation.code, request.params.id);
+    if (!state) return reply.code(404).send({ erreur: 'Cette campagne est introuvable pour votre organisme.' });
+    return reply.header('cache-control', 'no-store').send({ campagne: state });
   });
 }

@@ -70,9 +70,10 @@ function CycleView({ cycle, officer }: { cycle: Cycle; officer: boolean }) {
           <h2 id="progression-titre" className={fr.cx('fr-h4')}>
             Progression
           </h2>
+          {cycle.reprise ? <Alert severity="info" small description={cycle.reprise} className={fr.cx('fr-mb-2w')} data-reprise /> : null}
           <label htmlFor="cycle-progression" className={fr.cx('fr-label', 'fr-mb-1w')}>
             {cycle.statut === 'en_attente'
-              ? 'En attente : un autre cycle se termine sur le serveur.'
+              ? 'En attente : le cycle démarre dès qu’un serveur est libre (un autre cycle peut être en cours).'
               : cycle.statut === 'lecture'
                 ? `Lecture : ${Math.round(fraction * 100)} % de ${fileSize(cycle.octetsTotal)}`
                 : 'Lecture terminée : scellement des paquets'}

@@ -67,6 +67,8 @@ export interface Cycle {
   paquetsScelles: number;
   erreur: string | null;
   resultat: CycleResult | null;
+  /** While the cycle reruns after a server restart (or an internal error): what to tell the officer. */
+  reprise?: string | null;
 }
 
 export type PackageStatus = 'scelle' | 'envoye' | 'acquitte' | 'refuse' | 'importe' | 'detruit';

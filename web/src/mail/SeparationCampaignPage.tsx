@@ -15,6 +15,8 @@ interface CampaignCounts {
   nonContactables: number; opposes: number; courrielsPrepares: number; courriersAFaire: number; sansCanal: number; nonCibles: number;
 }
 interface CampaignAnswer { campagne: CampaignCounts; rapport: { ligne: string; raison: string }[]; rapportTronque: boolean }
+/** A campaign run by the server's job queue (202): polled until `termine` or `echec`. */
+interface QueuedCampaign { id: string; statut: 'en_attente' | 'en_cours' | 'termine' | 'echec'; erreur: string | null; reprise: string | null; resultat: CampaignAnswer | null }
 
 const lastMonth = () => {
   const d = new Date();
@@ -49,9 +51,18 @@ export function SeparationCampaignPage() {
       setProgress('Dépôt du fichier des allocataires…');
       const allocataires = await uploadFile(files.allocataires!, 'extrait', csrf);
       setProgress('Ciblage et envoi de l’offre…');
-      setResult(await api<CampaignAnswer>('/api/courriels/campagnes/separation', {
+      const answer = await api<CampaignAnswer | { campagne: QueuedCampaign }>('/api/courriels/campagnes/separation', {
         method: 'POST', body: { mois: month, canal: channel, fichiers: { caf_separations: separations.id, caf_allocataires: allocataires.id } },
-      }));
+      });
+      if ('rapport' in answer) { setResult(answer); return; }
+      // Queued on the server (it survives a restart): its state is polled until it ends.
+      for (;;) {
+        await new Promise((ok) => setTimeout(ok, 1000));
+        const { campagne } = await api<{ campagne: QueuedCampaign }>(`/api/courriels/campagnes/separation/${answer.campagne.id}`);
+        if (campagne.statut === 'termine' && campagne.resultat) { setResult(campagne.resultat); return; }
+        if (campagne.statut === 'echec') { setErrors({ message: campagne.erreur ?? 'La campagne n’a pas abouti.', champs: {} }); return; }
+        setProgress(campagne.reprise ?? (campagne.statut === 'en_attente' ? 'Campagne en attente sur le serveur…' : 'Ciblage et envoi de l’offre…'));
+      }
     } catch (error) {
       setErrors({ message: messageErreur(error), champs: error instanceof ApiError ? error.champs : {} });
     } finally {
