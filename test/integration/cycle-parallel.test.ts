@@ -49,7 +49,7 @@ describe(`the cycle read by worker threads (${ENGINE})`, () => {
 
   it('writes the same row report and the same packages with 0, 1 or 3 workers', async () => {
     const run = (workers: number, dir: string) => runCycle(database.db, {
-      programme: 'aidants', periode: '2026-11', source, outDir: join(work, dir), expediteur: 'caf-83', now: NOW, workers, blockBytes: 64 * 1024,
+      programme: 'aidants', periode: '2026-11', source, outDir: join(work, dir), expediteur: 'caf-83', now: NOW, workers, blockBytes: 64 * 1024, remplacer: true, // each run seals its own package
     });
     const reports: CycleReport[] = [await run(0, 'a'), await run(1, 'b'), await run(3, 'c')];
     const texts = await Promise.all(reports.map((r) => readFile(r.rapport, 'utf8')));

@@ -129,9 +129,9 @@ describe(`the cycle on an XLSX extract (${ENGINE})`, () => {
 
   it('seals the same packages from a folder of XLSX extracts, or an XLSX file, as from the CSV', async () => {
     const csv = await runCycle(database.db, { programme: 'aidants', periode: '2026-11', source, outDir: join(dir, 'out-csv'), expediteur: 'caf-83', now: NOW });
-    const folder = await runCycle(database.db, { programme: 'aidants', periode: '2026-11', source: xlsxDir, outDir: join(dir, 'out-xlsx'), expediteur: 'caf-83', now: NOW });
+    const folder = await runCycle(database.db, { programme: 'aidants', periode: '2026-11', source: xlsxDir, outDir: join(dir, 'out-xlsx'), expediteur: 'caf-83', now: NOW, remplacer: true });
     const file = await runCycle(database.db, {
-      programme: 'aidants', periode: '2026-11', source: join(xlsxDir, 'caf_allocataires.xlsx'), outDir: join(dir, 'out-xlsx-file'), expediteur: 'caf-83', now: NOW,
+      programme: 'aidants', periode: '2026-11', source: join(xlsxDir, 'caf_allocataires.xlsx'), outDir: join(dir, 'out-xlsx-file'), expediteur: 'caf-83', now: NOW, remplacer: true,
     });
     expect(csv.transmis).toBeGreaterThanOrEqual(30);
     for (const r of [folder, file]) {

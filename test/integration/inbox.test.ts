@@ -56,13 +56,20 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
   /** The package of 2026-11 the CPAM holds now: a further one for that month must declare that it replaces it. */
   let current = '';
   const inbox = (org = 'cpam-83') => `${cpam.origin}/api/boite/${org}/paquets`;
-  /** `p` re-signed by the Caf as the replacement of the current package (the cycle does not seal replacements yet). */
+  /** `p` re-signed by the Caf as the replacement of the package the CPAM holds now. */
   const replacing = async (p: CyclePackage, out: string): Promise<CyclePackage> => {
     const r = await resealAsReplacement(caf.database.db, p.manifeste, current, join(work, out), { recordForSender: true });
     return { ...p, id: r.manifest.id, manifeste: r.manifeste };
   };
 
+  /**
+   * A new package of the month from the Caf. A rerun of the cycle reuses the package already sealed,
+   * so each test first sets the Caf's earlier packages of the month aside (as if the recipient had
+   * refused them: the Caf then seals a new one, which declares nothing).
+   */
   const cycle = async (out: string) => {
+    await caf.database.db.updateTable('paquets').set({ statut: 'refuse' })
+      .where('detenteur', '=', 'caf-83').where('periode', '=', '2026-11').where('statut', 'in', ['scelle', 'envoye', 'acquitte']).execute();
     const r = await runCycle(caf.database.db, { programme: 'aidants', periode: '2026-11', source, outDir: join(work, out), expediteur: 'caf-83', now: NOW });
     expect(r.paquets).toHaveLength(1);
     return r.paquets[0]!;

@@ -76,7 +76,7 @@ describe(`readers on the real database (${ENGINE})`, () => {
 
   it('rejects a postal code of another commune and transmits neither of two people under one key, in process and in workers alike', async () => {
     const run = (workers: number, dir: string) => runCycle(server.database.db, {
-      programme: 'aidants', periode: '2026-11', source, outDir: join(work, dir), expediteur: 'caf-83', now: NOW, workers, blockBytes: 16 * 1024,
+      programme: 'aidants', periode: '2026-11', source, outDir: join(work, dir), expediteur: 'caf-83', now: NOW, workers, blockBytes: 16 * 1024, remplacer: true, // each run seals its own package
     });
     const reports: CycleReport[] = [await run(0, 'a'), await run(2, 'b')];
     const text = await readFile(reports[0]!.rapport, 'utf8');
