@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { currentGeneration, trustedSigningKeys } from '../exchange/keys.ts';
-import { exchangeRepository } from '../exchange/repository.ts';
+import { currentGeneration, exchangeRepository, trustedSigningKeys } from '../exchange/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { findProgramme, toIsoDate, type Programme } from '../programmes/index.ts';
 import { TYPES_BY_BRANCHE } from '../territories/index.ts';

@@ -16,7 +16,7 @@ import { OutreachRuleError, VersionConflict, isCallable, riskProfile, riskRefusa
 import { callScript } from './scripts.ts';
 import { isStatus, isTerminal, nextActions, STATUS_LABELS, STATUSES, TERMINAL_STATUSES, type Status } from './status.ts';
 import {
-  detailLabel, eventLabel, eventOf, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type EventCode, type OrientationPartner, type OrientationStatus,
+  detailLabel, eventLabel, eventOf, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type OrientationPartner, type OrientationStatus,
 } from './vocabulary.ts';
 import { worklistRepository, type WorklistSort } from './worklist-repository.ts';
 

@@ -31,6 +31,16 @@ export async function lookupPostalCode(db: Kysely<DB>, input: string): Promise<P
   return { ok: true, codePostal: parsed.value, communes };
 }
 
+/** Whether the reference data knows this organisation code. */
+export async function organisationExists(db: Kysely<DB>, code: string): Promise<boolean> {
+  return (await territoriesRepository.organisation(db, code)) !== undefined;
+}
+
+/** The codes of the organisations attached to this one (ces-83 is attached to cpam-83). */
+export async function attachedOrganisations(db: Kysely<DB>, code: string): Promise<string[]> {
+  return territoriesRepository.attachedTo(db, code);
+}
+
 export interface CompetenceImportReport {
   appliquees: number;
   rejetees: RejectedRow[];

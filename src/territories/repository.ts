@@ -110,6 +110,11 @@ export const territoriesRepository = {
       .where('code', '=', code).executeTakeFirst();
   },
 
+  /** Codes of the organisations attached to `code` (rattachement), e.g. the CES attached to a CPAM. */
+  async attachedTo(db: Kysely<DB>, code: string): Promise<string[]> {
+    return (await db.selectFrom('organisations').select('code').where('rattachement', '=', code).orderBy('code').execute()).map((o) => o.code);
+  },
+
   async existingCommunes(db: Kysely<DB>, codes: string[]): Promise<Set<string>> {
     if (codes.length === 0) return new Set();
     const rows = await db.selectFrom('communes').select('code').where('code', 'in', codes).execute();
