@@ -133,7 +133,7 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
   const { contact } = scope;
   const programme = programmeOf(contact.programme);
   const champs = contact.champs!;
-  const origine = (await db.selectFrom('contacts').select('origine').where('id', '=', contact.id).executeTakeFirstOrThrow()).origine;
+  const origine = await worklistRepository.origin(db, contact.id);
   const [events, orientations] = await Promise.all([outreachRepository.events(db, contact.id), worklistRepository.orientations(db, contact.id)]);
   const names = await worklistRepository.accountNames(db, [...new Set([...events.map((e) => e.auteur_id), contact.agent_id].filter((x): x is string => !!x))]);
   const status = (isStatus(contact.statut) ? contact.statut : 'a_contacter') as Status;
