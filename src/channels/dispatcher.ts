@@ -38,6 +38,7 @@ export async function startMailWorker(database: Database, queue: JobQueue, setti
       return { resultat: await deliverOfferEmail(db, settings, data.id, job.retryCount + 1) };
     } catch (error) {
       // The message (French, no address) is what pg-boss stores as the job's output.
+      // eslint-disable-next-line preserve-caught-error -- on purpose: only the message goes to the job's output, not the cause
       if (error instanceof RetryableMailError) throw new Error(error.message);
       throw error;
     }

@@ -9,7 +9,7 @@ import { OutreachRuleError, recordEvent } from '../outreach/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { wordingFor } from './content.ts';
 import { programmeById } from './mail.ts';
-import { channelContact, oppositionSecret } from './repository.ts';
+import { cancelWaitingMail, channelContact, oppositionSecret } from './repository.ts';
 import { verifyOppositionToken } from './token.ts';
 
 export interface OppositionView {
@@ -51,12 +51,11 @@ export async function recordOpposition(db: Kysely<DB>, token: string, now = new 
     // Already recorded meanwhile, or the data were destroyed: either way nothing more will be sent.
     return { ...found, view: { ...found.view, dejaEnregistree: true }, nouvelle: false };
   }
-  const cancelled = await db.updateTable('courriels').set({ statut: 'annule', derniere_erreur: "Opposition enregistrée avant l'envoi : courriel annulé.", modifie_le: new Date() })
-    .where('contact_id', '=', found.contactId).where('statut', '=', 'en_attente').executeTakeFirst();
+  const cancelled = await cancelWaitingMail(db, found.contactId, "Opposition enregistrée avant l'envoi : courriel annulé.");
   const contact = await channelContact(db, found.contactId);
   await recordAudit(db, {
     action: 'opposition.lien', acteur: { compteId: null, organisation: contact?.organisationCode ?? null },
-    cible: { type: 'contact', id: found.contactId }, details: { programme: found.view.programme, courrielsAnnules: Number(cancelled.numUpdatedRows ?? 0) },
+    cible: { type: 'contact', id: found.contactId }, details: { programme: found.view.programme, courrielsAnnules: cancelled },
   });
   return { ...found, view: { ...found.view, dejaEnregistree: true }, nouvelle: true };
 }

@@ -95,6 +95,13 @@ export async function setStatus(db: Kysely<DB>, id: string, statut: OutboxStatus
     .where('id', '=', id).execute();
 }
 
+/** Cancels a contact's mail still waiting in the outbox; returns how many. */
+export async function cancelWaitingMail(db: Kysely<DB>, contactId: string, reason: string, now = new Date()): Promise<number> {
+  const r = await db.updateTable('courriels').set({ statut: 'annule', derniere_erreur: reason, modifie_le: now })
+    .where('contact_id', '=', contactId).where('statut', '=', 'en_attente').executeTakeFirst();
+  return Number(r.numUpdatedRows ?? 0);
+}
+
 export async function pendingOutboxIds(db: Kysely<DB>): Promise<string[]> {
   return (await db.selectFrom('courriels').select('id').where('statut', '=', 'en_attente').orderBy('cree_le').execute()).map((r) => r.id);
 }

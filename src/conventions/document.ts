@@ -7,8 +7,7 @@
  */
 import { z } from 'zod';
 import { canonicalBytes, canonicalJson } from '../shared/canonical-json.ts';
-import { KeyIdSchema, OrganisationCodeSchema, type SenderSigningKey } from '../exchange/keys.ts';
-import { lookupTrustedKey, signBytes, verifyBytes, type TrustedKeys } from '../exchange/signature.ts';
+import { KeyIdSchema, lookupTrustedKey, OrganisationCodeSchema, signBytes, verifyBytes, type SenderSigningKey, type TrustedKeys } from '../exchange/index.ts';
 import { missingSignatures, parseConvention, type Convention } from './convention.ts';
 
 export const CONVENTION_DOCUMENT_FORMAT = 'passerelle-convention/1';

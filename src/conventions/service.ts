@@ -7,11 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
-import { currentGeneration, trustedSigningKeys } from '../exchange/keys.ts';
-import { exchangeRepository } from '../exchange/repository.ts';
+import { currentGeneration, exchangeRepository, trustedSigningKeys } from '../exchange/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { findProgramme, toIsoDate, type Programme } from '../programmes/index.ts';
-import { TYPES_BY_BRANCHE } from '../territories/index.ts';
+import { competentRecipients, listOrganisations, TYPES_BY_BRANCHE } from '../territories/index.ts';
 import { conventionStatus, coveringConvention, type Convention, type SignatureNeeded } from './convention.ts';
 import { signConventionDocument, verifyConventionDocument, remoteStepProblem, type DocumentStep, type SignedConventionDocument } from './document.ts';
 import { denounceConvention, draftConvention, pendingSignature, proposeAmendment, signConvention, type Step } from './lifecycle.ts';
@@ -40,7 +39,7 @@ function stepOrThrow(step: Step, champ?: string): Convention {
 
 /** Organisations and their types, to check that each party belongs to the programme's branch. */
 async function organisationTypes(db: Kysely<DB>): Promise<Map<string, { nom: string; type: string }>> {
-  return new Map((await db.selectFrom('organisations').select(['code', 'nom', 'type']).execute()).map((o) => [o.code, { nom: o.nom, type: o.type }]));
+  return new Map((await listOrganisations(db)).map((o) => [o.code, { nom: o.nom, type: o.type }]));
 }
 
 export const isOfBranch = (type: string | undefined, branche: string) => type !== undefined && (TYPES_BY_BRANCHE[branche as keyof typeof TYPES_BY_BRANCHE] ?? []).includes(type);
@@ -191,13 +190,9 @@ export interface PrecheckRecipient { organisation: string; nom: string; ok: bool
  */
 export async function precheckCycle(db: Kysely<DB>, programme: Programme, expediteur: string, now = new Date()): Promise<PrecheckRecipient[]> {
   if (programme.forme !== 'echange' || !programme.destinataire) return [];
-  const rows = await db.selectFrom('competences as s').innerJoin('competences as d', 'd.commune_code', 's.commune_code')
-    .innerJoin('organisations as o', 'o.code', 'd.organisation_code')
-    .select(['o.code', 'o.nom']).distinct()
-    .where('s.organisation_code', '=', expediteur).where('s.branche', '=', programme.expediteur.branche)
-    .where('d.branche', '=', programme.destinataire.branche).orderBy('o.code').execute();
+  const rows = await competentRecipients(db, expediteur, programme.expediteur.branche, programme.destinataire.branche);
   const conventions = (await exchangeRepository.conventions(db)).map((s) => s.convention);
-  const noms = Object.fromEntries((await db.selectFrom('organisations').select(['code', 'nom']).execute()).map((o) => [o.code, o.nom]));
+  const noms = Object.fromEntries((await listOrganisations(db)).map((o) => [o.code, o.nom]));
   return rows.map((r) => {
     const coverage = coveringConvention(conventions, { programme, expediteur, destinataire: r.code, date: now, noms });
     return coverage.ok

@@ -239,8 +239,7 @@ async function removeLeftovers(db: Kysely<DB>, outDir: string, programme: string
     const stem = f.startsWith('.') && f.endsWith('.part') ? f.slice(1) : f.endsWith('.manifest.json') ? f.slice(0, -'.manifest.json'.length) : null;
     if (!stem?.startsWith(`${programme}_`)) continue;
     if (f.endsWith('.part')) { await rm(join(outDir, f), { force: true }); removed++; continue; }
-    const holder = await db.selectFrom('paquets').select('id').where('nom', '=', stem).executeTakeFirst();
-    if (holder) continue;
+    if (await exchangeRepository.packageNamed(db, stem)) continue;
     for (const file of [manifestFileName(stem), payloadFileName(stem), signatureFileName(stem)]) await rm(join(outDir, file), { force: true });
     removed++;
   }

@@ -17,8 +17,6 @@ import { basename } from 'node:path';
 import {
   controlProblem, decodeBlock, detectDelimiter, detectLineEnd, EncodingTally, hasUtf8Bom, readLines, undecidableText,
   type LineShape, type LineSink, type TextEncoding,
-} from '../extracts/lines.ts';
-import {
   checkCell, checkDateBounds, checkHeader, checkPostalCode, dateBounds, EXTRACT_FORMATS, formulaProblem, isWellFormedEmail, normalizeFrenchPhone,
   type ColumnDefinition, type ExtractKind, type ReadingContext,
 } from '../extracts/index.ts';

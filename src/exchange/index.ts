@@ -24,7 +24,8 @@ export {
   type Acknowledgement, type AcknowledgementCode, type AcknowledgementInput, type AcknowledgementVerification,
   type SignedAcknowledgement, type VerifyAcknowledgementOptions,
 } from './ack.ts';
-export type { TrustedKeys } from './signature.ts';
+export { lookupTrustedKey, signBytes, verifyBytes, type TrustedKeys } from './signature.ts';
+export { looksLikeZip } from './spreadsheet.ts';
 export { canonicalJson } from '../shared/canonical-json.ts';
 export { ensureExchangeSetup, DEMO_CONVENTIONS, type ExchangeSetupReport } from './setup.ts';
 export { exchangeRepository, type PackageLifecycle, type PackageRecord, type PackageStatus, type Partner, type StoredConvention } from './repository.ts';

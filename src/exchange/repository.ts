@@ -225,6 +225,20 @@ export const exchangeRepository = {
     return r !== undefined;
   },
 
+  /** Whether a package row of that name exists (its files are then not leftovers). */
+  async packageNamed(db: Kysely<DB>, nom: string): Promise<boolean> {
+    return (await db.selectFrom('paquets').select('id').where('nom', '=', nom).executeTakeFirst()) !== undefined;
+  },
+
+  /** The packages a sender sealed for a programme and month; `pending` keeps those not yet acknowledged (sealed or sent), by recipient. */
+  async cyclePackages(db: Kysely<DB>, k: { expediteur: string; programme: string; periode: string }, pending = false) {
+    let q = db.selectFrom('paquets').select(['id', 'nom', 'destinataire', 'statut'])
+      .where('detenteur', '=', k.expediteur).where('expediteur', '=', k.expediteur)
+      .where('programme', '=', k.programme).where('periode', '=', k.periode);
+    if (pending) q = q.where('statut', 'in', ['scelle', 'envoye']).orderBy('destinataire');
+    return q.execute();
+  },
+
   /** The names of an organisation's packages that start with a stem (to choose a free name). */
   async packageNamesLike(db: Kysely<DB>, detenteur: string, stem: string): Promise<Set<string>> {
     const rows = await db.selectFrom('paquets').select('nom').where('detenteur', '=', detenteur).where('nom', 'like', `${stem.replace(/[\\%_]/g, (c) => `\\${c}`)}%`).execute();

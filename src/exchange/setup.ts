@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
+import { listOrganisations } from '../territories/index.ts';
 import { createKeyring, OrganisationCodeSchema } from './keys.ts';
 import { exchangeRepository } from './repository.ts';
 
@@ -73,7 +74,7 @@ export async function ensureExchangeSetup(db: Kysely<DB>, now: Date = new Date()
     if (!OrganisationCodeSchema.safeParse(organisation).success) { ignorees.push(organisation); continue; }
     if (await exchangeRepository.insertKeyringIfMissing(db, await createKeyring(organisation, now))) keyrings++;
   }
-  const known = new Set((await db.selectFrom('organisations').select('code').execute()).map((r) => r.code));
+  const known = new Set((await listOrganisations(db)).map((r) => r.code));
   let conventions = 0;
   for (const definition of DEMO_CONVENTIONS) {
     if (!known.has(definition.parties.expediteur) || !known.has(definition.parties.destinataire)) continue;

@@ -423,7 +423,7 @@ const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$
 
 /** French phone number → national 10-digit form, or null when malformed. */
 export function normalizeFrenchPhone(input: string): string | null {
-  const compact = input.replace(/[\s.\-]/g, '');
+  const compact = input.replace(/[\s.-]/g, '');
   if (/^0[1-9]\d{8}$/.test(compact)) return compact;
   const intl = /^\+(33|262|590|594|596)([1-9]\d{8})$/.exec(compact);
   if (intl) return `0${intl[2]}`;

@@ -71,7 +71,7 @@ export function stripAccents(text: string): string {
 /** Birth names as registers write them: capitals, no accents. */
 const upper = (names: readonly string[]) => names.map((n) => stripAccents(n).toUpperCase());
 const LAST_NAMES = upper([...fakerPerson.last_name.generic, ...EXTRA_LAST_NAMES]);
-const REGIONAL_UPPER = new Map(Object.entries(REGIONAL_LAST_NAMES).map(([k, v]) => [v, upper(v)]));
+const REGIONAL_UPPER = new Map(Object.entries(REGIONAL_LAST_NAMES).map(([, v]) => [v, upper(v)]));
 
 export function lastName(rng: Rng, departement: string): string {
   const regional = regionalList(departement);

@@ -151,9 +151,7 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
     const inHouse = programme.forme === 'interne';
     const depot = join(options.depotDir, expediteur, programmeId, options.periode);
     const outDir = join(options.outboxDir, expediteur, programmeId, options.periode);
-    const sealed = (await db.selectFrom('paquets').select(['id', 'nom', 'destinataire', 'statut'])
-      .where('detenteur', '=', expediteur).where('expediteur', '=', expediteur)
-      .where('programme', '=', programmeId).where('periode', '=', options.periode).execute());
+    const sealed = await exchangeRepository.cyclePackages(db, { expediteur, programme: programmeId, periode: options.periode });
     const found = await findSource(depot, programme.source.fichier as ExtractKind);
     // Done already (its run ended) or nothing left to read: deliver what is pending. A run killed half-way runs again.
     const completed = !inHouse && sealed.length > 0 && ('missing' in found || await exchangeRepository.cycleCompleted(db, { expediteur, programme: programmeId, periode: options.periode }));
@@ -198,10 +196,7 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
 /** Delivers the sender's packages of the month that are not acknowledged yet. */
 async function deliver(db: Kysely<DB>, report: MonthlyCycleReport,
   o: { expediteur: string; programme: string; periode: string; outDir: string; now: Date; sendTimeoutMs?: number }): Promise<void> {
-  const pending = await db.selectFrom('paquets').select(['id', 'nom', 'destinataire'])
-    .where('detenteur', '=', o.expediteur).where('expediteur', '=', o.expediteur)
-    .where('programme', '=', o.programme).where('periode', '=', o.periode).where('statut', 'in', ['scelle', 'envoye'])
-    .orderBy('destinataire').execute();
+  const pending = await exchangeRepository.cyclePackages(db, { expediteur: o.expediteur, programme: o.programme, periode: o.periode }, true);
   for (const p of pending) {
     const manifest = join(o.outDir, `${p.nom}.manifest.json`);
     const base = { paquet: p.id, expediteur: o.expediteur, destinataire: p.destinataire };

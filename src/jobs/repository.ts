@@ -47,6 +47,13 @@ export const jobsRepository = {
     }).where('id', '=', id).execute();
   },
 
+  /** Closes a run that never ended (its process died), as `finishRun` would; a run already closed is left as it is. */
+  async closeIfUnfinished(db: Kysely<DB>, id: string, end: { statut: 'reussie' | 'echouee'; message: string; resultat: Record<string, unknown> }): Promise<void> {
+    await db.updateTable('executions_taches').set({
+      statut: end.statut, fin: sql<Date>`now()`, message: end.message.slice(0, 2000), resultat: JSON.stringify(end.resultat),
+    }).where('id', '=', id).where('statut', '=', 'en_cours').execute();
+  },
+
   async recentRuns(db: Kysely<DB>, filter: { tache?: string; limit?: number } = {}): Promise<JobRun[]> {
     let query = db.selectFrom('executions_taches').selectAll().orderBy('debut', 'desc').orderBy('id').limit(Math.max(1, Math.min(filter.limit ?? 20, 500)));
     if (filter.tache) query = query.where('tache', '=', filter.tache);

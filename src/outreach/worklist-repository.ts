@@ -135,6 +135,11 @@ export const worklistRepository = {
     return Number(r.numUpdatedRows);
   },
 
+  /** How the contact came (package, in-house extract, signalement). */
+  async origin(db: Kysely<DB>, contactId: string) {
+    return (await db.selectFrom('contacts').select('origine').where('id', '=', contactId).executeTakeFirstOrThrow()).origine;
+  },
+
   async accountNames(db: Kysely<DB>, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
     const rows = await db.selectFrom('comptes').select(['id', 'nom']).where('id', 'in', ids).execute();

@@ -16,7 +16,7 @@ import { OutreachRuleError, VersionConflict, isCallable, riskProfile, riskRefusa
 import { callScript } from './scripts.ts';
 import { isStatus, isTerminal, nextActions, STATUS_LABELS, STATUSES, TERMINAL_STATUSES, type Status } from './status.ts';
 import {
-  detailLabel, eventLabel, eventOf, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type EventCode, type OrientationPartner, type OrientationStatus,
+  detailLabel, eventLabel, eventOf, ORIENTATION_STATUSES, ORIENTATION_STATUS_LABELS, PARTNER_LABELS, type OrientationPartner, type OrientationStatus,
 } from './vocabulary.ts';
 import { worklistRepository, type WorklistSort } from './worklist-repository.ts';
 
@@ -133,7 +133,7 @@ export async function personPage(db: Kysely<DB>, actor: Actor, id: string) {
   const { contact } = scope;
   const programme = programmeOf(contact.programme);
   const champs = contact.champs!;
-  const origine = (await db.selectFrom('contacts').select('origine').where('id', '=', contact.id).executeTakeFirstOrThrow()).origine;
+  const origine = await worklistRepository.origin(db, contact.id);
   const [events, orientations] = await Promise.all([outreachRepository.events(db, contact.id), worklistRepository.orientations(db, contact.id)]);
   const names = await worklistRepository.accountNames(db, [...new Set([...events.map((e) => e.auteur_id), contact.agent_id].filter((x): x is string => !!x))]);
   const status = (isStatus(contact.statut) ? contact.statut : 'a_contacter') as Status;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 // the generic envelope encryption under the master key (no I/O, no database): shared with the exchange context
-import { activeMasterKeys, protectedKeyId, protectSecret, unprotectSecret, type MasterKeys } from '../exchange/protection.ts';
+import { activeMasterKeys, protectedKeyId, protectSecret, unprotectSecret, type MasterKeys } from '../exchange/index.ts';
 import {
   assertNoPersonalData, auditKeyOf, GENESIS_HASH, headSignatureValid, keyedEntryHash, signHead, verifyEntries,
   type AuditContent, type AuditHead, type ChainCheck, type ChainedEntry,

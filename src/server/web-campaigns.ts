@@ -143,10 +143,7 @@ async function attempt(db: Kysely<DB>, store: CampaignStore, settings: MailSetti
   const state = await store.read(org, id);
   if (!state || finished(state)) return state;
   if (state.execution) {
-    const previous = await db.selectFrom('executions_taches').select('statut').where('id', '=', state.execution).executeTakeFirst();
-    if (previous?.statut === 'en_cours') {
-      await jobsRepository.finishRun(db, state.execution, { statut: 'echouee', message: 'Exécution interrompue (redémarrage ou arrêt du serveur) : la campagne est relancée.', resultat: { campagne: id, interrompue: true } });
-    }
+    await jobsRepository.closeIfUnfinished(db, state.execution, { statut: 'echouee', message: 'Exécution interrompue (redémarrage ou arrêt du serveur) : la campagne est relancée.', resultat: { campagne: id, interrompue: true } });
   }
   state.essais += 1;
   state.reprise = state.essais > 1 ? resumeMessage(state.essais) : null;

@@ -154,12 +154,9 @@ export async function runWebCycle(context: WebCycleRunContext, org: string, id: 
 
   // A previous attempt that never finished (restart, crash): its run is closed as interrupted.
   if (state.execution) {
-    const previous = (await db.selectFrom('executions_taches').select('statut').where('id', '=', state.execution).executeTakeFirst());
-    if (previous?.statut === 'en_cours') {
-      await jobsRepository.finishRun(db, state.execution, {
-        statut: 'echouee', message: 'Exécution interrompue (redémarrage ou arrêt du serveur) : le cycle est relancé.', resultat: { cycle: id, interrompue: true },
-      });
-    }
+    await jobsRepository.closeIfUnfinished(db, state.execution, {
+      statut: 'echouee', message: 'Exécution interrompue (redémarrage ou arrêt du serveur) : le cycle est relancé.', resultat: { cycle: id, interrompue: true },
+    });
   }
   state.essais = (state.essais ?? 0) + 1;
   state.reprise = state.essais > 1 ? resumeMessage(state.essais) : null;

@@ -31,6 +31,21 @@ export async function lookupPostalCode(db: Kysely<DB>, input: string): Promise<P
   return { ok: true, codePostal: parsed.value, communes };
 }
 
+/** The organisations of branch `to` competent in a commune where `sender` is competent for branch `from` (the recipients of a cycle). */
+export async function competentRecipients(db: Kysely<DB>, sender: string, from: string, to: string): Promise<{ code: string; nom: string }[]> {
+  return territoriesRepository.competentRecipients(db, sender, from, to);
+}
+
+/** Whether the reference data knows this organisation code. */
+export async function organisationExists(db: Kysely<DB>, code: string): Promise<boolean> {
+  return (await territoriesRepository.organisation(db, code)) !== undefined;
+}
+
+/** The codes of the organisations attached to this one (ces-83 is attached to cpam-83). */
+export async function attachedOrganisations(db: Kysely<DB>, code: string): Promise<string[]> {
+  return territoriesRepository.attachedTo(db, code);
+}
+
 export interface CompetenceImportReport {
   appliquees: number;
   rejetees: RejectedRow[];

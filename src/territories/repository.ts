@@ -110,6 +110,20 @@ export const territoriesRepository = {
       .where('code', '=', code).executeTakeFirst();
   },
 
+  /** Recipients competent somewhere the sender is: organisations of branch `to` sharing a commune with `sender`'s competence in branch `from`. */
+  async competentRecipients(db: Kysely<DB>, sender: string, from: string, to: string): Promise<{ code: string; nom: string }[]> {
+    return db.selectFrom('competences as s').innerJoin('competences as d', 'd.commune_code', 's.commune_code')
+      .innerJoin('organisations as o', 'o.code', 'd.organisation_code')
+      .select(['o.code', 'o.nom']).distinct()
+      .where('s.organisation_code', '=', sender).where('s.branche', '=', from)
+      .where('d.branche', '=', to).orderBy('o.code').execute();
+  },
+
+  /** Codes of the organisations attached to `code` (rattachement), e.g. the CES attached to a CPAM. */
+  async attachedTo(db: Kysely<DB>, code: string): Promise<string[]> {
+    return (await db.selectFrom('organisations').select('code').where('rattachement', '=', code).orderBy('code').execute()).map((o) => o.code);
+  },
+
   async existingCommunes(db: Kysely<DB>, codes: string[]): Promise<Set<string>> {
     if (codes.length === 0) return new Set();
     const rows = await db.selectFrom('communes').select('code').where('code', 'in', codes).execute();

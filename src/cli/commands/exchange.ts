@@ -11,6 +11,7 @@ import {
 } from '../../exchange/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { recordedRun } from '../../jobs/index.ts';
+import { organisationExists } from '../../territories/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
 export function registerExchange(program: Command) {
@@ -142,8 +143,7 @@ export function registerExchange(program: Command) {
       const organisation = document.trousseau.organisation;
       const url = options.url ?? document.boite ?? null;
       if (url !== null && !/^https?:\/\/[^\s]+$/.test(url)) return fail(`--url : adresse https://… attendue.`, 2);
-      const known = await database.db.selectFrom('organisations').select('code').where('code', '=', organisation).executeTakeFirst();
-      if (!known) return fail(`Organisme « ${organisation} » inconnu du référentiel de cette instance.`, 2);
+      if (!await organisationExists(database.db, organisation)) return fail(`Organisme « ${organisation} » inconnu du référentiel de cette instance.`, 2);
       if (await exchangeRepository.hostsOrganisation(database.db, organisation) && (await exchangeRepository.packages(database.db, organisation)).length > 0) {
         return fail(`« ${organisation} » est hébergé par cette instance et y a déjà des paquets : il ne peut pas devenir un partenaire distant.`, 2);
       }

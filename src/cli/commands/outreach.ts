@@ -7,11 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { exportWorklist, importOutcomes, reportCsv } from '../../outreach/index.ts';
 import { recordedRun } from '../../jobs/index.ts';
+import { organisationExists } from '../../territories/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
 
-async function organisationExists(database: Parameters<Parameters<typeof withInstance>[0]>[0], code: string) {
-  return (await database.db.selectFrom('organisations').select('code').where('code', '=', code).executeTakeFirst()) !== undefined;
-}
 
 export function registerOutreach(program: Command) {
   program.command('outcomes').description("Résultats d'aller-vers")
@@ -22,7 +20,7 @@ export function registerOutreach(program: Command) {
     .option('--programme <id>', 'programme (obligatoire si une personne figure dans plusieurs programmes)')
     .option('--rapport <fichier>', 'rapport ligne par ligne (par défaut : FICHIER.rapport.csv)')
     .action((file: string, options: { organisation: string; programme?: string; rapport?: string }) => withInstance(async (database) => {
-      if (!(await organisationExists(database, options.organisation))) return fail(`Organisme inconnu : « ${options.organisation} ».`, 2);
+      if (!(await organisationExists(database.db, options.organisation))) return fail(`Organisme inconnu : « ${options.organisation} ».`, 2);
       let bytes: Uint8Array;
       try { bytes = await readFile(file); } catch { return fail(`Fichier illisible : ${file}`, 2); }
       const result = await recordedRun<Awaited<ReturnType<typeof importOutcomes>>>(database.db, { tache: 'import-resultats', declenchement: 'commande', parametres: { organisation: options.organisation, ...(options.programme ? { programme: options.programme } : {}) } }, async () => {
@@ -48,7 +46,7 @@ export function registerOutreach(program: Command) {
     .requiredOption('--month <AAAA-MM>', 'mois de la cohorte')
     .requiredOption('--out <fichier>', 'fichier CSV à écrire')
     .action((options: { organisation: string; programme: string; month: string; out: string }) => withInstance(async (database) => {
-      if (!(await organisationExists(database, options.organisation))) return fail(`Organisme inconnu : « ${options.organisation} ».`, 2);
+      if (!(await organisationExists(database.db, options.organisation))) return fail(`Organisme inconnu : « ${options.organisation} ».`, 2);
       const stream = createWriteStream(options.out, { mode: 0o600 });
       const result = await exportWorklist(database.db, {
         organisation: options.organisation, programme: options.programme, mois: options.month,

@@ -20,9 +20,8 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import {
   exchangeRepository, importPackage, ImportFailed, ImportRefused, recordAcknowledgementFile, AcknowledgementRefused,
-  PackageNameSchema,
+  looksLikeZip, PackageNameSchema,
 } from '../../exchange/index.ts';
-import { looksLikeZip } from '../../exchange/spreadsheet.ts';
 import { EXTRACT_FORMATS, type ExtractKind } from '../../extracts/index.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../../programmes/index.ts';
 import { recordAudit } from '../../privacy/index.ts';

@@ -29,6 +29,7 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import { actorWorklists } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
+import { attachedOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { ExchangeStore } from './exchange-store.ts';
 import { CampaignStore, campaignState, hasWebCampaignWorker, queueWebCampaign, runCampaignNow, type CampaignState } from '../web-campaigns.ts';
@@ -64,8 +65,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
   /** The organisations whose outbox an administrator sees: their own and those attached to it; all for a national one. */
   async function adminScope(actor: Actor): Promise<string[] | 'all'> {
     if (actor.organisation.type === 'national') return 'all';
-    const attached = await db.selectFrom('organisations').select('code').where('rattachement', '=', actor.organisation.code).execute();
-    return [actor.organisation.code, ...attached.map((o) => o.code)];
+    return [actor.organisation.code, ...await attachedOrganisations(db, actor.organisation.code)];
   }
 
   r.post('/api/courriels/contacts/:id', { schema: { params: idParams, body: versionBody }, config: AGENT }, async (request, reply) => {

@@ -86,7 +86,7 @@ export function ChampQuestion({
           orientation={question.type === 'oui_non' ? 'horizontal' : 'vertical'}
           state={etat}
           stateRelatedMessage={erreur ?? undefined}
-          options={question.options.map((option, i) => ({
+          options={question.options.map((option) => ({
             label: option.libelle,
             nativeInputProps: {
               value: String(option.valeur),

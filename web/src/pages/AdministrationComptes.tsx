@@ -50,6 +50,7 @@ function ChampsNonAffiches({ champs, affiches }: { champs: ChampsErreur; affiche
 }
 
 function CasesRoles({
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- passed by both forms, not used yet: both forms' checkboxes are named 'roles'
   idPrefixe,
   valeur,
   onChange,
