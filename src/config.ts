@@ -10,6 +10,8 @@ export interface Config {
   demo: boolean;
   cookieSecure: boolean;
   loginRatePerMinute: number;
+  /** Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
+  trustedProxies: string[];
   /** Largest file the web app accepts for an upload (exchange extracts, packages), in bytes. */
   uploadMaxBytes: number;
   /** PASSERELLE_MASTER_KEY (base64, 32 bytes): encrypts the secret keys kept in the database (src/exchange/protection.ts). */
@@ -54,6 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.PASSERELLE_DEMO !== '0',
     cookieSecure: env.PASSERELLE_COOKIE_SECURE !== '0',
     loginRatePerMinute: Number(env.PASSERELLE_LOGIN_RATE ?? 30),
+    trustedProxies: (env.PASSERELLE_PROXY_CONFIANCE ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     uploadMaxBytes: Math.round(Number(env.PASSERELLE_UPLOAD_MAX_MB ?? 500) * 1024 * 1024),
     masterKey: env.PASSERELLE_MASTER_KEY || undefined,
     previousMasterKeys: (env.PASSERELLE_MASTER_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean),

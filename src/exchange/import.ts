@@ -65,10 +65,11 @@ export class ImportFailed extends Error {
 
 /**
  * Characters refused in a cell: NUL (PostgreSQL refuses it in text and jsonb), the other C0
- * control characters (tab, CR and LF included: no cell holds one), DEL, and U+FFFD, what an
- * invalid UTF-8 sequence decodes to.
+ * control characters (tab, CR and LF included: no cell holds one), DEL, the C1 control characters
+ * (U+0080–U+009F, refused by the extract readers too), and U+FFFD, what an invalid UTF-8 sequence
+ * decodes to.
  */
-const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f\ufffd]/;
+const FORBIDDEN_CHARACTER = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
 
 /** How a forbidden character is named in a refusal (its code point, never the value around it). */
 function describeCharacter(c: string): string {
@@ -323,7 +324,7 @@ export async function importPackage(db: Kysely<DB>, manifestPath: string, option
 export class AcknowledgementRefused extends Error {}
 
 /** Sender's side: verifies a signed acknowledgement file and records it on the package (status acquitte or refuse). */
-export async function recordAcknowledgementFile(db: Kysely<DB>, path: string): Promise<Acknowledgement> {
+export async function recordAcknowledgementFile(db: Kysely<DB>, path: string): ReturnType<typeof recordAcknowledgement> {
   let document: unknown;
   try { document = JSON.parse(await readFile(path, 'utf8')); } catch {
     throw new AcknowledgementRefused(`Accusé de réception illisible : ${path} n'est pas un fichier JSON.`);
@@ -332,7 +333,10 @@ export async function recordAcknowledgementFile(db: Kysely<DB>, path: string): P
 }
 
 /** Sender's side: verifies a signed acknowledgement (parsed JSON) and records it, with the document, on the package (status acquitte or refuse). */
-export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): Promise<Acknowledgement> {
+export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): Promise<Acknowledgement & {
+  /** Older than the acknowledgement already recorded (or a rejection after an import): recorded in the audit trail, changed nothing. */
+  perime: boolean;
+}> {
   const claimed = (document as { accuse?: { paquet?: unknown; expediteur?: unknown } } | null)?.accuse;
   const id = typeof claimed?.paquet === 'string' ? claimed.paquet : '';
   const expediteur = typeof claimed?.expediteur === 'string' ? claimed.expediteur : '';
@@ -344,7 +348,7 @@ export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): 
   });
   if (!verification.ok) throw new AcknowledgementRefused(`Accusé de réception refusé : ${verification.erreur}`);
   const accuse = verification.accuse;
-  await db.transaction().execute(async (trx) => {
+  const applied = await db.transaction().execute(async (trx) => {
     // a stale acknowledgement (older than the one recorded, or a rejection after an import) changes nothing; it is still audited
     const applied = await exchangeRepository.recordAcknowledgement(trx, sent.id, sent.expediteur, accuse.statut === 'importe' ? 'acquitte' : 'refuse', accuse.importes, new Date(accuse.date),
       { document, motif: accuse.motif ?? null });
@@ -355,6 +359,7 @@ export async function recordAcknowledgement(db: Kysely<DB>, document: unknown): 
         ...(applied ? {} : { ignore: 'accuse_perime' }),
       },
     });
+    return applied;
   });
-  return accuse;
+  return { ...accuse, perime: !applied };
 }

@@ -129,7 +129,11 @@ export function parseOutcomes(bytes: Uint8Array, now: Date = new Date(), vocabul
     // The same outcome twice in one file (same person, moment and event): recorded once.
     const key = `${pseudonyme.toLowerCase()}|${when.toISOString()}|${code}`;
     const first = seen.get(key);
-    if (first !== undefined) { reject(`même résultat qu'à la ligne ${first} (même personne, même date, même événement) : enregistré une seule fois`); continue; }
+    if (first !== undefined) {
+      // not a rejection: nothing is lost, the row is the same as an earlier one
+      rejets.push({ ligne, resultat: 'deja_enregistree', motif: `même résultat qu'à la ligne ${first} (même personne, même date, même événement) : traité une seule fois, voir la ligne ${first}` });
+      continue;
+    }
     seen.set(key, ligne);
     rows.push({ ligne, pseudonyme: pseudonyme.toLowerCase(), date: when, evenement: code, detail: detail === '' ? null : detail });
   }

@@ -251,6 +251,13 @@ export async function verifyAuditChain(db: Kysely<DB>, options: number | AuditVe
       };
     }
   }
+  // Every package and every contact is written with its audit record: an empty trail next to them was wiped.
+  if (total === 0) {
+    const traces = await sql<{ n: number }>`SELECT (SELECT count(*) FROM (SELECT 1 FROM paquets LIMIT 1) p) + (SELECT count(*) FROM (SELECT 1 FROM contacts LIMIT 1) c) AS n`.execute(db);
+    if (Number(traces.rows[0]?.n ?? 0) > 0) {
+      return { ok: false, entries: 0, brokenAt: '1', reason: "journal vide alors que la base contient des paquets ou des contacts, dont chaque écriture est tracée : le journal d'audit a été effacé" };
+    }
+  }
   const head = anchors.find((a) => a.where === 'la tête signée du journal');
   if (BigInt(afterId) > BigInt(bascule) && (!head || head.head.dernierId !== afterId || head.head.nombre !== total)) {
     return { ok: false, entries: total, brokenAt: afterId, reason: head ? `la tête signée du journal ne désigne pas la dernière entrée ${afterId} : entrées ajoutées ou retirées hors du journal` : 'la tête signée du journal a disparu' };

@@ -35,7 +35,9 @@ export async function buildServer(database: Database, config: Config, options: {
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'] } : false,
     bodyLimit: 20 * 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the reverse proxies named in PASSERELLE_PROXY_CONFIANCE:
+    // otherwise any client could choose its own address (login lock-out, rate limits, audit trail)
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Fastify's and Node's own refusals answered in French, without echoing the URL (src/server/hygiene.ts)
     frameworkErrors,
     clientErrorHandler,

@@ -49,6 +49,8 @@ export async function attachedOrganisations(db: Kysely<DB>, code: string): Promi
 export interface CompetenceImportReport {
   appliquees: number;
   rejetees: RejectedRow[];
+  /** Lines repeating an earlier correction of the file: applied once, not rejected. */
+  doublons: RejectedRow[];
   /** The file was refused whole (not a text file, or a wrong header): nothing applied. */
   refusee?: boolean;
 }
@@ -61,17 +63,17 @@ export interface CompetenceImportReport {
  */
 export async function importCompetenceCorrections(db: Kysely<DB>, content: Uint8Array | string): Promise<CompetenceImportReport> {
   const file = readCompetenceFile(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
-  if (!file.ok) return { appliquees: 0, refusee: true, rejetees: [{ ligne: 1, raison: file.erreur }] };
+  if (!file.ok) return { appliquees: 0, refusee: true, rejetees: [{ ligne: 1, raison: file.erreur }], doublons: [] };
   const { header, records, unreadable } = file;
   const codes = records.map((r) => (r.cells[0] ?? '').trim());
   const organisations = new Map((await territoriesRepository.organisations(db)).map((o) => [o.code, o.type]));
   const communes = await territoriesRepository.existingCommunes(db, [...new Set(codes)]);
-  const { valides, rejetees } = parseCompetenceRows(header, records, { communes, organisations });
+  const { valides, rejetees, doublons } = parseCompetenceRows(header, records, { communes, organisations });
   if (rejetees.length === 1 && rejetees[0]!.ligne === header.ligne && rejetees[0]!.raison.startsWith('en-tête')) {
-    return { appliquees: 0, refusee: true, rejetees };
+    return { appliquees: 0, refusee: true, rejetees, doublons: [] };
   }
   await territoriesRepository.applyCorrections(db, valides);
-  return { appliquees: valides.length, rejetees: [...unreadable, ...rejetees].sort((a, b) => a.ligne - b.ligne) };
+  return { appliquees: valides.length, rejetees: [...unreadable, ...rejetees].sort((a, b) => a.ligne - b.ligne), doublons };
 }
 
 export const listOrganisations = (db: Kysely<DB>) => territoriesRepository.organisations(db);

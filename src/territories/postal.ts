@@ -38,12 +38,14 @@ export function parseCompetenceRows(
   header: { cells: string[]; ligne: number },
   rows: readonly { cells: string[]; ligne: number }[],
   known: { communes: Set<string>; organisations: Map<string, string> },
-): { valides: CorrectionRow[]; rejetees: RejectedRow[] } {
+): { valides: CorrectionRow[]; rejetees: RejectedRow[]; doublons: RejectedRow[] } {
   let valides: CorrectionRow[] = [];
   const rejetees: RejectedRow[] = [];
+  /** The same correction again: applied once, reported, not a rejection (nothing is lost). */
+  const doublons: RejectedRow[] = [];
   const expected = ['commune', 'branche', 'organisation'];
   if (header.cells.map((h) => h.trim().toLowerCase().replace(/^\ufeff/, '')).join(';') !== expected.join(';')) {
-    return { valides, rejetees: [{ ligne: header.ligne, raison: `en-tête attendu : ${expected.join(';')}` }] };
+    return { valides, rejetees: [{ ligne: header.ligne, raison: `en-tête attendu : ${expected.join(';')}` }], doublons };
   }
   const first = new Map<string, CorrectionRow>();
   const contradicted = new Set<string>();
@@ -63,7 +65,7 @@ export function parseCompetenceRows(
     const earlier = first.get(key);
     if (earlier) {
       if (earlier.organisation === organisation) {
-        rejetees.push({ ligne, raison: `même correction qu'à la ligne ${earlier.ligne} (doublon) : appliquée une seule fois` });
+        doublons.push({ ligne, raison: `même correction qu'à la ligne ${earlier.ligne} (doublon) : appliquée une seule fois` });
       } else {
         contradicted.add(key);
         rejetees.push({ ligne, raison: `commune ${commune}, branche ${branche} : organisme différent de celui de la ligne ${earlier.ligne} ; aucune des deux lignes n'est appliquée` });
@@ -81,7 +83,7 @@ export function parseCompetenceRows(
     valides = valides.filter((v) => !contradicted.has(`${v.commune}|${v.branche}`));
   }
   rejetees.sort((a, b) => a.ligne - b.ligne);
-  return { valides, rejetees };
+  return { valides, rejetees, doublons };
 }
 
 export type CompetenceFile =

@@ -98,8 +98,30 @@ describe(`API (${ENGINE})`, () => {
       expect(unknown.statusCode).toBe(429);
       expect(real.json()).toEqual(unknown.json());
       expect(real.json().erreur).toMatch(/bloquée pendant 15 minutes/);
+      // a client cannot pretend to come from elsewhere: X-Forwarded-For is believed only from a configured proxy
+      const forged = await server.app.inject({
+        method: 'POST', url: '/api/session', payload: { email: 'agent.caf59@passerelle.test', motDePasse: DEMO_PASSWORD }, remoteAddress: '198.51.100.7',
+        headers: { 'x-forwarded-for': '10.9.8.7' },
+      });
+      expect(forged.statusCode).toBe(429);
       // the owner, from their own address, is not locked out by someone else's attempts
       expect((await from('agent.caf59@passerelle.test', DEMO_PASSWORD, '203.0.113.9')).statusCode).toBe(200);
+    });
+
+    it('believes X-Forwarded-For from a configured reverse proxy only (PASSERELLE_PROXY_CONFIANCE)', async () => {
+      const proxied = await startTestServer({ PASSERELLE_PROXY_CONFIANCE: '127.0.0.1' });
+      try {
+        const viaProxy = (client: string, password: string) => proxied.app.inject({
+          method: 'POST', url: '/api/session', payload: { email: 'agent.caf59@passerelle.test', motDePasse: password }, remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': client },
+        });
+        for (let i = 0; i < MAX_LOGIN_FAILURES; i++) expect((await viaProxy('198.51.100.30', 'mauvais-mot-de-passe')).statusCode).toBe(401);
+        // the client the proxy names is locked out; another client behind the same proxy is not
+        expect((await viaProxy('198.51.100.30', DEMO_PASSWORD)).statusCode).toBe(429);
+        expect((await viaProxy('203.0.113.60', DEMO_PASSWORD)).statusCode).toBe(200);
+      } finally {
+        await proxied.close();
+      }
     });
 
     it('throttles login attempts per address', async () => {

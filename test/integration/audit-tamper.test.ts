@@ -143,6 +143,24 @@ describe(`audit trail tampering (${ENGINE})`, () => {
     }, /tête signée du journal n'a pas une signature valide \(tête falsifiée\)/],
   ];
 
+  it('detects a trail wiped whole (entries, signed head and anchor rows, no anchor file) while packages exist', async () => {
+    let wiped: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
+    let empty: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
+    await database.db.transaction().execute(async (trx) => {
+      for (const table of ['journal_audit', 'journal_audit_ancres', 'journal_audit_bascule']) await sql`ALTER TABLE ${sql.table(table)} DISABLE TRIGGER USER`.execute(trx);
+      for (const table of ['journal_audit', 'journal_audit_tete', 'journal_audit_ancres']) await sql`DELETE FROM ${sql.table(table)}`.execute(trx);
+      await sql`UPDATE journal_audit_bascule SET dernier_id_non_scelle = 0`.execute(trx);
+      empty = await verifyAuditChain(trx); // a new instance: nothing written yet, nothing to prove
+      await sql`INSERT INTO paquets (id, detenteur, programme, convention, expediteur, destinataire, periode, nom, statut, nombre_enregistrements, cree_le)
+        VALUES (gen_random_uuid(), 'caf-83', 'aidants', 'conv', 'caf-83', 'cpam-83', '2026-11', 'p', 'scelle', 1, now())`.execute(trx);
+      wiped = await verifyAuditChain(trx);
+      throw new Rollback();
+    }).catch((error) => { if (!(error instanceof Rollback)) throw error; });
+    expect(empty!.ok).toBe(true);
+    expect(wiped!.ok).toBe(false);
+    expect((wiped as { reason: string }).reason).toMatch(/journal vide alors que la base contient des paquets ou des contacts/);
+  });
+
   for (const [name, attack, reason] of cases) {
     it(`detects: ${name}`, async () => {
       const check = await tamper(attack);

@@ -93,6 +93,7 @@ describe(`import of hostile or repeated packages (${ENGINE})`, () => {
     { label: 'a tab in the first name', change: (c) => ({ ...c, prenom: `Anne\t${SECRET_NAME}` }), field: 'prenom', character: /U\+0009, caractère de contrôle/ },
     { label: 'an escape character in the e-mail', change: (c) => ({ ...c, email: `${SECRET_EMAIL}\u001b` }), field: 'email', character: /U\+001B, caractère de contrôle/ },
     { label: 'a DEL in the postcode', change: (c) => ({ ...c, code_postal: '83\u007f000' }), field: 'code_postal', character: /U\+007F, caractère de contrôle/ },
+    { label: 'a C1 control character (NEL) in the name', change: (c) => ({ ...c, nom: 'DU\u0085PONT' }), field: 'nom', character: /U\+0085, caractère de contrôle/ },
     {
       // an invalid UTF-8 byte sequence (0xC3 then 0x28) where "é" is: it decodes to U+FFFD
       label: 'an invalid UTF-8 sequence in the name', change: (c) => c, field: 'nom', character: /U\+FFFD, séquence UTF-8 invalide/,

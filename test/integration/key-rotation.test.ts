@@ -8,7 +8,6 @@ import {
 import { generateExtracts } from '../../src/generate/index.ts';
 import { destroyExpiredContacts, verifyAuditChain } from '../../src/privacy/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
-import { resealAsReplacement } from '../helpers/replacement.ts';
 
 const NOW = new Date('2026-11-28T09:00:00.000Z');
 const later = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000);
@@ -39,8 +38,8 @@ describe(`key rotation and retirement (${ENGINE})`, () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const cycle = (outDir: string, now: Date) => runCycle(database.db, {
-    programme: 'aidants', periode: '2026-11', source: join(work, 'extrait'), outDir: join(work, outDir), expediteur: 'caf-83', now,
+  const cycle = (outDir: string, now: Date, remplacer = false) => runCycle(database.db, {
+    programme: 'aidants', periode: '2026-11', source: join(work, 'extrait'), outDir: join(work, outDir), expediteur: 'caf-83', now, remplacer,
   });
   const recipientKey = async (manifest: string) => (JSON.parse(await readFile(manifest, 'utf8')) as { cles: { destinataire: string } }).cles.destinataire;
 
@@ -53,15 +52,14 @@ describe(`key rotation and retirement (${ENGINE})`, () => {
     expect(rotated.generations).toBe(2);
     expect(rotated.chiffrement).not.toBe(oldKey);
 
-    const after = await cycle('b', later(2));
+    const after = await cycle('b', later(2), true); // sealed again for the month: a declared replacement
     expect(await recipientKey(after.paquets[0]!.manifeste)).toBe(rotated.chiffrement);
 
     // The package sealed to the old key is still readable after the rotation.
     const imported = await importPackage(database.db, before.paquets[0]!.manifeste, { organisation: 'cpam-83', now: later(3) });
     expect(imported.importes).toBe(before.paquets[0]!.nombre);
     // the same month again: imported as the declared replacement of the first (one package per period otherwise)
-    const replacement = await resealAsReplacement(database.db, after.paquets[0]!.manifeste, before.paquets[0]!.id, join(work, 'b-remplacement'));
-    expect((await importPackage(database.db, replacement.manifeste, { organisation: 'cpam-83', now: later(3) })).recus).toBe(after.paquets[0]!.nombre);
+    expect((await importPackage(database.db, after.paquets[0]!.manifeste, { organisation: 'cpam-83', now: later(3) })).recus).toBe(after.paquets[0]!.nombre);
 
     expect(await refusal(retireOrganisationKey(database.db, 'cpam-83', oldKey))).toMatch(/pas encore détruits/);
     expect(await refusal(retireOrganisationKey(database.db, 'cpam-83', rotated.signature))).toMatch(/génération de clés courante/);

@@ -63,11 +63,12 @@ describe(`readers on the real database (${ENGINE})`, () => {
     expect(res.json()).toEqual({
       appliquees: 2,
       rejetees: [
-        { ligne: 3, raison: "même correction qu'à la ligne 2 (doublon) : appliquée une seule fois" },
         { ligne: 5, raison: expect.stringMatching(/^commune 83061, branche carsat : une autre ligne du fichier donne un autre organisme/) },
         { ligne: 6, raison: expect.stringMatching(/^(commune 83061, branche carsat : organisme différent de celui de la ligne 5|l'organisation cgss-971)/) },
         { ligne: 7, raison: expect.stringMatching(/^guillemet ouvert dans la colonne 1/) },
       ],
+      // a repeated line is applied once and reported, not rejected
+      doublons: [{ ligne: 3, raison: "même correction qu'à la ligne 2 (doublon) : appliquée une seule fois" }],
     });
     const utf16 = await post(Buffer.from('\ufeffcommune;branche;organisation\n83137;cpam;cpam-83\n', 'utf16le').toString('latin1'));
     expect(utf16.statusCode).toBe(400);

@@ -196,9 +196,9 @@ describe(`reliability of the HTTP side, assignment, acknowledgements, exports an
 
       const first = await pkg();
       const stale = ack(first, 'rejete', '2026-11-28T09:00:00Z');
-      await recordAcknowledgement(db, ack(first, 'importe', '2026-11-28T10:00:00Z'));
+      expect((await recordAcknowledgement(db, ack(first, 'importe', '2026-11-28T10:00:00Z'))).perime).toBe(false);
       expect(await status(first)).toEqual({ statut: 'acquitte', nombre_importes: 10 });
-      await recordAcknowledgement(db, stale); // older: ignored
+      expect((await recordAcknowledgement(db, stale)).perime).toBe(true); // older: ignored, and said so
       expect((await status(first)).statut).toBe('acquitte');
       await recordAcknowledgement(db, ack(first, 'rejete', '2026-11-29T10:00:00Z')); // later rejection of an imported package: a replay
       expect(await status(first)).toEqual({ statut: 'acquitte', nombre_importes: 10 });

@@ -17,10 +17,10 @@ import { findProgramme, loadProgrammes, type Row } from '../../src/programmes/in
 import { parseCompetenceRows, readCompetenceFile } from '../../src/territories/postal.ts';
 import { AS_OF, buildCorpus, COMPETENCE_KNOWN, POSTAL_CODES, type CorpusCase } from '../fixtures/build-corpus.ts';
 
-interface Outcome { refused?: string; accepted: number[]; rejected: [number, string][]; values: Record<number, Row> }
+interface Outcome { refused?: string; accepted: number[]; rejected: [number, string][]; repeated: [number, string][]; values: Record<number, Row> }
 
 async function runReader(c: CorpusCase & { path: string }): Promise<Outcome> {
-  const out: Outcome = { accepted: [], rejected: [], values: {} };
+  const out: Outcome = { accepted: [], rejected: [], repeated: [], values: {} };
   if (c.reader === 'extrait') {
     try {
       await readExtract(c.path, 'caf_allocataires', {
@@ -34,7 +34,11 @@ async function runReader(c: CorpusCase & { path: string }): Promise<Outcome> {
   } else if (c.reader === 'resultats') {
     const parsed = parseOutcomes(await readFile(c.path), new Date('2026-11-28T12:00:00Z'));
     if (!parsed.ok) out.refused = parsed.erreur;
-    else { out.accepted = parsed.rows.map((r) => r.ligne); out.rejected = parsed.rejets.map((r) => [r.ligne, r.motif]); }
+    else {
+      out.accepted = parsed.rows.map((r) => r.ligne);
+      out.rejected = parsed.rejets.filter((r) => r.resultat === 'rejetee').map((r) => [r.ligne, r.motif]);
+      out.repeated = parsed.rejets.filter((r) => r.resultat === 'deja_enregistree').map((r) => [r.ligne, r.motif]);
+    }
   } else {
     const file = readCompetenceFile(await readFile(c.path));
     if (!file.ok) out.refused = file.erreur;
@@ -42,6 +46,7 @@ async function runReader(c: CorpusCase & { path: string }): Promise<Outcome> {
       const parsed = parseCompetenceRows(file.header, file.records, COMPETENCE_KNOWN);
       out.accepted = parsed.valides.map((v) => v.ligne);
       out.rejected = [...file.unreadable, ...parsed.rejetees].sort((a, b) => a.ligne - b.ligne).map((r) => [r.ligne, r.raison]);
+      out.repeated = parsed.doublons.map((r) => [r.ligne, r.raison]);
     }
   }
   return out;
@@ -86,6 +91,10 @@ describe('the bad-input corpus', () => {
         const want = c.rejected ?? [];
         if (got.rejected.length !== want.length || want.some(([l, r], i) => got.rejected[i]![0] !== l || !got.rejected[i]![1].startsWith(r))) {
           problems.push(`rejetées ${JSON.stringify(got.rejected)} au lieu de ${JSON.stringify(want)}`);
+        }
+        const repeats = c.repeated ?? [];
+        if (got.repeated.length !== repeats.length || repeats.some(([l, r], i) => got.repeated[i]![0] !== l || !got.repeated[i]![1].startsWith(r))) {
+          problems.push(`en double ${JSON.stringify(got.repeated)} au lieu de ${JSON.stringify(repeats)}`);
         }
         for (const [l, column, value] of c.values ?? []) {
           if (got.values[l]?.[column] !== value) problems.push(`ligne ${l}, ${column} : ${JSON.stringify(got.values[l]?.[column])} au lieu de ${JSON.stringify(value)}`);

@@ -55,6 +55,10 @@ export function registerExchange(program: Command) {
     .action((file: string) => withInstance(async (database) => {
       try {
         const a = await recordAcknowledgementFile(database.db, file);
+        if (a.perime) {
+          out(`Accusé périmé, ignoré : il est antérieur à l'accusé déjà enregistré pour le paquet ${a.paquet} (ou c'est un rejet reçu après son import) ; l'état du paquet ne change pas. Il reste tracé au journal d'audit.`);
+          return 0;
+        }
         out(`Accusé enregistré : paquet ${a.paquet} ${a.statut === 'importe' ? 'importé' : `rejeté (${a.motif})`} par ${a.destinataire}, ${a.importes} enregistrement(s) sur ${a.recus}.`);
         return 0;
       } catch (error) {

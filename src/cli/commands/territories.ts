@@ -37,8 +37,8 @@ export function registerTerritories(program: Command) {
         return fail(report.rejetees[0]!.raison, 2);
       }
       await recordAudit(database.db, { action: 'competences_importees', details: { appliquees: report.appliquees, rejetees: report.rejetees.length, origine: 'cli' } });
-      out(`${report.appliquees} correction(s) appliquée(s), ${report.rejetees.length} ligne(s) rejetée(s).`);
-      for (const r of report.rejetees) out(`  ligne ${r.ligne} : ${r.raison}`);
+      out(`${report.appliquees} correction(s) appliquée(s), ${report.rejetees.length} ligne(s) rejetée(s)${report.doublons.length ? `, ${report.doublons.length} ligne(s) en double appliquée(s) une seule fois` : ''}.`);
+      for (const r of [...report.rejetees, ...report.doublons].sort((a, b) => a.ligne - b.ligne)) out(`  ligne ${r.ligne} : ${r.raison}`);
       return report.rejetees.length ? 3 : 0;
     }));
 }
