@@ -1,0 +1,27 @@
+/**
+ * Shared pieces of the routes' response schemas (zod). A response schema both documents the
+ * route in docs/openapi.json and serialises its answer: a field missing from the schema is not
+ * sent. Under the tests (src/server/serializer.ts) a field the handler returns and the schema
+ * lacks is an error, so a schema cannot silently drop what the web app reads.
+ */
+import { z } from 'zod';
+
+/** Every refusal: a French message, and for some the field-by-field messages or a machine code. */
+export const ErrorSchema = z.object({
+  erreur: z.string().meta({ description: 'Message en français, affichable tel quel.' }),
+  code: z.string().optional().meta({ description: 'Code machine de la refusal (boîte aux lettres, canaux…).' }),
+  champs: z.record(z.string(), z.string()).optional().meta({ description: 'Message par champ du formulaire (chemin du champ → message).' }),
+}).meta({ id: 'Erreur', description: 'Refus ou erreur : message en français, et le cas échéant les messages par champ.' });
+
+/** The error answers every /api route may give (access check, validation, rate limit, internal error). */
+export const errors = { '4xx': ErrorSchema, '5xx': ErrorSchema } as const;
+
+/** A file download (PDF, CSV, XLSX, package file): declared by its media type, sent as bytes. */
+export function fileResponse(mediaType: string | string[], description: string) {
+  return z.string().meta({ description, 'x-media-types': [mediaType].flat(), format: 'binary' });
+}
+
+export const OrganisationRef = z.object({ code: z.string(), nom: z.string() });
+
+/** An ISO 8601 date-time, as the handlers send it (already a string). */
+export const isoDateTime = z.string().meta({ format: 'date-time' });
