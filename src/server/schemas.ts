@@ -18,10 +18,20 @@ export const errors = { '4xx': ErrorSchema, '5xx': ErrorSchema } as const;
 
 /** A file download (PDF, CSV, XLSX, package file): declared by its media type, sent as bytes. */
 export function fileResponse(mediaType: string | string[], description: string) {
-  return z.string().meta({ description, 'x-media-types': [mediaType].flat(), format: 'binary' });
+  // Buffers, strings and streams are sent as they are (never through the serialiser); the OpenAPI transform
+  // (src/server/openapi.ts) turns this into a binary body of the media type(s).
+  return z.custom<string | Uint8Array | NodeJS.ReadableStream>(() => true).meta({ description, 'x-media-types': [mediaType].flat() });
 }
 
 export const OrganisationRef = z.object({ code: z.string(), nom: z.string() });
 
 /** An ISO 8601 date-time, as the handlers send it (already a string). */
 export const isoDateTime = z.string().meta({ format: 'date-time' });
+
+export const ROLES = ['agent', 'charge_echanges', 'pilote_local', 'pilote_national', 'dpo', 'administrateur', 'signalant'] as const;
+
+/** An account as the API shows it (session, administration). */
+export const CompteSchema = z.object({
+  id: z.string(), email: z.string(), nom: z.string(), roles: z.array(z.string()), actif: z.boolean(), version: z.number().int(),
+  organisation: z.object({ code: z.string(), nom: z.string(), type: z.string() }),
+}).meta({ id: 'Compte' });

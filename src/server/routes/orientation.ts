@@ -4,7 +4,44 @@ import {
   brancheOfOrganisation, catalogue, catalogueAdmin, checklistPdf, listParcours, orient, orientationPayload, type Failure,
 } from '../../orientation/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
+import { z } from 'zod';
 import { actorOf } from '../access.ts';
+import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
+
+const Ref = z.object({ code: z.string(), nom: z.string() });
+const Question = z.object({
+  id: z.string(), libelle: z.string(), aide: z.string().optional(), type: z.string(), options: z.unknown().optional(),
+  siReponse: z.unknown().optional(), min: z.number().optional(), max: z.number().optional(),
+});
+const ParcoursList = z.object({
+  parcours: z.array(z.object({ id: z.string(), titre: z.string(), description: z.string(), questions: z.array(Question) })),
+  communeSupplementaire: z.object({ id: z.string(), libelle: z.string(), aide: z.string() }),
+  catalogue: z.object({ version: z.string() }),
+});
+/** Sent as prepared JSON bytes (not through this schema): documented here, offers and contacts as the catalogue gives them. */
+const OrientationResult = z.looseObject({
+  parcours: z.object({ id: z.string(), titre: z.string() }),
+  commune: z.object({ code: z.string(), nom: z.string(), departement: Ref }),
+  contacts: z.array(z.looseObject({})),
+  date: z.string(), catalogue: z.object({ version: z.string() }), libelles: z.record(z.string(), z.unknown()), avertissement: z.string(),
+  offres: z.array(z.looseObject({ id: z.string(), titre: z.string() })),
+});
+const Catalogue = z.object({
+  version: z.string(), revue: z.unknown(), date: z.string(),
+  parcours: z.array(z.object({ id: z.string(), titre: z.string(), offres: z.array(z.string()) })),
+  offres: z.array(z.object({
+    id: z.string(), branche: z.string(), organisme: z.unknown(), nature: z.unknown(), titre: z.string(), lien: z.unknown(), etape: z.unknown(), ordre: z.unknown(),
+    checklist: z.boolean(), parametres: z.array(z.string()),
+    parcours: z.array(z.object({ id: z.string(), titre: z.string(), condition: z.unknown(), si: z.unknown(), pourquoi: z.unknown() })),
+  })),
+  parametres: z.array(z.object({
+    id: z.string(), libelle: z.string(), unite: z.unknown(), revalorisation: z.unknown(), valeurs: z.unknown(), actuel: z.unknown(), offres: z.array(z.string()),
+  })),
+});
+/** A refused evaluation: the messages, and when the postal code has several communes, the communes to choose from. */
+const OrientationError = ErrorSchema.extend({ communes: z.array(z.unknown()).optional() });
+const orientationErrors = { 400: OrientationError, 404: OrientationError, 422: OrientationError, ...errors };
+const pdf = (description: string) => ({ 200: fileResponse('application/pdf', description), ...orientationErrors });
 
 /** Answers travel in the body only (never in a URL), and are neither stored, logged nor echoed in the audit trail. */
 const BODY_LIMIT = 16 * 1024;
@@ -46,15 +83,16 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   catalogue(); // loads and checks data/offres.json now: a broken catalogue stops the server from starting
 
   /** The pathways and their questions (public, no personal data). */
-  app.get('/api/orientation', { config: { access: 'public' } }, async () => listParcours());
+  app.get('/api/orientation', { config: { access: 'public' }, schema: { response: { 200: ParcoursList, ...errors } } }, async () => listParcours());
 
   /** The catalogue for administrators: each offer, the pathways that use it (and when), the dated amounts. */
-  app.get('/api/orientation/catalogue', { config: { access: { roles: ['administrateur'] } } }, async () => catalogueAdmin());
+  app.get('/api/orientation/catalogue', { config: { access: { roles: ['administrateur'] } }, schema: { response: { 200: Catalogue, ...errors } } }, async () => catalogueAdmin());
 
   /** Evaluates a pathway's answers: offers of both branches and local contacts. */
   app.post<Params>('/api/orientation/:parcours', {
     bodyLimit: BODY_LIMIT,
     config: { access: 'public' },
+    schema: { response: { 200: OrientationResult, ...orientationErrors } },
   }, async (request, reply) => {
     const reponses = reponsesOf(request.body);
     if (!reponses) return badBody(reply);
@@ -67,6 +105,7 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours/checklist.pdf', {
     bodyLimit: BODY_LIMIT,
     config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+    schema: { response: pdf('La liste des démarches du citoyen (PDF).') },
   }, async (request, reply) => {
     const reponses = reponsesOf(request.body);
     if (!reponses) return badBody(reply);
@@ -83,6 +122,7 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours/entretien.pdf', {
     bodyLimit: BODY_LIMIT,
     config: { access: { roles: ['agent'] } },
+    schema: { response: pdf('La liste de l’entretien (PDF).') },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const reponses = reponsesOf(request.body);
