@@ -60,9 +60,38 @@ function sorted(value: unknown): unknown {
   return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sorted((value as Record<string, unknown>)[key])]));
 }
 
+const DESCRIPTIONS: Record<string, string> = { 2: 'Succès', 4: 'Refus : message en français (et messages par champ)', 5: 'Erreur interne du serveur' };
+
+/**
+ * Final touches: French descriptions instead of « Default Response », and only the named schemas that
+ * are used (the zod transform lists an input and an output variant of each).
+ */
+function finish(document: Record<string, unknown>): Record<string, unknown> {
+  const paths = document.paths as Record<string, Record<string, { responses?: Record<string, { description?: string }> }>>;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === 'Default Response') response.description = DESCRIPTIONS[status[0]!] ?? 'Réponse';
+      }
+    }
+  }
+  const components = document.components as { schemas?: Record<string, unknown> } | undefined;
+  if (components?.schemas) {
+    let used = new Set<string>();
+    // a schema may be used only by another named schema: follow references until nothing new
+    for (let seen = -1; seen !== used.size;) {
+      seen = used.size;
+      const text = JSON.stringify({ paths, kept: [...used].map((name) => components.schemas![name]) });
+      used = new Set([...text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!));
+    }
+    components.schemas = Object.fromEntries(Object.entries(components.schemas).filter(([name]) => used.has(name)));
+  }
+  return document;
+}
+
 /** The document as written to docs/openapi.json: sorted keys, two-space indentation, final newline. */
 export function openApiText(app: FastifyInstance): string {
-  return `${JSON.stringify(sorted(app.swagger()), null, 2)}\n`;
+  return `${JSON.stringify(sorted(finish(app.swagger() as unknown as Record<string, unknown>)), null, 2)}\n`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** Every refusal: a French message, and for some the field-by-field messages or a machine code. */
 export const ErrorSchema = z.object({
   erreur: z.string().meta({ description: 'Message en français, affichable tel quel.' }),
-  code: z.string().optional().meta({ description: 'Code machine de la refusal (boîte aux lettres, canaux…).' }),
+  code: z.string().optional().meta({ description: 'Code machine du refus (boîte aux lettres, canaux…).' }),
   champs: z.record(z.string(), z.string()).optional().meta({ description: 'Message par champ du formulaire (chemin du champ → message).' }),
 }).meta({ id: 'Erreur', description: 'Refus ou erreur : message en français, et le cas échéant les messages par champ.' });
 
