@@ -9,33 +9,49 @@ import { actorOf } from '../access.ts';
 import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 
 const Ref = z.object({ code: z.string(), nom: z.string() });
+const Lien = z.object({ libelle: z.string(), url: z.string() });
+const Source = z.object({ titre: z.string(), url: z.string() });
+/** A condition of the catalogue (recursive: `tous`, `un`, `non`), see docs/orientation.md. */
+const Condition = z.record(z.string(), z.unknown()).meta({ description: 'Condition du catalogue : toujours, question égale / dans / auMoins / auPlus, tous, un, non.' });
 const Question = z.object({
-  id: z.string(), libelle: z.string(), aide: z.string().optional(), type: z.string(), options: z.unknown().optional(),
-  siReponse: z.unknown().optional(), min: z.number().optional(), max: z.number().optional(),
+  id: z.string(), libelle: z.string(), aide: z.string(), type: z.enum(['code_postal', 'choix', 'oui_non', 'nombre']),
+  options: z.array(z.object({ valeur: z.union([z.string(), z.boolean()]), libelle: z.string() })),
+  siReponse: z.object({ question: z.string(), dans: z.array(z.union([z.string(), z.boolean()])) }).optional(),
+  min: z.number().optional(), max: z.number().optional(),
 });
 const ParcoursList = z.object({
   parcours: z.array(z.object({ id: z.string(), titre: z.string(), description: z.string(), questions: z.array(Question) })),
   communeSupplementaire: z.object({ id: z.string(), libelle: z.string(), aide: z.string() }),
   catalogue: z.object({ version: z.string() }),
 });
-/** Sent as prepared JSON bytes (not through this schema): documented here, offers and contacts as the catalogue gives them. */
-const OrientationResult = z.looseObject({
+const Montant = z.object({
+  parametre: z.string(), libelle: z.string(), valeur: z.number(), unite: z.string(), valeurTexte: z.string(), dateEffet: z.string(), dateEffetTexte: z.string(),
+  source: Source, champ: z.string().optional(), note: z.string().optional(), statut: z.enum(['en_vigueur', 'non_actualise']),
+  revalorisationAttendue: z.string().optional(), avertissement: z.string().optional(),
+});
+/** Sent as prepared JSON bytes (not through this schema): documents the answer. */
+const OrientationResult = z.object({
   parcours: z.object({ id: z.string(), titre: z.string() }),
   commune: z.object({ code: z.string(), nom: z.string(), departement: Ref }),
-  contacts: z.array(z.looseObject({})),
+  contacts: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Les accueils locaux des organismes compétents (src/orientation/contacts.ts).' }),
   date: z.string(), catalogue: z.object({ version: z.string() }), libelles: z.record(z.string(), z.unknown()), avertissement: z.string(),
-  offres: z.array(z.looseObject({ id: z.string(), titre: z.string() })),
+  offres: z.array(z.object({
+    id: z.string(), branche: z.string(), brancheLibelle: z.string(), organisme: z.string(), nature: z.string(), titre: z.string(), description: z.string(),
+    pourquoi: z.string(), demarches: z.array(z.string()), lien: Lien, montants: z.array(Montant), etape: z.string(), etapeLibelle: z.string(),
+    ordre: z.number(), checklist: z.boolean(),
+  })),
 });
 const Catalogue = z.object({
-  version: z.string(), revue: z.unknown(), date: z.string(),
+  version: z.string(), revue: z.object({ date: z.string(), note: z.string() }), date: z.string(),
   parcours: z.array(z.object({ id: z.string(), titre: z.string(), offres: z.array(z.string()) })),
   offres: z.array(z.object({
-    id: z.string(), branche: z.string(), organisme: z.unknown(), nature: z.unknown(), titre: z.string(), lien: z.unknown(), etape: z.unknown(), ordre: z.unknown(),
+    id: z.string(), branche: z.string(), organisme: z.string(), nature: z.string(), titre: z.string(), lien: Lien, etape: z.string(), ordre: z.number(),
     checklist: z.boolean(), parametres: z.array(z.string()),
-    parcours: z.array(z.object({ id: z.string(), titre: z.string(), condition: z.unknown(), si: z.unknown(), pourquoi: z.unknown() })),
+    parcours: z.array(z.object({ id: z.string(), titre: z.string(), condition: z.string(), si: Condition, pourquoi: z.string() })),
   })),
   parametres: z.array(z.object({
-    id: z.string(), libelle: z.string(), unite: z.unknown(), revalorisation: z.unknown(), valeurs: z.unknown(), actuel: z.unknown(), offres: z.array(z.string()),
+    id: z.string(), libelle: z.string(), unite: z.string(), revalorisation: z.object({ jour: z.string(), libelle: z.string() }).nullable(),
+    valeurs: z.array(z.object({ valeur: z.number(), dateEffet: z.string(), source: Source })), actuel: Montant.nullable(), offres: z.array(z.string()),
   })),
 });
 /** A refused evaluation: the messages, and when the postal code has several communes, the communes to choose from. */
