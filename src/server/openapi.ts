@@ -17,7 +17,12 @@ type JsonSchema = Record<string, unknown>;
 const transform: Transform = (document) => {
   if (!document.url.startsWith('/api/')) return { schema: { hide: true }, url: document.url } as ReturnType<Transform>;
   const result = jsonSchemaTransform(document);
-  const response = (result.schema as { response?: Record<string, JsonSchema> } | undefined)?.response;
+  const schema = result.schema as { body?: JsonSchema; consumes?: string[]; response?: Record<string, JsonSchema>; tags?: string[] } | undefined;
+  // grouped by the path's first segment (/api/echanges/… → echanges), as the routes' files are
+  if (schema && !schema.tags) schema.tags = [document.url.split('/')[2]!.replace(/\..*$/, '')];
+  // raw uploads (a file as the body, read by the route itself): documented as bytes of the media types in `consumes`
+  if (schema?.consumes && !schema.body) schema.body = { type: 'string', format: 'binary', description: 'Le fichier, tel quel, comme corps de la requête.' };
+  const response = schema?.response;
   for (const [status, schema] of Object.entries(response ?? {})) {
     const types = schema['x-media-types'] as string[] | undefined;
     if (!types) continue;
