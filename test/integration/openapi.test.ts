@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { generateOpenApi } from '../../src/server/openapi.ts';
 
@@ -20,6 +21,14 @@ describe('OpenAPI document', () => {
     const committed = await readFile(fileURLToPath(new URL('../../docs/openapi.json', import.meta.url)), 'utf8').catch(() => '');
     expect(committed === generated, 'docs/openapi.json differs from the routes: run `npm run openapi` and commit docs/openapi.json').toBe(true);
   }, 120_000);
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(generated);
+    expect(validator.version).toBe('3.1');
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
 
   it('is OpenAPI 3.1 and every route declares its success answer', () => {
     const document = JSON.parse(generated) as { openapi: string; paths: Record<string, Record<string, Operation>> };
