@@ -3,12 +3,14 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, validatorCompiler } from '@fastify/type-provider-zod';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/index.ts';
 import { installAccessControl, type RegisteredRoute } from './access.ts';
+import { registerOpenApi } from './openapi.ts';
+import { serializerCompiler } from './serializer.ts';
 import { clientErrorHandler, frameworkErrors, frenchClientError, refuseInvalidCharacters } from './hygiene.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -31,7 +33,7 @@ const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 export interface Server { app: FastifyInstance; routes: RegisteredRoute[] }
 
-export async function buildServer(database: Database, config: Config, options: { logger?: boolean } = {}): Promise<Server> {
+export async function buildServer(database: Database, config: Config, options: { logger?: boolean; strictResponses?: boolean } = {}): Promise<Server> {
   const app = Fastify({
     logger: options.logger ? { level: 'info', redact: ['req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'] } : false,
     bodyLimit: 20 * 1024 * 1024,
@@ -43,7 +45,8 @@ export async function buildServer(database: Database, config: Config, options: {
     clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // strict under the tests: a response schema that drops a field the handler returns is an error (src/server/serializer.ts)
+  app.setSerializerCompiler(serializerCompiler({ strict: options.strictResponses ?? Boolean(process.env.VITEST) }));
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => {
@@ -71,6 +74,7 @@ export async function buildServer(database: Database, config: Config, options: {
     reply.header('referrer-policy', 'no-referrer');
   });
 
+  await registerOpenApi(app);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   const routes: RegisteredRoute[] = [];

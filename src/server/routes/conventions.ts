@@ -20,6 +20,7 @@ import { FIELD_LABELS } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
+import { errors } from '../schemas.ts';
 
 const ADMIN = { access: { roles: ['administrateur' as const] } };
 const READ = { access: 'authenticated' as const };
@@ -124,7 +125,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
 
     r.get('/api/conventions', {
       config: READ,
-      schema: { response: { 200: z.object({ organisation: Org, administrateur: z.boolean(), conventions: z.array(Resume) }) } },
+      schema: { response: { 200: z.object({ organisation: Org, administrateur: z.boolean(), conventions: z.array(Resume) }), ...errors } },
     }, async (request) => {
       const actor = actorOf(request);
       const noms = await names();
@@ -150,6 +151,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
               partenaires: z.array(Org),
             })),
           }),
+          ...errors,
         },
       },
     }, async (request) => {
@@ -182,6 +184,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
             destinataires: z.array(z.object({ organisation: z.string(), nom: z.string(), ok: z.boolean(), convention: z.string().nullable(), raison: z.string().nullable() })),
           }),
           404: Erreur,
+          ...errors,
         },
       },
     }, async (request, reply) => {
@@ -194,7 +197,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
 
     r.get('/api/conventions/:id', {
       config: READ,
-      schema: { params: idParams, response: { 200: z.object({ convention: Detail }), 404: Erreur } },
+      schema: { params: idParams, response: { 200: z.object({ convention: Detail }), 404: Erreur, ...errors } },
     }, async (request, reply) => {
       const c = await conventionOf(db, request.params.id, scope(request));
       if (!c) return reply.code(404).send({ erreur: 'Cette convention est introuvable pour votre organisme.' });
@@ -215,7 +218,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
           intitule: z.string().max(200).optional(),
           qualite: z.string().max(120).optional(),
         }),
-        response: { 201: z.object({ convention: Detail }), 400: Erreur, 403: Erreur, 409: Erreur },
+        response: { 201: z.object({ convention: Detail }), 400: Erreur, 403: Erreur, 409: Erreur, ...errors },
       },
     }, async (request, reply) => {
       const actor = actorOf(request);
@@ -235,7 +238,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
     const step = (path: string, body: z.ZodType, run: (request: FastifyRequest, id: string, body: never) => Promise<Convention>) => {
       r.post(path, {
         config: ADMIN,
-        schema: { params: idParams, body, response: { 200: z.object({ convention: Detail }), 400: Erreur, 404: Erreur } },
+        schema: { params: idParams, body, response: { 200: z.object({ convention: Detail }), 400: Erreur, 404: Erreur, ...errors } },
       }, async (request, reply) => {
         try {
           const c = await run(request, request.params.id, request.body as never);

@@ -27,11 +27,45 @@ import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../..
 import { recordAudit } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
+import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 import { hasWebCycleWorker, isFinished, liveCycle, queueWebCycle, runWebCycle, webCycleAlive } from '../web-cycles.ts';
 import {
   ExchangeStore, newId, SerialRunner, UploadTooLarge, UUID,
   type CycleState, type ImportRecord, type UploadFormat, type UploadMeta, type UploadUsage,
 } from './exchange-store.ts';
+
+const int = z.number().int();
+const nint = int.nullable();
+const Cycle = z.object({
+  id: z.string(), organisation: z.string(), compteId: z.string(), programme: z.string(), programmeTitre: z.string(), periode: z.string(),
+  formats: z.array(z.string()), statut: z.enum(['en_attente', 'lecture', 'scellement', 'termine', 'echec']),
+  creeLe: z.string(), debuteLe: z.string().nullable(), termineLe: z.string().nullable(),
+  octetsLus: int, octetsTotal: int, lignes: int, paquetsScelles: int, erreur: z.string().nullable(),
+  resultat: z.object({
+    lignesLues: int, lignesRejetees: int, valeursIgnorees: int, nonCibles: int, exclus: int, nonContactables: int, sansDestinataire: int,
+    doublons: int, retenus: int, transmis: int, horsPerimetre: int.optional(), sansCorrespondance: int.optional(), ajoutes: int.optional(), dejaSuivis: int.optional(),
+    paquets: z.array(z.object({
+      id: z.string(), nom: z.string(), destinataire: z.string(), destinataireNom: z.string(), convention: z.string(), nombre: int, champs: z.array(z.string()),
+    })),
+    refus: z.array(z.object({ destinataire: z.string(), destinataireNom: z.string(), personnes: int, raison: z.string() })),
+    listes: z.array(z.object({ organisation: z.string(), organisationNom: z.string(), ajoutes: int, dejaSuivis: int, opposes: int })).optional(),
+    dureeMs: z.number(), lignesParSeconde: z.number(), rapport: z.string().nullable(),
+  }).nullable(),
+  enFile: z.boolean().optional(), essais: int.optional(), reprise: z.string().nullable().optional(), execution: z.string().nullable().optional(),
+}).meta({ id: 'Cycle' });
+const Import = z.object({
+  id: z.string(), organisation: z.string(), compteId: z.string(), nom: z.string(), date: z.string(), statut: z.enum(['importe', 'refuse']),
+  paquet: z.string().nullable(), programme: z.string().nullable(), expediteur: z.string().nullable(), recus: nint, importes: nint,
+  dejaSuivis: nint.optional(), echeance: z.string().nullable(), accuseEnregistre: z.boolean(), erreur: z.string().nullable(), code: z.string().nullable(),
+}).meta({ id: 'ImportPaquet' });
+const Package = z.object({
+  id: z.string(), nom: z.string(), sens: z.enum(['envoi', 'reception']), programme: z.string(), programmeTitre: z.string(), convention: z.string(),
+  expediteur: z.string(), expediteurNom: z.string(), destinataire: z.string(), destinataireNom: z.string(), periode: z.string(), statut: z.string(),
+  motif: z.string().nullable(), nombreEnregistrements: int, nombreImportes: nint,
+  creeLe: z.string().nullable(), envoyeLe: z.string().nullable(), accuseLe: z.string().nullable(), importeLe: z.string().nullable(), detruitLe: z.string().nullable(),
+  cycle: z.string().nullable(), fichiers: z.array(z.string()),
+});
+const OneCycle = z.object({ cycle: Cycle });
 
 const OFFICER = { access: { roles: ['charge_echanges' as const] } };
 const READER = { access: { roles: ['charge_echanges' as const, 'administrateur' as const] } };
@@ -185,7 +219,21 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     const r = scope.withTypeProvider<ZodTypeProvider>();
 
     /** Programmes the organisation sends, the source files each needs, and the upload limit. */
-    r.get('/api/echanges/programmes', { config: READER }, async (request) => {
+    r.get('/api/echanges/programmes', {
+      config: READER,
+      schema: {
+        response: {
+          200: z.object({
+            organisation: z.object({ code: z.string(), nom: z.string() }), tailleMaximale: int,
+            programmes: z.array(z.object({
+              id: z.string(), titre: z.string(), forme: z.string(),
+              fichiers: z.array(z.object({ cle: z.string(), nom: z.string(), titre: z.string(), obligatoire: z.boolean() })),
+            })),
+          }),
+          ...errors,
+        },
+      },
+    }, async (request) => {
       const actor = actorOf(request);
       return {
         organisation: { code: actor.organisation.code, nom: actor.organisation.nom },
@@ -204,7 +252,11 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
 
     /** Upload one file (raw body). `usage=extrait`: a CSV or XLSX extract; `usage=paquet`: a package file or an acknowledgement. */
     r.post('/api/echanges/televersements', {
-      schema: { querystring: z.object({ usage: z.enum(['extrait', 'paquet'], { error: 'usage attendu : « extrait » ou « paquet »' }) }) },
+      schema: {
+        querystring: z.object({ usage: z.enum(['extrait', 'paquet'], { error: 'usage attendu : « extrait » ou « paquet »' }) }),
+        consumes: ['application/octet-stream'],
+        response: { 201: z.object({ televersement: z.object({ id: z.string(), nom: z.string(), taille: int, format: z.string() }) }), ...errors },
+      },
       config: OFFICER,
     }, async (request, reply) => {
       const actor = actorOf(request);
@@ -267,6 +319,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
           mois: z.string({ error: 'mois attendu' }).regex(/^\d{4}-\d{2}$/, 'mois AAAA-MM attendu (ex. 2026-11)'),
           fichiers: z.record(z.string(), z.string()),
         }),
+        response: { 202: OneCycle, ...errors },
       },
       config: OFFICER,
     }, async (request, reply) => {
@@ -343,14 +396,14 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
       return reply.code(202).send({ cycle: state });
     });
 
-    r.get('/api/echanges/cycles', { config: READER }, async (request) => {
+    r.get('/api/echanges/cycles', { config: READER, schema: { response: { 200: z.object({ cycles: z.array(Cycle) }), ...errors } } }, async (request) => {
       const org = actorOf(request).organisation.code;
       const saved = await store.listCycles(org);
       return { cycles: await Promise.all(saved.map(async (s) => (await cycleState(org, s.id)) ?? s)) };
     });
 
     r.get('/api/echanges/cycles/:id', {
-      schema: { params: z.object({ id: z.string() }) },
+      schema: { params: z.object({ id: z.string() }), response: { 200: OneCycle, ...errors } },
       config: READER,
     }, async (request, reply) => {
       const state = await cycleState(actorOf(request).organisation.code, request.params.id);
@@ -359,7 +412,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     });
 
     r.get('/api/echanges/cycles/:id/rapport.csv', {
-      schema: { params: z.object({ id: z.string() }) },
+      schema: { params: z.object({ id: z.string() }), response: { 200: fileResponse('text/csv', 'Le rapport de lignes du cycle (CSV).'), ...errors } },
       config: READER,
     }, async (request, reply) => {
       const actor = actorOf(request);
@@ -376,7 +429,10 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     });
 
     /** The organisation's packages (sent and received) and their life. */
-    r.get('/api/echanges/paquets', { config: READER }, async (request) => {
+    r.get('/api/echanges/paquets', {
+      config: READER,
+      schema: { response: { 200: z.object({ organisation: z.string(), paquets: z.array(Package), imports: z.array(Import) }), ...errors } },
+    }, async (request) => {
       const org = actorOf(request).organisation.code;
       const noms = await organisationNames();
       const { paquets: rows } = await exchangeRepository.listPackages(db, org, { limit: 500 });
@@ -405,7 +461,9 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     });
 
     r.get('/api/echanges/paquets/:id/fichiers/:fichier', {
-      schema: { params: z.object({ id: z.string(), fichier: z.enum(['manifeste', 'contenu', 'signature', 'accuse'], { error: 'fichier attendu : manifeste, contenu, signature ou accuse' }) }) },
+      schema: { params: z.object({ id: z.string(), fichier: z.enum(['manifeste', 'contenu', 'signature', 'accuse'], { error: 'fichier attendu : manifeste, contenu, signature ou accuse' }) }),
+        response: { 200: fileResponse(['application/json', 'application/octet-stream'], 'Un fichier du paquet : manifeste ou accusé (JSON), contenu chiffré ou signature (octets).'), ...errors },
+      },
       config: READER,
     }, async (request, reply) => {
       const actor = actorOf(request);
@@ -427,7 +485,10 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
 
     /** Imports a received package from its three uploaded files (recipient side). */
     r.post('/api/echanges/imports', {
-      schema: { body: z.object({ televersements: z.array(z.string()).min(1, 'déposez les trois fichiers du paquet').max(4, 'trois fichiers attendus') }) },
+      schema: {
+        body: z.object({ televersements: z.array(z.string()).min(1, 'déposez les trois fichiers du paquet').max(4, 'trois fichiers attendus') }),
+        response: { 201: z.object({ import: Import }), 422: ErrorSchema.extend({ import: Import }), ...errors },
+      },
       config: OFFICER,
     }, async (request, reply) => {
       const actor = actorOf(request);
@@ -491,13 +552,16 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
         action: 'echange.import_web', acteur: auditActor(actor), cible: record.paquet ? { type: 'paquet', id: record.paquet } : null,
         details: { statut: record.statut, ...(record.code ? { code: record.code } : {}), ...(record.importes !== null ? { importes: record.importes } : {}) },
       });
-      if (record.statut === 'refuse') return reply.code(422).send({ erreur: record.erreur, code: record.code, import: record });
+      if (record.statut === 'refuse') return reply.code(422).send({ erreur: record.erreur ?? 'Paquet refusé.', code: record.code ?? undefined, import: record });
       return reply.code(201).send({ import: record });
     });
 
     /** Records a signed acknowledgement received for one of the organisation's sent packages. */
     r.post('/api/echanges/accuses', {
-      schema: { body: z.object({ televersement: z.string({ error: 'accusé de réception attendu' }) }) },
+      schema: {
+        body: z.object({ televersement: z.string({ error: 'accusé de réception attendu' }) }),
+        response: { 201: z.object({ accuse: z.object({ paquet: z.string(), statut: z.string(), recus: int, importes: int, date: z.string() }) }), ...errors },
+      },
       config: OFFICER,
     }, async (request, reply) => {
       const actor = actorOf(request);

@@ -23,6 +23,21 @@ import {
   authenticateInboxPost, exchangeRepository, importAcknowledgement, importPackage, ImportFailed, ImportRefused, MANIFEST_HEADER, OrganisationCodeSchema, SIGNATURE_HEADER,
 } from '../../exchange/index.ts';
 
+import { z } from 'zod';
+import { ErrorSchema, errors } from '../schemas.ts';
+
+/** The signed acknowledgement, sent back as it was signed (loose: a signed document is never trimmed). */
+const SignedAck = z.object({
+  accuse: z.looseObject({
+    format: z.string(), paquet: z.string(), expediteur: z.string(), destinataire: z.string(), recus: z.number().int(), importes: z.number().int(),
+    statut: z.enum(['importe', 'rejete']), motif: z.string().optional(), date: z.string(), cle: z.string(),
+  }),
+  signature: z.string(),
+}).meta({ id: 'AccuseSigne' });
+const Imported = z.object({ statut: z.literal('importe'), rejeu: z.boolean(), accuse: SignedAck, message: z.string() });
+/** A refusal: its code; a package refused after opening also carries the signed refusal (`rejete`). */
+const Refused = ErrorSchema.extend({ statut: z.literal('rejete').optional(), accuse: SignedAck.optional() });
+
 class TooLarge extends Error {}
 
 /** Reads and discards what is left of a request body (at most `max` bytes), so the caller reads the answer cleanly. */
@@ -51,6 +66,10 @@ export function inboxRoutes(app: FastifyInstance, database: Database, config: Co
 
     scope.post<{ Params: { organisation: string } }>('/api/boite/:organisation/paquets', {
       config: { access: 'public', rateLimit: { max: config.inboxRatePerMinute, timeWindow: '1 minute' } },
+      schema: {
+        consumes: ['application/octet-stream'],
+        response: { 200: Imported, 400: Refused, 403: Refused, 404: Refused, 409: Refused, 413: Refused, 415: Refused, 422: Refused, 500: Refused, ...errors },
+      },
     }, async (request, reply) => {
       const body = request.body as Readable | undefined;
       const organisation = request.params.organisation;

@@ -8,6 +8,30 @@ import {
 } from '../../indicators/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { actorOf } from '../access.ts';
+import { errors, fileResponse } from '../schemas.ts';
+
+const Perimetre = z.object({ level: z.enum(['organisation', 'departement', 'region', 'national']), code: z.string().nullable(), nom: z.string() });
+const Stage = z.object({ code: z.string(), libelle: z.string(), definition: z.string(), programme: z.boolean(), count: z.number().nullable() });
+const Rate = z.object({
+  code: z.string(), libelle: z.string(), numerator: z.string(), denominator: z.string(), value: z.number().nullable(), reference: z.string().optional(),
+});
+const Programme = z.object({ id: z.string(), titre: z.string() });
+const Funnel = z.object({
+  programme: Programme, perimetre: Perimetre, periode: z.object({ du: z.string(), au: z.string() }), masque: z.boolean(),
+  stages: z.array(Stage), rates: z.array(Rate),
+  detail: z.array(z.object({ perimetre: Perimetre, stages: z.array(z.object({ code: z.string(), count: z.number().nullable() })) })),
+});
+const Trend = z.object({
+  programme: Programme, perimetre: Perimetre, masque: z.boolean(),
+  mois: z.array(z.object({ periode: z.string(), stages: z.array(Stage), rates: z.array(Rate) })),
+});
+const Options = z.object({
+  programmes: z.array(z.object({ id: z.string(), titre: z.string(), etapes: z.array(z.object({ code: z.string(), libelle: z.string() })) })),
+  organisation: z.object({ code: z.string(), nom: z.string() }).nullable(),
+  departements: z.array(z.object({ code: z.string(), nom: z.string(), region: z.string() })),
+  regions: z.array(z.object({ code: z.string(), nom: z.string() })),
+});
+const EXPORT_TYPES = { csv: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const;
 
 const PILOTS = { roles: ['pilote_local', 'pilote_national'] } as { roles: ('pilote_local' | 'pilote_national')[] };
 
@@ -65,7 +89,7 @@ export function indicatorRoutes(app: FastifyInstance, database: Database) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const viewerOf = (request: Parameters<typeof actorOf>[0]): Viewer => ({ kind: 'actor', actor: actorOf(request) });
 
-  r.get('/api/indicateurs/options', { config: { access: PILOTS } }, async (request, reply) => {
+  r.get('/api/indicateurs/options', { config: { access: PILOTS }, schema: { response: { 200: Options, ...errors } } }, async (request, reply) => {
     try {
       return await dashboardOptions(database.db, viewerOf(request));
     } catch (error) {
@@ -73,7 +97,7 @@ export function indicatorRoutes(app: FastifyInstance, database: Database) {
     }
   });
 
-  r.get('/api/indicateurs/entonnoir', { schema: { querystring: query }, config: { access: PILOTS } }, async (request, reply) => {
+  r.get('/api/indicateurs/entonnoir', { schema: { querystring: query, response: { 200: Funnel, ...errors } }, config: { access: PILOTS } }, async (request, reply) => {
     const viewer = viewerOf(request);
     try {
       const funnel = await computeFunnel(database.db, requestOf(request.query, viewer), viewer);
@@ -84,7 +108,7 @@ export function indicatorRoutes(app: FastifyInstance, database: Database) {
   });
 
   /** Month by month, from `mois` to `au` (at most 36 months). */
-  r.get('/api/indicateurs/tendance', { schema: { querystring: query }, config: { access: PILOTS } }, async (request, reply) => {
+  r.get('/api/indicateurs/tendance', { schema: { querystring: query, response: { 200: Trend, ...errors } }, config: { access: PILOTS } }, async (request, reply) => {
     const viewer = viewerOf(request);
     try {
       return reply.header('cache-control', 'no-store').send(await computeTrend(database.db, requestOf(request.query, viewer), viewer));
@@ -94,7 +118,10 @@ export function indicatorRoutes(app: FastifyInstance, database: Database) {
   });
 
   for (const format of ['csv', 'xlsx'] as const) {
-    r.get(`/api/indicateurs/entonnoir.${format}`, { schema: { querystring: query }, config: { access: PILOTS } }, async (request, reply) => {
+    r.get(`/api/indicateurs/entonnoir.${format}`, {
+      schema: { querystring: query, response: { 200: fileResponse(EXPORT_TYPES[format], `L’entonnoir et sa tendance (${format.toUpperCase()}).`), ...errors } },
+      config: { access: PILOTS },
+    }, async (request, reply) => {
       const viewer = viewerOf(request);
       const actor = actorOf(request);
       try {

@@ -31,8 +31,35 @@ import { actorWorklists } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { attachedOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
+import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 import { ExchangeStore } from './exchange-store.ts';
 import { CampaignStore, campaignState, hasWebCampaignWorker, queueWebCampaign, runCampaignNow, type CampaignState } from '../web-campaigns.ts';
+
+const int = z.number().int();
+const QueuedMail = z.object({ courriel: z.object({ id: z.string(), statut: z.string() }), message: z.string() });
+const FailedMail = ErrorSchema.extend({ courriel: z.object({ id: z.string(), statut: z.string() }), message: z.string() });
+const MailingReport = z.object({
+  organisation: z.string(), programme: z.string(), periode: z.string(), personnes: int, courriers: int,
+  exclus: z.array(z.object({ raison: z.string(), nombre: int })),
+}).meta({ id: 'Publipostage' });
+const OppositionView = z.object({
+  programme: z.string(), programmeTitre: z.string(), organisation: z.string(), dejaEnregistree: z.boolean(), donneesDetruites: z.boolean(),
+});
+const SentMail = z.object({
+  id: z.string(), contactId: z.string(), organisation: z.string(), programme: z.string(), periode: z.string(), modele: z.string(), objet: z.string(),
+  statut: z.string(), tentatives: int, derniereErreur: z.string().nullable(), creeLe: z.string(), envoyeLe: z.string().nullable(),
+  recuLe: z.string().nullable(), corpsDisponible: z.boolean(),
+});
+const CampaignResult = z.object({
+  campagne: z.record(z.string(), z.unknown()).meta({ description: 'Les comptes de la campagne (lignes lues, personnes ajoutées, courriels préparés…).' }),
+  rapport: z.array(z.object({ ligne: z.string(), raison: z.string() })),
+  rapportTronque: z.boolean(),
+});
+const Campaign = z.object({
+  id: z.string(), organisation: z.string(), compteId: z.string(), mois: z.string(), canal: z.enum(['courriel', 'courrier', 'auto']),
+  statut: z.enum(['en_attente', 'en_cours', 'termine', 'echec']), creeLe: z.string(), debuteLe: z.string().nullable(), termineLe: z.string().nullable(),
+  erreur: z.string().nullable(), reprise: z.string().nullable(), essais: int, execution: z.string().nullable(), resultat: CampaignResult.nullable(),
+});
 
 const AGENT = { access: { roles: ['agent' as const] } };
 const ADMIN = { access: { roles: ['administrateur' as const] } };
@@ -68,7 +95,10 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
     return [actor.organisation.code, ...await attachedOrganisations(db, actor.organisation.code)];
   }
 
-  r.post('/api/courriels/contacts/:id', { schema: { params: idParams, body: versionBody }, config: AGENT }, async (request, reply) => {
+  r.post('/api/courriels/contacts/:id', {
+    schema: { params: idParams, body: versionBody, response: { 201: QueuedMail, 202: QueuedMail, 502: FailedMail, ...errors } },
+    config: AGENT,
+  }, async (request, reply) => {
     const actor = await channelActor(actorOf(request));
     try {
       const prepared = await prepareOfferEmail(db, settings(), { contactId: request.params.id, actor, expectedVersion: request.body?.version });
@@ -84,7 +114,10 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
     }
   });
 
-  r.post('/api/courriers/contacts/:id', { schema: { params: idParams, body: versionBody }, config: AGENT }, async (request, reply) => {
+  r.post('/api/courriers/contacts/:id', {
+    schema: { params: idParams, body: versionBody, response: { 200: fileResponse('application/pdf', 'Le courrier de la personne (PDF), enregistré comme envoyé.'), ...errors } },
+    config: AGENT,
+  }, async (request, reply) => {
     const actor = await channelActor(actorOf(request));
     try {
       const letter = await personLetter(db, { publicUrl: config.mail.publicUrl }, { contactId: request.params.id, actor, expectedVersion: request.body?.version });
@@ -110,7 +143,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
     return { actor, organisation };
   }
 
-  r.get('/api/courriers/publipostage', { schema: { querystring: mailingQuery }, config: AGENT }, async (request, reply) => {
+  r.get('/api/courriers/publipostage', { schema: { querystring: mailingQuery, response: { 200: z.object({ publipostage: MailingReport }), ...errors } }, config: AGENT }, async (request, reply) => {
     const scope = await mailingScope(request, reply, request.query);
     if (!scope) return reply;
     try {
@@ -121,7 +154,17 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
     }
   });
 
-  r.post('/api/courriers/publipostage', { schema: { body: mailingQuery }, config: AGENT }, async (request, reply) => {
+  r.post('/api/courriers/publipostage', {
+    schema: {
+      body: mailingQuery,
+      response: {
+        200: fileResponse('application/pdf', 'Le publipostage du mois (PDF) ; l’en-tête x-passerelle-courriers donne le nombre de courriers.'),
+        409: ErrorSchema.extend({ publipostage: MailingReport }),
+        ...errors,
+      },
+    },
+    config: AGENT,
+  }, async (request, reply) => {
     const scope = await mailingScope(request, reply, request.body);
     if (!scope) return reply;
     try {
@@ -143,6 +186,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
         page: z.coerce.number().int().min(1).max(100000).default(1),
         taille: z.coerce.number().int().min(1).max(200).default(50),
       }),
+      response: { 200: z.object({ total: int, lignes: z.array(SentMail), page: int, taille: int, serveurDemo: z.boolean() }), ...errors },
     },
     config: ADMIN,
   }, async (request) => {
@@ -152,7 +196,21 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
     return { ...result, page, taille, serveurDemo: config.demo && !process.env.PASSERELLE_SMTP_URL };
   });
 
-  r.get('/api/courriels/:id', { schema: { params: z.object({ id: z.string().uuid('identifiant de courriel invalide') }) }, config: ADMIN }, async (request, reply) => {
+  r.get('/api/courriels/:id', {
+    schema: {
+      params: z.object({ id: z.string().uuid('identifiant de courriel invalide') }),
+      response: {
+        200: z.object({
+          courriel: z.object({
+            id: z.string(), objet: z.string(), statut: z.string(), texte: z.string().nullable(), html: z.string().nullable(), brut: z.string().nullable(),
+            recuLe: z.string().nullable(), efface: z.boolean(),
+          }),
+        }),
+        ...errors,
+      },
+    },
+    config: ADMIN,
+  }, async (request, reply) => {
     const actor = actorOf(request);
     const scope = await adminScope(actor);
     const mail = await mailBody(db, request.params.id);
@@ -173,14 +231,14 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
   const tokenParams = z.object({ jeton: z.string().max(80) });
   const invalidLink = { erreur: "Ce lien n'est pas valide : vérifiez qu'il est complet (copiez-le en entier depuis le message reçu)." };
 
-  r.get('/api/opposition/:jeton', { schema: { params: tokenParams }, config: { access: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
+  r.get('/api/opposition/:jeton', { schema: { params: tokenParams, response: { 200: z.object({ opposition: OppositionView }), ...errors } }, config: { access: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
     const found = await lookupOpposition(db, request.params.jeton);
     reply.header('cache-control', 'no-store');
     if (!found.ok) return reply.code(404).send(invalidLink);
     return { opposition: found.view };
   });
 
-  r.post('/api/opposition/:jeton', { schema: { params: tokenParams }, config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
+  r.post('/api/opposition/:jeton', { schema: { params: tokenParams, response: { 200: z.object({ opposition: OppositionView, nouvelle: z.boolean() }), ...errors } }, config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (request, reply) => {
     const result = await recordOpposition(db, request.params.jeton);
     reply.header('cache-control', 'no-store');
     if (!result.ok) return reply.code(404).send(invalidLink);
@@ -199,6 +257,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
           caf_allocataires: z.string({ error: 'déposez le fichier des allocataires (caf_allocataires.csv)' }).uuid('dépôt introuvable : déposez le fichier à nouveau'),
         }),
       }),
+      response: { 201: CampaignResult, 202: z.object({ campagne: Campaign }), ...errors },
     },
     config: OFFICER,
   }, async (request, reply) => {
@@ -248,7 +307,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
   });
 
   /** A campaign started through the queue: its state, then its counts and row report. */
-  r.get('/api/courriels/campagnes/separation/:id', { schema: { params: z.object({ id: z.string() }) }, config: OFFICER }, async (request, reply) => {
+  r.get('/api/courriels/campagnes/separation/:id', { schema: { params: z.object({ id: z.string() }), response: { 200: z.object({ campagne: Campaign }), ...errors } }, config: OFFICER }, async (request, reply) => {
     const state = await campaignState(db, campaigns, actorOf(request).organisation.code, request.params.id);
     if (!state) return reply.code(404).send({ erreur: 'Cette campagne est introuvable pour votre organisme.' });
     return reply.header('cache-control', 'no-store').send({ campagne: state });

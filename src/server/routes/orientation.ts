@@ -4,7 +4,60 @@ import {
   brancheOfOrganisation, catalogue, catalogueAdmin, checklistPdf, listParcours, orient, orientationPayload, type Failure,
 } from '../../orientation/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
+import { z } from 'zod';
 import { actorOf } from '../access.ts';
+import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
+
+const Ref = z.object({ code: z.string(), nom: z.string() });
+const Lien = z.object({ libelle: z.string(), url: z.string() });
+const Source = z.object({ titre: z.string(), url: z.string() });
+/** A condition of the catalogue (recursive: `tous`, `un`, `non`), see docs/orientation.md. */
+const Condition = z.record(z.string(), z.unknown()).meta({ description: 'Condition du catalogue : toujours, question égale / dans / auMoins / auPlus, tous, un, non.' });
+const Question = z.object({
+  id: z.string(), libelle: z.string(), aide: z.string(), type: z.enum(['code_postal', 'choix', 'oui_non', 'nombre']),
+  options: z.array(z.object({ valeur: z.union([z.string(), z.boolean()]), libelle: z.string() })),
+  siReponse: z.object({ question: z.string(), dans: z.array(z.union([z.string(), z.boolean()])) }).optional(),
+  min: z.number().optional(), max: z.number().optional(),
+});
+const ParcoursList = z.object({
+  parcours: z.array(z.object({ id: z.string(), titre: z.string(), description: z.string(), questions: z.array(Question) })),
+  communeSupplementaire: z.object({ id: z.string(), libelle: z.string(), aide: z.string() }),
+  catalogue: z.object({ version: z.string() }),
+});
+const Montant = z.object({
+  parametre: z.string(), libelle: z.string(), valeur: z.number(), unite: z.string(), valeurTexte: z.string(), dateEffet: z.string(), dateEffetTexte: z.string(),
+  source: Source, champ: z.string().optional(), note: z.string().optional(), statut: z.enum(['en_vigueur', 'non_actualise']),
+  revalorisationAttendue: z.string().optional(), avertissement: z.string().optional(),
+});
+/** Sent as prepared JSON bytes (not through this schema): documents the answer. */
+const OrientationResult = z.object({
+  parcours: z.object({ id: z.string(), titre: z.string() }),
+  commune: z.object({ code: z.string(), nom: z.string(), departement: Ref }),
+  contacts: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Les accueils locaux des organismes compétents (src/orientation/contacts.ts).' }),
+  date: z.string(), catalogue: z.object({ version: z.string() }), libelles: z.record(z.string(), z.unknown()), avertissement: z.string(),
+  offres: z.array(z.object({
+    id: z.string(), branche: z.string(), brancheLibelle: z.string(), organisme: z.string(), nature: z.string(), titre: z.string(), description: z.string(),
+    pourquoi: z.string(), demarches: z.array(z.string()), lien: Lien, montants: z.array(Montant), etape: z.string(), etapeLibelle: z.string(),
+    ordre: z.number(), checklist: z.boolean(),
+  })),
+});
+const Catalogue = z.object({
+  version: z.string(), revue: z.object({ date: z.string(), note: z.string() }), date: z.string(),
+  parcours: z.array(z.object({ id: z.string(), titre: z.string(), offres: z.array(z.string()) })),
+  offres: z.array(z.object({
+    id: z.string(), branche: z.string(), organisme: z.string(), nature: z.string(), titre: z.string(), lien: Lien, etape: z.string(), ordre: z.number(),
+    checklist: z.boolean(), parametres: z.array(z.string()),
+    parcours: z.array(z.object({ id: z.string(), titre: z.string(), condition: z.string(), si: Condition, pourquoi: z.string() })),
+  })),
+  parametres: z.array(z.object({
+    id: z.string(), libelle: z.string(), unite: z.string(), revalorisation: z.object({ jour: z.string(), libelle: z.string() }).nullable(),
+    valeurs: z.array(z.object({ valeur: z.number(), dateEffet: z.string(), source: Source })), actuel: Montant.nullable(), offres: z.array(z.string()),
+  })),
+});
+/** A refused evaluation: the messages, and when the postal code has several communes, the communes to choose from. */
+const OrientationError = ErrorSchema.extend({ communes: z.array(z.unknown()).optional() });
+const orientationErrors = { 400: OrientationError, 404: OrientationError, 422: OrientationError, ...errors };
+const pdf = (description: string) => ({ 200: fileResponse('application/pdf', description), ...orientationErrors });
 
 /** Answers travel in the body only (never in a URL), and are neither stored, logged nor echoed in the audit trail. */
 const BODY_LIMIT = 16 * 1024;
@@ -46,15 +99,16 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   catalogue(); // loads and checks data/offres.json now: a broken catalogue stops the server from starting
 
   /** The pathways and their questions (public, no personal data). */
-  app.get('/api/orientation', { config: { access: 'public' } }, async () => listParcours());
+  app.get('/api/orientation', { config: { access: 'public' }, schema: { response: { 200: ParcoursList, ...errors } } }, async () => listParcours());
 
   /** The catalogue for administrators: each offer, the pathways that use it (and when), the dated amounts. */
-  app.get('/api/orientation/catalogue', { config: { access: { roles: ['administrateur'] } } }, async () => catalogueAdmin());
+  app.get('/api/orientation/catalogue', { config: { access: { roles: ['administrateur'] } }, schema: { response: { 200: Catalogue, ...errors } } }, async () => catalogueAdmin());
 
   /** Evaluates a pathway's answers: offers of both branches and local contacts. */
   app.post<Params>('/api/orientation/:parcours', {
     bodyLimit: BODY_LIMIT,
     config: { access: 'public' },
+    schema: { response: { 200: OrientationResult, ...orientationErrors } },
   }, async (request, reply) => {
     const reponses = reponsesOf(request.body);
     if (!reponses) return badBody(reply);
@@ -67,6 +121,7 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours/checklist.pdf', {
     bodyLimit: BODY_LIMIT,
     config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+    schema: { response: pdf('La liste des démarches du citoyen (PDF).') },
   }, async (request, reply) => {
     const reponses = reponsesOf(request.body);
     if (!reponses) return badBody(reply);
@@ -83,6 +138,7 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours/entretien.pdf', {
     bodyLimit: BODY_LIMIT,
     config: { access: { roles: ['agent'] } },
+    schema: { response: pdf('La liste de l’entretien (PDF).') },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const reponses = reponsesOf(request.body);

@@ -12,10 +12,26 @@ import { DESTRUCTION_JOB, jobsRepository, parisDay } from '../../jobs/index.ts';
 import { loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
 import { csvCell, destructionRecords, overdueContacts, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
 import { listOrganisations } from '../../territories/index.ts';
+import { z } from 'zod';
 import { actorOf } from '../access.ts';
+import { errors, fileResponse } from '../schemas.ts';
 import { branchesOfOrganisationType } from './exchange.ts';
 
 const DPO = { access: { roles: ['dpo' as const, 'administrateur' as const] } };
+
+const Entry = z.object({
+  reference: z.string(), programme: z.string(), programmeTitre: z.string(), document: z.string(), convention: z.string().nullable(),
+  statutConvention: z.string().nullable(), responsableTraitement: z.string(), finalite: z.string(), usagesInterdits: z.string(),
+  baseLegale: z.array(z.string()), categoriesPersonnes: z.string(),
+  categoriesDonnees: z.array(z.object({ categorie: z.string(), champs: z.array(z.string()), sensible: z.boolean() })),
+  donneesSensibles: z.boolean(), champsTransmis: z.array(z.string()), destinataires: z.array(z.string()), transfertsHorsUE: z.string(),
+  conservation: z.string(), mesuresSecurite: z.array(z.string()),
+});
+const Destruction = z.object({
+  entree: z.string(), hash: z.string(), horodatage: z.string(), organisation: z.string().nullable(), programme: z.string().nullable(),
+  paquet: z.string().nullable(), nombre: z.number(), echeance: z.string().nullable(), empreinteSha256: z.string().nullable(),
+});
+const csv = (description: string) => ({ 200: fileResponse('text/csv', description), ...errors });
 
 function destructionsCsv(records: readonly DestructionRecord[]): string {
   const lines = ['Date de destruction;Organisme;Programme;Paquet;Nombre de personnes;Échéance la plus tardive;Empreinte SHA-256 des pseudonymes;Entrée du journal;Empreinte de l’entrée'];
@@ -49,14 +65,17 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
     return recordAudit(db, { action, acteur: { compteId: actor.compteId, organisation: actor.organisation.code }, details });
   };
 
-  app.get('/api/registre', { config: DPO }, async (request, reply) => {
+  app.get('/api/registre', {
+    config: DPO,
+    schema: { response: { 200: z.object({ organisation: z.object({ code: z.string(), nom: z.string() }), date: z.string(), entrees: z.array(Entry) }), ...errors } },
+  }, async (request, reply) => {
     const actor = actorOf(request);
     const { date, entrees } = await entriesFor(actor);
     await audit(request, 'registre.consultation', { entrees: entrees.length });
     return reply.header('cache-control', 'no-store').send({ organisation: { code: actor.organisation.code, nom: actor.organisation.nom }, date, entrees });
   });
 
-  app.get('/api/registre.csv', { config: DPO }, async (request, reply) => {
+  app.get('/api/registre.csv', { config: DPO, schema: { response: csv('Le registre des traitements (CSV).') } }, async (request, reply) => {
     const actor = actorOf(request);
     const { date, entrees } = await entriesFor(actor);
     await audit(request, 'registre.telechargement', { entrees: entrees.length, format: 'csv' });
@@ -67,7 +86,19 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
       .send(registerCsv(entrees, { bom: true }));
   });
 
-  app.get('/api/registre/destructions', { config: DPO }, async (request, reply) => {
+  app.get('/api/registre/destructions', {
+    config: DPO,
+    schema: {
+      response: {
+        200: z.object({
+          destructions: z.array(Destruction),
+          retard: z.object({ nombre: z.number(), plusAncienneEcheance: z.string().nullable() }),
+          derniereExecution: z.object({ debut: z.string(), fin: z.string().nullable(), statut: z.string(), message: z.string().nullable() }).nullable(),
+        }),
+        ...errors,
+      },
+    },
+  }, async (request, reply) => {
     const actor = actorOf(request);
     const organisation = actor.organisation.type === 'national' ? null : actor.organisation.code;
     const destructions = await destructionRecords(db, { organisation });
@@ -81,7 +112,7 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
     return reply.header('cache-control', 'no-store').send({ destructions, retard, derniereExecution });
   });
 
-  app.get('/api/registre/destructions.csv', { config: DPO }, async (request, reply) => {
+  app.get('/api/registre/destructions.csv', { config: DPO, schema: { response: csv('Les procès-verbaux de destruction (CSV).') } }, async (request, reply) => {
     const actor = actorOf(request);
     const destructions = await destructionRecords(db, { organisation: actor.organisation.type === 'national' ? null : actor.organisation.code });
     await audit(request, 'registre.destructions_telechargees', { enregistrements: destructions.length, format: 'csv' });

@@ -5,6 +5,9 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import { actorOf, SESSION_COOKIE } from '../access.ts';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import { CompteSchema, errors } from '../schemas.ts';
+
+const SessionSchema = z.object({ compte: CompteSchema, csrfToken: z.string() });
 
 const credentials = z.object({
   email: z.string({ error: "L'adresse e-mail est obligatoire." }).trim().min(1, { error: "L'adresse e-mail est obligatoire." }).max(254),
@@ -14,7 +17,7 @@ const credentials = z.object({
 export function sessionRoutes(app: FastifyInstance, database: Database, config: Config) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post('/api/session', {
-    schema: { body: credentials },
+    schema: { body: credentials, response: { 200: SessionSchema, ...errors } },
     config: { access: 'public', rateLimit: { max: config.loginRatePerMinute, timeWindow: '1 minute' } },
   }, async (request, reply) => {
     const result = await login(database.db, request.body.email, request.body.motDePasse, new Date(), request.ip);
@@ -25,11 +28,11 @@ export function sessionRoutes(app: FastifyInstance, database: Database, config: 
     return { compte: result.session.compte, csrfToken: result.session.csrf };
   });
 
-  r.get('/api/session', { config: { access: 'authenticated' } }, async (request) => ({ compte: request.compte, csrfToken: request.csrf }));
+  r.get('/api/session', { config: { access: 'authenticated' }, schema: { response: { 200: SessionSchema, ...errors } } }, async (request) => ({ compte: request.compte!, csrfToken: request.csrf! }));
 
-  r.delete('/api/session', { config: { access: 'authenticated' } }, async (request, reply) => {
+  r.delete('/api/session', { config: { access: 'authenticated' }, schema: { response: { 204: z.null().meta({ description: 'Session fermée, cookie effacé.' }), ...errors } } }, async (request, reply) => {
     await logout(database.db, request.sessionToken!, actorOf(request));
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }

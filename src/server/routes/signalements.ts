@@ -16,6 +16,7 @@ import {
 } from '../../signalements/index.ts';
 import { actorOf } from '../access.ts';
 import { withRawFiles } from '../raw-files.ts';
+import { errors } from '../schemas.ts';
 
 const signalants = { access: { roles: ['signalant' as const] } };
 
@@ -79,7 +80,7 @@ function routes(app: FastifyInstance, database: Database) {
 
   r.post('/api/signalements', {
     config: signalants,
-    schema: { body: signalementBody, response: { 201: created, 400: failure, 403: failure, 404: failure, 422: failure } },
+    schema: { body: signalementBody, response: { 201: created, 400: failure, 403: failure, 404: failure, 422: failure, ...errors } },
   }, async (request, reply) => {
     const result = await submitSignalement(db, actorOf(request), request.body);
     if (!result.ok) return reply.code(result.status).send({ erreur: result.erreur, ...(result.champs ? { champs: result.champs } : {}) });
@@ -94,7 +95,7 @@ function routes(app: FastifyInstance, database: Database) {
         page: z.coerce.number({ error: 'Page invalide.' }).int().min(1, { error: 'La page commence à 1.' }).max(100_000).optional(),
         taille: z.coerce.number({ error: 'Taille invalide.' }).int().min(1).max(200, { error: 'Au plus 200 lignes par page.' }).optional(),
       }),
-      response: { 200: list, 400: failure, 403: failure, 404: failure, 422: failure },
+      response: { 200: list, 400: failure, 403: failure, 404: failure, 422: failure, ...errors },
     },
   }, async (request, reply) => {
     const result = await listSignalements(db, actorOf(request), request.query);
@@ -105,7 +106,7 @@ function routes(app: FastifyInstance, database: Database) {
 
   r.post('/api/signalements/fichier', {
     config: signalants,
-    schema: { response: { 200: importReport, 400: failure, 403: failure } },
+    schema: { consumes: ['application/octet-stream', 'text/csv'], response: { 200: importReport, 400: failure, 403: failure, ...errors } },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const etablissement = await signalementsRepository.establishment(db, actor.organisation.code);

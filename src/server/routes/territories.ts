@@ -5,12 +5,23 @@ import type { Database } from '../../db/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
 import { importCompetenceCorrections, lookupPostalCode } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
+import { errors, OrganisationRef } from '../schemas.ts';
+
+const Commune = z.object({
+  code: z.string(), nom: z.string(), departement: OrganisationRef, caf: OrganisationRef.nullable(), cpam: OrganisationRef.nullable(), carsat: OrganisationRef.nullable(),
+});
+const ReportedLine = z.object({ ligne: z.number().int(), raison: z.string() });
+const CompetenceReport = z.object({
+  appliquees: z.number().int(), rejetees: z.array(ReportedLine), refusee: z.boolean().optional(),
+  /** Lines repeating an earlier correction of the file: applied once, not rejected. */
+  doublons: z.array(ReportedLine),
+});
 
 export function territoryRoutes(app: FastifyInstance, database: Database) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/api/territoires/code-postal/:cp', {
-    schema: { params: z.object({ cp: z.string() }) },
+    schema: { params: z.object({ cp: z.string() }), response: { 200: z.object({ codePostal: z.string(), communes: z.array(Commune) }), ...errors } },
     config: { access: 'public' },
   }, async (request, reply) => {
     const result = await lookupPostalCode(database.db, request.params.cp);
@@ -19,7 +30,10 @@ export function territoryRoutes(app: FastifyInstance, database: Database) {
   });
 
   /** Commune-by-commune competence corrections, CSV `commune;branche;organisation`; national administrators only. */
-  r.post('/api/territoires/competences', { config: { access: { roles: ['administrateur'] } } }, async (request, reply) => {
+  r.post('/api/territoires/competences', {
+    config: { access: { roles: ['administrateur'] } },
+    schema: { consumes: ['text/csv', 'text/plain'], response: { 200: CompetenceReport, ...errors } },
+  }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.organisation.type !== 'national') {
       return reply.code(403).send({ erreur: "Seul un administrateur national peut corriger la compétence territoriale des organismes." });
