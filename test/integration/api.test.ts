@@ -204,6 +204,7 @@ describe(`API (${ENGINE})`, () => {
           { ligne: 4, raison: "l'organisation caf-83 (caf) ne peut pas être compétente pour la branche cpam" },
           { ligne: 5, raison: 'branche inconnue : « foo » (caf, cpam ou carsat)' },
         ],
+        doublons: [],
       });
       const dunkerque = (await inject({ method: 'GET', url: '/api/territoires/code-postal/59140' })).json();
       expect(dunkerque.communes[0].cpam.code).toBe('cpam-59-lille-douai');
