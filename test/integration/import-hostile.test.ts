@@ -6,15 +6,13 @@
  * replaces the last one; an unexpected error gives a French message without personal data.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/index.ts';
 import {
   configureMasterKeys, currentGeneration, currentRecipientKey, ensureExchangeSetup, exchangeRepository, importPackage, ImportFailed, ImportRefused,
   loadMasterKeys, MANIFEST_HEADER, ManifestSchema, publicKeyring, recordAcknowledgement, sealPackage, SIGNATURE_HEADER, type SealedPackage,
@@ -22,7 +20,8 @@ import {
 } from '../../src/exchange/index.ts';
 import { verifyAuditChain } from '../../src/privacy/index.ts';
 import { buildServer } from '../../src/server/app.ts';
-import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
+import { ENGINE, freshDatabase } from '../helpers/database.ts';
 
 const NOW = new Date('2026-11-28T09:00:00.000Z');
 const CHAMPS = ['pseudonyme', 'email', 'telephone', 'code_postal', 'nom', 'prenom', 'prestation'];
@@ -297,29 +296,27 @@ describe(`import of hostile or repeated packages (${ENGINE})`, () => {
   });
 });
 
-describe.skipIf(POSTGRES_URL)('import of a hostile package from the command line (embedded database)', () => {
+describe(`import of a hostile package from the command line (${ENGINE})`, () => {
+  let target: CliTarget;
   let dir: string;
-  const cli = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], { env: { ...process.env, PASSERELLE_DATA_DIR: join(dir, 'var'), DATABASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
+  const cli = (args: string[]) => runCli(args, target.dataDir, target.env);
+  beforeAll(async () => {
+    target = await cliTarget('passerelle-import-hostile-cli-');
+    dir = join(target.dataDir, 'paquets');
+    await mkdir(dir, { recursive: true });
   });
-  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'passerelle-import-hostile-cli-')); });
-  afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+  afterAll(async () => { await target?.drop(); });
 
   it('exit 2 with the French refusal and the signed rejection file; no value, no stack trace; nothing imported', async () => {
     const setup = await cli(['exchange', 'setup']);
     expect(setup.code, setup.stderr).toBe(0);
-    configureMasterKeys(await loadMasterKeys({ dataDir: join(dir, 'var'), demo: true }));
+    configureMasterKeys(await loadMasterKeys({ dataDir: target.dataDir, demo: true, masterKey: target.env.PASSERELLE_MASTER_KEY }));
     let p: SealedPackage;
-    const database = await openDatabase({ dataDir: join(dir, 'var') });
+    const database = await target.open();
     let contacts: number;
     try {
       const { csv, count: records } = payload(2, (c) => ({ ...c, nom: `${SECRET_NAME}\u0000` }));
-      p = await seal(database.db, join(dir), { name: 'hostile', csv, count: records, periode: '2026-06' });
+      p = await seal(database.db, dir, { name: 'hostile', csv, count: records, periode: '2026-06' });
       contacts = await count(database.db, 'contacts');
     } finally {
       await database.close();
@@ -331,7 +328,7 @@ describe.skipIf(POSTGRES_URL)('import of a hostile package from the command line
     expect(`${r.stdout}${r.stderr}`).not.toMatch(new RegExp(`${SECRET_NAME}|zephyrine|    at |Error:`));
     const ack = JSON.parse(await readFile(join(dir, 'hostile.accuse.json'), 'utf8')) as SignedAcknowledgement;
     expect(ack.accuse).toMatchObject({ statut: 'rejete', motif: 'contenu_invalide', paquet: p.manifest.id });
-    const after = await openDatabase({ dataDir: join(dir, 'var') });
+    const after = await target.open();
     try {
       expect(await count(after.db, 'contacts')).toBe(contacts);
       expect(await exchangeRepository.packageOf(after.db, p.manifest.id, 'cpam-83')).toBeUndefined();

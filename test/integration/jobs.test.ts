@@ -10,17 +10,9 @@ import {
 } from '../../src/jobs/index.ts';
 import { verifyAuditChain } from '../../src/privacy/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { until } from '../helpers/until.ts';
 
 const NOW = new Date('2026-12-05T05:00:00.000Z'); // the 5th, 06:00 in Paris: the monthly cycle of November
-const until = async <T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error('délai dépassé');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe(`job queue (pg-boss, ${ENGINE})`, () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;

@@ -22,20 +22,12 @@ import { recordAudit, verifyAuditChain } from '../../src/privacy/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { SESSION_COOKIE } from '../../src/server/access.ts';
 import { ENGINE } from '../helpers/database.ts';
+import { until } from '../helpers/until.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 
 const pseudo = (s: string) => createHash('sha256').update(s).digest('hex');
 const SECRET = 'valeur-secrete-a-ne-pas-renvoyer';
 
-async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error('délai dépassé');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe(`reliability of the HTTP side, assignment, acknowledgements, exports and destruction (${ENGINE})`, () => {
   let server: TestServer;

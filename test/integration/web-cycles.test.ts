@@ -21,17 +21,9 @@ import { startWebCampaignWorker, WEB_CAMPAIGN_JOB } from '../../src/server/web-c
 import { queueWebCycle, startWebCycleWorker } from '../../src/server/web-cycles.ts';
 import { mailSettings } from '../../src/channels/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { until } from '../helpers/until.ts';
 import { sessionFor, type Credentials } from '../helpers/server.ts';
 
-const until = async <T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> => {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error('délai dépassé');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 describe(`web-started cycles through the job queue (${ENGINE})`, () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
