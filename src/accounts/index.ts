@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/index.ts';
 import { recordAudit } from '../privacy/index.ts';
-import { findOrganisation } from '../territories/index.ts';
+import { findOrganisation, readableOrganisations, scopeFilter } from '../territories/index.ts';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { accountsRepository, type CompteRow } from './repository.ts';
 import { canManageAccountsOf, hasRole, ROLES, rolesAllowedFor, type Actor, type Role } from './roles.ts';
@@ -109,7 +109,8 @@ export async function updateAccount(db: Kysely<DB>, actor: Actor, id: string, ch
 
 export async function listAccounts(db: Kysely<DB>, actor: Actor): Promise<CompteRow[]> {
   if (!hasRole(actor, 'administrateur')) return [];
-  return accountsRepository.list(db, actor.organisation.type === 'national' ? undefined : actor.organisation.code);
+  const scope = scopeFilter(readableOrganisations(actor, 'accounts'));
+  return accountsRepository.list(db, scope === null ? undefined : scope[0]);
 }
 
 export interface Session { token: string; csrf: string; expiresAt: Date; compte: CompteRow }

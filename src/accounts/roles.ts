@@ -1,3 +1,5 @@
+import { inScope, workableOrganisations } from '../territories/index.ts';
+
 export const ROLES = ['agent', 'charge_echanges', 'pilote_local', 'pilote_national', 'dpo', 'administrateur', 'signalant'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -21,8 +23,7 @@ export const hasRole = (actor: Actor, ...roles: Role[]) => roles.some((r) => act
 
 /** An administrator manages the accounts of their own organisation; a national organisation's administrator, every account. */
 export function canManageAccountsOf(actor: Actor, organisationCode: string): boolean {
-  if (!hasRole(actor, 'administrateur')) return false;
-  return actor.organisation.type === 'national' || actor.organisation.code === organisationCode;
+  return inScope(workableOrganisations(actor, 'accounts'), organisationCode); // the access policy of src/territories
 }
 
 /**

@@ -9,8 +9,9 @@
  */
 import type { Catalogue } from '../orientation/index.ts';
 import { offerFor, type Programme } from '../programmes/index.ts';
+import { isOverseasCaisse, offerBranchOf, type OfferBranch } from '../territories/index.ts';
 
-export type OfferBranch = 'caf' | 'assurance_maladie' | 'carsat';
+export type { OfferBranch } from '../territories/index.ts';
 
 export interface OfferItem {
   code: string;
@@ -76,19 +77,12 @@ export interface SenderContact {
   site: { libelle: string; url: string };
 }
 
-/** Branch of an organisation type, for the letterhead and the order of the offer. */
-export function branchOfType(type: string): OfferBranch | null {
-  if (type === 'caf') return 'caf';
-  if (type === 'cpam' || type === 'cgss' || type === 'css' || type === 'ccss' || type === 'ces') return 'assurance_maladie';
-  if (type === 'carsat') return 'carsat';
-  return null;
-}
 
 /** The national contact numbers and sites of each branch (the same as the citizen orientation's). */
 export function senderContact(organisation: SenderOrganisation, programme: Programme): SenderContact {
-  const branch = branchOfType(organisation.type);
+  const branch = offerBranchOf(organisation.type);
   const followUp = programme.canaux.find((c) => c.canal === 'telephone') ?? programme.canaux.find((c) => c.canal === 'rendez_vous');
-  const outreMer = /^(cgss|css)-/.test(organisation.code);
+  const outreMer = isOverseasCaisse(organisation.type);
   if (branch === 'caf') {
     return { service: followUp?.service ?? null, telephone: outreMer ? null : '32 30 (service gratuit + prix d’un appel)', site: { libelle: 'caf.fr', url: 'https://www.caf.fr' } };
   }
@@ -189,7 +183,7 @@ export function offerEmail(input: OfferMessageInput): OfferMessage {
   const { programme, organisation } = input;
   const w = wordingFor(programme);
   const contact = senderContact(organisation, programme);
-  const groups = groupByBranch(input.items, branchOfType(organisation.type));
+  const groups = groupByBranch(input.items, offerBranchOf(organisation.type));
   const contactLines = [
     contact.service ? `${contact.service}, ${organisation.nom}` : organisation.nom,
     ...(contact.telephone ? [`Téléphone : ${contact.telephone}`] : []),

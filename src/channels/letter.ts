@@ -7,7 +7,8 @@
 import { BRANCH_COLOURS, documentHeader, GREY, renderPdf, type Content, type TDocumentDefinitions } from '../shared/pdf.ts';
 import { dateFr } from '../orientation/index.ts';
 import type { Programme } from '../programmes/index.ts';
-import { branchOfType, groupByBranch, oppositionText, privacyText, senderContact, wordingFor, type OfferItem, type SenderOrganisation } from './content.ts';
+import { offerBranchOf } from '../territories/index.ts';
+import { groupByBranch, oppositionText, privacyText, senderContact, wordingFor, type OfferItem, type SenderOrganisation } from './content.ts';
 
 const COLOURS: Record<string, string> = BRANCH_COLOURS;
 
@@ -45,7 +46,7 @@ export interface LetterInput {
 export function letterContent(input: LetterInput, first: boolean): Content[] {
   const { programme, organisation } = input;
   const w = wordingFor(programme);
-  const branch = branchOfType(organisation.type);
+  const branch = offerBranchOf(organisation.type);
   const colour = COLOURS[branch ?? 'caf'] ?? '#1f4e9c';
   const contact = senderContact(organisation, programme);
   const groups = groupByBranch(input.items, branch);

@@ -10,7 +10,7 @@ import type { DB } from '../db/index.ts';
 import { currentGeneration, exchangeRepository, trustedSigningKeys } from '../exchange/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { findProgramme, toIsoDate, type Programme } from '../programmes/index.ts';
-import { competentRecipients, listOrganisations, TYPES_BY_BRANCHE } from '../territories/index.ts';
+import { competentRecipients, listOrganisations, mayBeCompetentFor } from '../territories/index.ts';
 import { conventionStatus, coveringConvention, type Convention, type SignatureNeeded } from './convention.ts';
 import { signConventionDocument, verifyConventionDocument, remoteStepProblem, type DocumentStep, type SignedConventionDocument } from './document.ts';
 import { denounceConvention, draftConvention, pendingSignature, proposeAmendment, signConvention, type Step } from './lifecycle.ts';
@@ -42,7 +42,7 @@ async function organisationTypes(db: Kysely<DB>): Promise<Map<string, { nom: str
   return new Map((await listOrganisations(db)).map((o) => [o.code, { nom: o.nom, type: o.type }]));
 }
 
-export const isOfBranch = (type: string | undefined, branche: string) => type !== undefined && (TYPES_BY_BRANCHE[branche as keyof typeof TYPES_BY_BRANCHE] ?? []).includes(type);
+export const isOfBranch = (type: string | undefined, branche: string) => type !== undefined && mayBeCompetentFor(type, branche);
 
 /** The conventions one organisation is a party to (every convention when `organisation` is null). */
 export async function conventionsOf(db: Kysely<DB>, organisation: string | null): Promise<Convention[]> {

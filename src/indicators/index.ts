@@ -15,6 +15,7 @@ import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../pr
 import {
   addCounts, buildFunnel, emptyCounts, stageRules, unsuppressed, type Funnel, type ShownCount, type StageCode, type StageCounts,
 } from './funnel.ts';
+import { readableOrganisations } from '../territories/index.ts';
 import { indicatorsRepository, type OrganisationInfo } from './repository.ts';
 import { protect, type Cell, type Group, type Shown } from './suppression.ts';
 
@@ -141,9 +142,10 @@ async function describeScope(db: Kysely<DB>, scope: Scope): Promise<{ info: Scop
 /** The organisations whose figures the viewer sees in full: their own, and those attached to it (its CES). */
 export function ownOrganisations(all: OrganisationInfo[], viewer: Viewer): Set<string> | 'all' {
   if (viewer.kind === 'operator') return 'all';
-  if (viewer.actor.organisation.type === 'national') return new Set();
   const own = viewer.actor.organisation.code;
-  return new Set(all.filter((o) => o.code === own || o.rattachement === own).map((o) => o.code));
+  const attached = all.filter((o) => o.rattachement === own).map((o) => o.code);
+  const scope = readableOrganisations(viewer.actor, 'indicators', { rattachement: null, attached }); // the access policy
+  return scope === 'all' ? 'all' : new Set(scope);
 }
 
 /** Only pilots read indicators; everybody but the operator and the organisation itself gets suppressed counts. */

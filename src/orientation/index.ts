@@ -12,7 +12,7 @@ import { catalogue, describeCondition, evaluate } from './engine.ts';
 import { aujourdhuiIso } from './format.ts';
 import { findParcours, PARCOURS } from './parcours.ts';
 import { buildChecklistPdf, type ModeChecklist } from './pdf.ts';
-import { BRANCHE_LIBELLES, ETAPE_LIBELLES, type Branche, type Montant, type OffreResultat, type Parcours, type Reponses } from './types.ts';
+import { BRANCHE_LIBELLES, ETAPE_LIBELLES, type Montant, type OffreResultat, type Parcours, type Reponses } from './types.ts';
 import { COMMUNE, validateReponses } from './validation.ts';
 
 export { PARCOURS, findParcours, isParcoursId } from './parcours.ts';
@@ -227,13 +227,6 @@ export async function checklistPdf(o: Orientation, mode: ModeChecklist): Promise
   });
 }
 
-/** The agent's branch from their organisation type (to print their own branch's offers first). */
-export function brancheOfOrganisation(type: string): Branche | null {
-  if (type === 'caf') return 'caf';
-  if (type === 'cpam' || type === 'ces' || type === 'cgss') return 'assurance_maladie';
-  if (type === 'carsat') return 'carsat';
-  return null;
-}
 
 /** GET /api/orientation/catalogue (administrator): every offer, the pathways that use it and when, the dated amounts. */
 export function catalogueAdmin(options: { aujourdhui?: string } = {}) {

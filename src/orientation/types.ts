@@ -1,4 +1,5 @@
 /** Types of the orientation context: pathways, questions, the offer catalogue and what an evaluation returns. */
+import type { OfferBranch } from '../territories/index.ts';
 
 export type ParcoursId = 'separation' | 'aidant' | 'naissance';
 export const PARCOURS_IDS: readonly ParcoursId[] = ['separation', 'aidant', 'naissance'];
@@ -41,7 +42,8 @@ export type Condition =
   | { un: Condition[] }
   | { non: Condition };
 
-export type Branche = 'caf' | 'assurance_maladie' | 'carsat';
+/** An offer's branch: the territories' `OfferBranch` (one model; the network spells the health branch `cpam`). */
+export type Branche = OfferBranch;
 export type Nature = 'droit' | 'service' | 'demarche';
 export type Etape = 'maintenant' | 'bientot' | 'ensuite';
 

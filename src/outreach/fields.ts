@@ -44,13 +44,3 @@ export function visibleFields(programme: Pick<Programme, 'donnees' | 'canaux' | 
   }
   return out;
 }
-
-/**
- * The worklists (holding organisations) an actor may work: agents only, of their own organisation
- * and of the organisation it is attached to (ces-83 works cpam-83's list). Pilots, exchange
- * officers, DPOs and administrators never read people's data here (pilots follow the funnels).
- */
-export function workableOrganisations(actor: { roles: readonly string[]; organisation: { code: string } }, rattachement: string | null): string[] {
-  if (!actor.roles.includes('agent')) return [];
-  return rattachement ? [rattachement, actor.organisation.code] : [actor.organisation.code];
-}

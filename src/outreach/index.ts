@@ -27,7 +27,7 @@ export {
   markRegisteredOppositions, registerOpposition, registeredOppositionAt, oppositionKeepUntil,
   OPPOSITION_PERIOD_MONTHS, REGISTER_EVENT_DETAIL, type RegisteredOppositions,
 } from './oppositions.ts';
-export { visibleFields, workableOrganisations, FIELD_LABELS, LIST_FIELDS } from './fields.ts';
+export { visibleFields, FIELD_LABELS, LIST_FIELDS } from './fields.ts';
 export { enrolContacts, retargetableFrom, CONTACT_DETAILS_CHANGED, type EnrolmentInput, type EnrolmentPerson, type EnrolmentResult, type AlreadyFollowed } from './enrolment.ts';
 export { callScript, type CallScript } from './scripts.ts';
 export {

@@ -1,7 +1,7 @@
 /**
  * Worklist use cases for an authenticated actor: list, person page, record an event, assign,
  * update an orientation, close a month. Access: agents of the holding organisation or of an
- * organisation attached to it (fields.ts workableOrganisations). Every read of personal data
+ * organisation attached to it (the access policy of src/territories, purpose `worklist`). Every read of personal data
  * writes one audit record (no personal data in its details).
  */
 import type { Kysely } from 'kysely';
@@ -10,7 +10,8 @@ import type { DB } from '../db/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { addMonths, DETAIL_KIND_LABELS, findProgramme, isIsoMonth, toIsoDate, type Programme } from '../programmes/index.ts';
 import { recordEvent, programmeOf, programmes } from './events.ts';
-import { LIST_FIELDS, visibleFields, workableOrganisations } from './fields.ts';
+import { actorScope } from '../territories/index.ts';
+import { LIST_FIELDS, visibleFields } from './fields.ts';
 import { outreachRepository } from './repository.ts';
 import { OutreachRuleError, VersionConflict, isCallable, riskProfile, riskRefusal } from './rules.ts';
 import { callScript } from './scripts.ts';
@@ -26,10 +27,14 @@ export type Result<T> = ({ ok: true } & T) | Failure;
 const audit = (db: Kysely<DB>, actor: Actor, action: string, cible: { type: string; id: string } | null, details: Record<string, unknown>) =>
   recordAudit(db, { action, acteur: { compteId: actor.compteId, organisation: actor.organisation.code }, cible, details });
 
-/** The holding organisations whose worklists the actor may work. */
+/**
+ * The holding organisations whose worklists the actor may work (the access policy, purpose `worklist`):
+ * agents only, of their own organisation and of the one it is attached to (ces-83 works cpam-83's
+ * list). Pilots, exchange officers, DPOs and administrators never read people's data here.
+ */
 export async function actorWorklists(db: Kysely<DB>, actor: Actor): Promise<string[]> {
-  const org = await outreachRepository.organisation(db, actor.organisation.code);
-  return workableOrganisations(actor, org?.rattachement ?? null);
+  const scope = await actorScope(db, actor, 'worklist', 'work');
+  return scope === 'all' ? [] : [...scope]; // the policy never opens every worklist
 }
 
 export interface WorklistQuery {

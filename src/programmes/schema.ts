@@ -5,7 +5,7 @@
  * Field by field documentation: docs/programmes.md.
  */
 import { z } from 'zod';
-import type { Branche } from '../territories/index.ts';
+import type { Branche, OfferBranch } from '../territories/index.ts';
 import { EXTRACT_KINDS, type ExtractKind } from '../extracts/index.ts';
 import { isIsoDate } from './dates.ts';
 import { ruleProblems, type Rule, type Scalar } from './rules.ts';
@@ -38,7 +38,7 @@ export const STAGE_LABELS: Record<(typeof STAGE_CODES)[number], string> = {
 
 export const CHANNELS = ['courriel', 'telephone', 'sms', 'courrier', 'rendez_vous', 'visite', 'information_collective'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export const OFFER_BRANCHES = ['caf', 'assurance_maladie', 'carsat'] as const;
+export const OFFER_BRANCHES = ['caf', 'assurance_maladie', 'carsat'] as const satisfies readonly OfferBranch[];
 export const OFFER_CATEGORIES = ['droits', 'soins', 'prevention', 'accompagnement', 'aide_financiere', 'repit', 'information', 'orientation'] as const;
 export const SOURCE_TYPES = ['requete_mensuelle', 'signalements', 'evenement_de_vie'] as const;
 /**

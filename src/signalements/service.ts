@@ -14,6 +14,7 @@ import { isCallable, outreachProgrammes } from '../outreach/index.ts';
 import { findProgramme, pseudonym, resolveRecipient, toIsoDate, type CompetenceLookup, type Programme, type Row } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { durableEffect } from '../shared/crash-points.ts';
+import { mayBeCompetentFor } from '../territories/index.ts';
 import {
   assessSignalement, checkSignalementRow, initials, reportLine, signalementStatus, worklistFields, SIGNALEMENT_FORMAT, SIGNALEMENT_PROGRAMME,
   SIGNALEMENT_STATUS_LABELS, type SignalementStatus,
@@ -160,8 +161,6 @@ const frenchDay = (d: Date) => d.toLocaleDateString('fr-FR', { timeZone: 'Europe
 /** "décembre 2026" from "2026-12". */
 const monthFr = (periode: string) => new Date(`${periode}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
-/** Organisation types that run a Carsat social service (TYPES_BY_BRANCHE.carsat of src/territories). */
-const RECEIVING_TYPES = ['carsat', 'cgss', 'css'];
 
 export interface ImportOptions {
   path: string;
@@ -206,7 +205,7 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
   if (options.destinataire !== null) {
     const org = await signalementsRepository.organisation(db, options.destinataire);
     if (!org) throw new SignalementInputError(`Organisme inconnu : « ${options.destinataire} ».`);
-    if (!RECEIVING_TYPES.includes(org.type)) {
+    if (!mayBeCompetentFor(org.type, 'carsat')) { // the organisations that run a Carsat social service
       throw new SignalementInputError(`${org.nom} (${org.code}) ne reçoit pas de signalements : le programme « ${programme.titre} » est mené par le service social de la Carsat.`);
     }
   }

@@ -1,11 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { parseCompetenceRows, parsePostalCode, readCompetenceFile, type RejectedRow } from './postal.ts';
+import { readableOrganisations, workableOrganisations, type OrganisationFacts, type OrganisationScope, type PolicyActor, type Purpose } from './policy.ts';
 import { loadReferenceData, shippedReferenceVersion } from './reference.ts';
 import { territoriesRepository, type CommuneCompetente } from './repository.ts';
 
-export { parsePostalCode, parseCompetenceCsv, parseCompetenceRows, readCompetenceFile, TYPES_BY_BRANCHE, type RejectedRow } from './postal.ts';
-export { buildNetwork, avecArticle, BRANCHES, type Branche, type Organisation, type OrganisationType } from './network.ts';
+export { parsePostalCode, parseCompetenceCsv, parseCompetenceRows, readCompetenceFile, type RejectedRow } from './postal.ts';
+export { buildNetwork, avecArticle, type Organisation } from './network.ts';
+export {
+  BRANCHES, BRANCHES_OF_TYPE, ORGANISATION_TYPES, TYPES_BY_BRANCHE, OFFER_BRANCH, OFFER_BRANCHES,
+  branchesOf, mayBeCompetentFor, primaryBranch, offerBranchOf, isOverseasCaisse,
+  type Branche, type OfferBranch, type OrganisationType,
+} from './domain.ts';
+export {
+  PURPOSES, readableOrganisations, workableOrganisations, branchesFor, inScope, scopeFilter,
+  type Purpose, type OrganisationScope, type OrganisationFacts, type PolicyActor,
+} from './policy.ts';
 export { loadReferenceData, shippedReferenceVersion, type ReferenceData } from './reference.ts';
 export type { CommuneCompetente } from './repository.ts';
 
@@ -34,6 +44,18 @@ export async function lookupPostalCode(db: Kysely<DB>, input: string): Promise<P
 /** The organisations of branch `to` competent in a commune where `sender` is competent for branch `from` (the recipients of a cycle). */
 export async function competentRecipients(db: Kysely<DB>, sender: string, from: string, to: string): Promise<{ code: string; nom: string }[]> {
   return territoriesRepository.competentRecipients(db, sender, from, to);
+}
+
+/** The reference data's facts about an organisation that the access policy needs (what it is attached to, what is attached to it). */
+export async function organisationFacts(db: Kysely<DB>, code: string): Promise<OrganisationFacts> {
+  const [organisation, attached] = await Promise.all([territoriesRepository.organisation(db, code), territoriesRepository.attachedTo(db, code)]);
+  return { rattachement: organisation?.rattachement ?? null, attached };
+}
+
+/** The access policy (policy.ts) for an actor, with its organisation's facts read here: the organisations it may read or work for. */
+export async function actorScope(db: Kysely<DB>, actor: PolicyActor, purpose: Purpose, mode: 'read' | 'work'): Promise<OrganisationScope> {
+  const facts = await organisationFacts(db, actor.organisation.code);
+  return mode === 'read' ? readableOrganisations(actor, purpose, facts) : workableOrganisations(actor, purpose, facts);
 }
 
 /** Whether the reference data knows this organisation code. */

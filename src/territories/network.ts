@@ -1,8 +1,8 @@
 /** Pure domain: builds the organisations of the network and each commune's competent organisations. */
 
-export type Branche = 'caf' | 'cpam' | 'carsat';
-export const BRANCHES: readonly Branche[] = ['caf', 'cpam', 'carsat'];
-export type OrganisationType = 'caf' | 'cpam' | 'ces' | 'carsat' | 'cgss' | 'css' | 'ccss' | 'national' | 'etablissement';
+import { BRANCHES, type Branche, type OrganisationType } from './domain.ts';
+
+export type { Branche, OrganisationType } from './domain.ts';
 
 export interface Region { code: string; nom: string }
 export interface Departement { code: string; nom: string; region: string; typeLiaison: number }

@@ -1,6 +1,6 @@
 /** Pure domain: postal-code input and the competence-correction CSV. */
 import { readText } from '../extracts/index.ts';
-import type { Branche } from './network.ts';
+import { mayBeCompetentFor, TYPES_BY_BRANCHE, type Branche } from './domain.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; erreur: string };
 
@@ -9,13 +9,6 @@ export function parsePostalCode(input: string): Parsed<string> {
   if (!/^\d{5}$/.test(value)) return { ok: false, erreur: 'Le code postal doit compter exactement 5 chiffres (par exemple 83000).' };
   return { ok: true, value };
 }
-
-/** Which organisation types may be competent for each branch. */
-export const TYPES_BY_BRANCHE: Record<Branche, string[]> = {
-  caf: ['caf', 'css', 'ccss'],
-  cpam: ['cpam', 'cgss', 'css', 'ccss'],
-  carsat: ['carsat', 'cgss', 'css'],
-};
 
 export interface CorrectionRow { ligne: number; commune: string; branche: Branche; organisation: string }
 export interface RejectedRow { ligne: number; raison: string }
@@ -57,7 +50,7 @@ export function parseCompetenceRows(
     if (!(branche in TYPES_BY_BRANCHE)) { rejetees.push({ ligne, raison: `branche inconnue : « ${branche.slice(0, 20)} » (caf, cpam ou carsat)` }); continue; }
     const type = known.organisations.get(organisation);
     if (!type) { rejetees.push({ ligne, raison: `organisation inconnue : « ${organisation.slice(0, 40)} »` }); continue; }
-    if (!TYPES_BY_BRANCHE[branche as Branche].includes(type)) {
+    if (!mayBeCompetentFor(type, branche)) {
       rejetees.push({ ligne, raison: `l'organisation ${organisation} (${type}) ne peut pas être compétente pour la branche ${branche}` });
       continue;
     }

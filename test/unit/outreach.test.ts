@@ -89,14 +89,15 @@ describe('contact rules', () => {
 
 describe('visible fields', () => {
   it('shows only what the programme lets cross, and for a person at risk only the safe channel', async () => {
-    const { visibleFields, workableOrganisations } = await import('../../src/outreach/index.ts');
+    const { visibleFields } = await import('../../src/outreach/index.ts');
+    const { workableOrganisations } = await import('../../src/territories/index.ts');
     expect(visibleFields(aidants, 'paquet', { email: 'a@b.fr', telephone: '0612345678', nir: '1234', code_postal: '83000' })).toEqual({ email: 'a@b.fr', telephone: '0612345678', code_postal: '83000' });
     const risk = visibleFields(separation, 'extrait', {
       nom: 'N', email: '', telephone: '', adresse_ligne: '1 rue X', risque_violence: 'oui', canal_sur: 'telephone', canal_sur_valeur: '0698765432',
     });
     expect(risk).toEqual({ nom: 'N', telephone: '0698765432', risque_violence: 'oui' });
-    expect(workableOrganisations({ roles: ['agent'], organisation: { code: 'ces-83' } }, 'cpam-83')).toEqual(['cpam-83', 'ces-83']);
-    expect(workableOrganisations({ roles: ['pilote_local'], organisation: { code: 'cpam-83' } }, null)).toEqual([]);
+    expect(workableOrganisations({ roles: ['agent'], organisation: { code: 'ces-83', type: 'ces' } }, 'worklist', { rattachement: 'cpam-83', attached: [] })).toEqual(['cpam-83', 'ces-83']);
+    expect(workableOrganisations({ roles: ['pilote_local'], organisation: { code: 'cpam-83', type: 'cpam' } }, 'worklist', { rattachement: null, attached: ['ces-83'] })).toEqual([]);
   });
 });
 

@@ -19,6 +19,8 @@ export interface CompteSession {
 export interface Session {
   compte: CompteSession;
   csrfToken: string;
+  /** The branch whose offers the agent shows first (the server's organisation model: the PDF uses the same). */
+  brancheOffres: 'caf' | 'assurance_maladie' | 'carsat' | null;
 }
 
 export interface CompteAdministre {

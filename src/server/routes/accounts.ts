@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { accountChangeSchema, createAccount, listAccounts, newAccountSchema, updateAccount } from '../../accounts/index.ts';
 import type { Database } from '../../db/index.ts';
-import { listOrganisations } from '../../territories/index.ts';
+import { inScope, listOrganisations, readableOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { CompteSchema, errors } from '../schemas.ts';
 
@@ -37,7 +37,8 @@ export function accountRoutes(app: FastifyInstance, database: Database) {
   }, async (request) => {
     const actor = actorOf(request);
     const all = await listOrganisations(database.db);
-    const visible = actor.organisation.type === 'national' ? all : all.filter((o) => o.code === actor.organisation.code);
+    const scope = readableOrganisations(actor, 'accounts');
+    const visible = all.filter((o) => inScope(scope, o.code));
     return { organisations: visible.map(({ code, nom, type }) => ({ code, nom, type })) };
   });
 }

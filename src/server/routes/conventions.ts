@@ -18,7 +18,7 @@ import type { Database } from '../../db/index.ts';
 import { findProgramme, isIsoDate, loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
 import { FIELD_LABELS } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
-import { listOrganisations } from '../../territories/index.ts';
+import { listOrganisations, readableOrganisations, scopeFilter, workableOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { errors } from '../schemas.ts';
 
@@ -58,7 +58,8 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
   const names = async () => Object.fromEntries((await listOrganisations(db)).map((o) => [o.code, o.nom])) as Record<string, string>;
   const scope = (request: FastifyRequest) => {
     const actor = actorOf(request);
-    return actor.organisation.type === 'national' ? null : actor.organisation.code;
+    const scope = scopeFilter(readableOrganisations(actor, 'exchange'));
+    return scope === null ? null : scope[0]!;
   };
   const conventionActor = (request: FastifyRequest, qualite?: string): ConventionActor => {
     const actor = actorOf(request);
@@ -133,7 +134,7 @@ export function conventionRoutes(app: FastifyInstance, database: Database) {
       const list = await conventionsOf(db, scope(request));
       return {
         organisation: { code: actor.organisation.code, nom: actor.organisation.nom },
-        administrateur: actor.roles.includes('administrateur') && actor.organisation.type !== 'national',
+        administrateur: actor.roles.includes('administrateur') && workableOrganisations(actor, 'exchange').length > 0,
         conventions: list.map((c) => resume(request, c, noms, today))
           .sort((a, b) => Number(b.aSignerParMonOrganisme) - Number(a.aSignerParMonOrganisme) || a.id.localeCompare(b.id)),
       };

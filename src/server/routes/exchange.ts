@@ -25,7 +25,7 @@ import {
 import { EXTRACT_FORMATS, type ExtractKind } from '../../extracts/index.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../../programmes/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
-import { listOrganisations } from '../../territories/index.ts';
+import { branchesFor, listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 import { hasWebCycleWorker, isFinished, liveCycle, queueWebCycle, runWebCycle, webCycleAlive } from '../web-cycles.ts';
@@ -70,17 +70,6 @@ const OneCycle = z.object({ cycle: Cycle });
 const OFFICER = { access: { roles: ['charge_echanges' as const] } };
 const READER = { access: { roles: ['charge_echanges' as const, 'administrateur' as const] } };
 
-/** Branches an organisation can act for, by its type (CGSS, CSS and CCSS are several branches at once). */
-export function branchesOfOrganisationType(type: string): string[] {
-  switch (type) {
-    case 'caf': return ['caf'];
-    case 'cpam': case 'ces': return ['cpam'];
-    case 'carsat': return ['carsat'];
-    case 'cgss': case 'css': case 'ccss': return ['caf', 'cpam', 'carsat'];
-    case 'national': return ['caf', 'cpam', 'carsat'];
-    default: return [];
-  }
-}
 
 const PACKAGE_FILE = /^(.+)\.(manifest\.json|payload\.age|sig|accuse\.json)$/;
 const FORMAT_OF_SUFFIX: Record<string, UploadFormat> = { 'manifest.json': 'manifeste', 'payload.age': 'contenu', sig: 'signature', 'accuse.json': 'accuse' };
@@ -168,9 +157,8 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
    * seals a package per recipient) and in-house ones (it fills its own worklist).
    */
   const sendable = (actor: Actor): Programme[] => {
-    const branches = branchesOfOrganisationType(actor.organisation.type);
-    return programmes.filter((p) => (p.forme === 'echange' || p.forme === 'interne') && branches.includes(p.expediteur.branche)
-      && actor.organisation.type !== 'national');
+    const branches = branchesFor(actor, 'exchange'); // the access policy: none for a national fund
+    return programmes.filter((p) => (p.forme === 'echange' || p.forme === 'interne') && branches.includes(p.expediteur.branche));
   };
 
   /** Cycles run in this process without a queue (waiting or running). */

@@ -29,7 +29,7 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import { actorWorklists } from '../../outreach/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
-import { attachedOrganisations } from '../../territories/index.ts';
+import { actorScope } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 import { ExchangeStore } from './exchange-store.ts';
@@ -91,8 +91,8 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
 
   /** The organisations whose outbox an administrator sees: their own and those attached to it; all for a national one. */
   async function adminScope(actor: Actor): Promise<string[] | 'all'> {
-    if (actor.organisation.type === 'national') return 'all';
-    return [actor.organisation.code, ...await attachedOrganisations(db, actor.organisation.code)];
+    const scope = await actorScope(db, actor, 'channels', 'read');
+    return scope === 'all' ? 'all' : [...scope];
   }
 
   r.post('/api/courriels/contacts/:id', {

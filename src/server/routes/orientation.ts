@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Database } from '../../db/index.ts';
 import {
-  brancheOfOrganisation, catalogue, catalogueAdmin, checklistPdf, listParcours, orient, orientationPayload, type Failure,
+  catalogue, catalogueAdmin, checklistPdf, listParcours, orient, orientationPayload, type Failure,
 } from '../../orientation/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
+import { offerBranchOf } from '../../territories/index.ts';
 import { z } from 'zod';
 import { actorOf } from '../access.ts';
 import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
@@ -146,7 +147,7 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
     const result = await orient(database.db, request.params.parcours, reponses);
     if (!result.ok) return fail(reply, result);
     const pdf = await checklistPdf(result, {
-      mode: 'entretien', organisation: actor.organisation.nom, brancheAgent: brancheOfOrganisation(actor.organisation.type),
+      mode: 'entretien', organisation: actor.organisation.nom, brancheAgent: offerBranchOf(actor.organisation.type),
     });
     await recordAudit(database.db, {
       action: 'orientation_checklist_entretien',

@@ -11,11 +11,10 @@ import { exchangeRepository } from '../../exchange/index.ts';
 import { DESTRUCTION_JOB, jobsRepository, parisDay } from '../../jobs/index.ts';
 import { loadProgrammes, toIsoDate, type Programme } from '../../programmes/index.ts';
 import { csvCell, destructionRecords, overdueContacts, recordAudit, registerCsv, registerEntries, type DestructionRecord, type RegisterEntry } from '../../privacy/index.ts';
-import { listOrganisations } from '../../territories/index.ts';
+import { branchesFor, inScope, listOrganisations, readableOrganisations, scopeFilter } from '../../territories/index.ts';
 import { z } from 'zod';
 import { actorOf } from '../access.ts';
 import { errors, fileResponse } from '../schemas.ts';
-import { branchesOfOrganisationType } from './exchange.ts';
 
 const DPO = { access: { roles: ['dpo' as const, 'administrateur' as const] } };
 
@@ -41,6 +40,12 @@ function destructionsCsv(records: readonly DestructionRecord[]): string {
   return `\ufeff${lines.join('\r\n')}\r\n`;
 }
 
+/** The register's scope (access policy): the DPO's own organisation, or null for every one (a national DPO). */
+function ownOrAll(actor: Actor): string | null {
+  const scope = scopeFilter(readableOrganisations(actor, 'register'));
+  return scope === null ? null : scope[0]!;
+}
+
 export function registerRoutes(app: FastifyInstance, database: Database) {
   const db = database.db;
   const programmes: Programme[] = loadProgrammes();
@@ -50,12 +55,11 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
     const date = toIsoDate(new Date());
     const noms: Record<string, string> = {};
     for (const o of await listOrganisations(db)) noms[o.code] = o.nom;
-    const national = actor.organisation.type === 'national';
-    const org = actor.organisation.code;
+    const scope = readableOrganisations(actor, 'register');
     const conventions = (await exchangeRepository.conventions(db)).map((c) => c.convention)
-      .filter((c) => national || c.parties.expediteur === org || c.parties.destinataire === org);
-    const branches = branchesOfOrganisationType(actor.organisation.type);
-    const concerned = (p: Programme) => national || branches.includes(p.expediteur.branche) || (p.destinataire !== null && branches.includes(p.destinataire.branche));
+      .filter((c) => inScope(scope, c.parties.expediteur) || inScope(scope, c.parties.destinataire));
+    const branches = branchesFor(actor, 'register');
+    const concerned = (p: Programme) => branches.includes(p.expediteur.branche) || (p.destinataire !== null && branches.includes(p.destinataire.branche));
     const entrees = registerEntries(programmes.filter(concerned), conventions, { date, noms });
     return { date, entrees };
   }
@@ -100,7 +104,7 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    const organisation = actor.organisation.type === 'national' ? null : actor.organisation.code;
+    const organisation = ownOrAll(actor);
     const destructions = await destructionRecords(db, { organisation });
     // what should already be destroyed, and the destruction job's last run (it runs hourly and at start: src/jobs)
     const retard = await overdueContacts(db, { organisation, today: parisDay(new Date()).date });
@@ -114,7 +118,7 @@ export function registerRoutes(app: FastifyInstance, database: Database) {
 
   app.get('/api/registre/destructions.csv', { config: DPO, schema: { response: csv('Les procès-verbaux de destruction (CSV).') } }, async (request, reply) => {
     const actor = actorOf(request);
-    const destructions = await destructionRecords(db, { organisation: actor.organisation.type === 'national' ? null : actor.organisation.code });
+    const destructions = await destructionRecords(db, { organisation: ownOrAll(actor) });
     await audit(request, 'registre.destructions_telechargees', { enregistrements: destructions.length, format: 'csv' });
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

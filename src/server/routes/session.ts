@@ -1,13 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { login, logout } from '../../accounts/index.ts';
+import { login, logout, type CompteRow } from '../../accounts/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/index.ts';
 import { actorOf, SESSION_COOKIE } from '../access.ts';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import { offerBranchOf, OFFER_BRANCHES } from '../../territories/index.ts';
 import { CompteSchema, errors } from '../schemas.ts';
 
-const SessionSchema = z.object({ compte: CompteSchema, csrfToken: z.string() });
+const SessionSchema = z.object({
+  compte: CompteSchema,
+  csrfToken: z.string(),
+  brancheOffres: z.enum(OFFER_BRANCHES).nullable().meta({
+    description: "La branche dont l'agent présente les offres en premier (territoires : une CGSS, la CSS ou une caisse commune est d'abord l'Assurance Maladie) ; null pour un organisme national ou un établissement.",
+  }),
+});
+
+/** The session's answer: the account, its CSRF token and its organisation's offer branch (the territories' model, so the screen and the PDF agree). */
+const session = (compte: CompteRow, csrfToken: string) => ({ compte, csrfToken, brancheOffres: offerBranchOf(compte.organisation.type) });
 
 const credentials = z.object({
   email: z.string({ error: "L'adresse e-mail est obligatoire." }).trim().min(1, { error: "L'adresse e-mail est obligatoire." }).max(254),
@@ -25,10 +35,10 @@ export function sessionRoutes(app: FastifyInstance, database: Database, config: 
     reply.setCookie(SESSION_COOKIE, result.session.token, {
       path: '/', httpOnly: true, sameSite: 'strict', secure: config.cookieSecure, expires: result.session.expiresAt,
     });
-    return { compte: result.session.compte, csrfToken: result.session.csrf };
+    return session(result.session.compte, result.session.csrf);
   });
 
-  r.get('/api/session', { config: { access: 'authenticated' }, schema: { response: { 200: SessionSchema, ...errors } } }, async (request) => ({ compte: request.compte!, csrfToken: request.csrf! }));
+  r.get('/api/session', { config: { access: 'authenticated' }, schema: { response: { 200: SessionSchema, ...errors } } }, async (request) => session(request.compte!, request.csrf!));
 
   r.delete('/api/session', { config: { access: 'authenticated' }, schema: { response: { 204: z.null().meta({ description: 'Session fermée, cookie effacé.' }), ...errors } } }, async (request, reply) => {
     await logout(database.db, request.sessionToken!, actorOf(request));

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
 import { recordAudit } from '../../privacy/index.ts';
-import { importCompetenceCorrections, lookupPostalCode } from '../../territories/index.ts';
+import { importCompetenceCorrections, lookupPostalCode, workableOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { errors, OrganisationRef } from '../schemas.ts';
 
@@ -35,7 +35,7 @@ export function territoryRoutes(app: FastifyInstance, database: Database) {
     schema: { consumes: ['text/csv', 'text/plain'], response: { 200: CompetenceReport, ...errors } },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    if (actor.organisation.type !== 'national') {
+    if (workableOrganisations(actor, 'reference') !== 'all') {
       return reply.code(403).send({ erreur: "Seul un administrateur national peut corriger la compétence territoriale des organismes." });
     }
     const body = request.body;

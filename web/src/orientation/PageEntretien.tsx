@@ -19,13 +19,6 @@ import type { Branche, CommuneProposee, Parcours, Reponses, ResultatOrientation,
 
 const PREFIXE = 'entretien';
 
-function brancheDe(typeOrganisation: string): Branche | null {
-  if (typeOrganisation === 'caf') return 'caf';
-  if (['cpam', 'ces', 'cgss', 'css', 'ccss'].includes(typeOrganisation)) return 'assurance_maladie';
-  if (typeOrganisation === 'carsat') return 'carsat';
-  return null;
-}
-
 function offresDeLaBranche(branche: Branche | null): string {
   if (branche === 'caf') return 'de la Caf';
   if (branche === 'assurance_maladie') return "de l'Assurance Maladie";
@@ -40,6 +33,7 @@ function offresDeLaBranche(branche: Branche | null): string {
  */
 export function PageEntretien() {
   const compte = useCompte();
+  const { data: session } = useSession();
   const liste = useListeParcours();
   if (!compte) return null;
   if (!compte.roles.includes('agent')) {
@@ -75,7 +69,7 @@ export function PageEntretien() {
       {liste.isPending ? <Chargement texte="Chargement des questions…" /> : null}
       {liste.isError ? <Alert severity="error" as="h2" title="Les questions n'ont pas pu être chargées" description={messageErreur(liste.error)} /> : null}
       {liste.isSuccess ? (
-        <Entretien parcoursListe={liste.data.parcours} brancheAgent={brancheDe(compte.organisation.type)} organisation={compte.organisation.nom} />
+        <Entretien parcoursListe={liste.data.parcours} brancheAgent={session?.brancheOffres ?? null} organisation={compte.organisation.nom} />
       ) : null}
     </>
   );
