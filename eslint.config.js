@@ -22,8 +22,34 @@ const boundaries = {
     'pure-domain': restrictedImports,
     'no-synthetic-data': restrictedImports,
     'web-apart': restrictedImports,
+    'table-owner': restrictedSyntax,
+    'table-owner-joins': restrictedSyntax,
   },
 };
+
+/**
+ * Tables with one owning context (docs/adr/0005-one-organisation-model-and-policy.md): only that
+ * context's files query them; every other context reads them through the owner's front door
+ * (`src/territories/index.ts`: findOrganisation, listOrganisations, organisationNames…).
+ */
+export const OWNED_TABLES = { organisations: 'src/territories' };
+
+/**
+ * Files that still join an owned table inside a query on their own tables (reading a name or a type
+ * alongside). Selecting from, inserting into, updating or deleting from it is refused everywhere
+ * outside the owner; this list only shrinks, like KNOWN_SQL_OUTSIDE_REPOSITORIES.
+ */
+export const KNOWN_JOINS_OF_OWNED_TABLES = [
+  'src/accounts/repository.ts', // the session's account with its organisation's name and type (every request)
+  'src/channels/repository.ts', // channelContact: the contact with its organisation's name and type
+  'src/signalements/demo.ts', // demo seeder
+];
+
+const tableLiteral = (table) => `/^${table}(\\s+as\\s+\\w+)?$/`;
+const ownedTableRule = (methods, message) => ['error', ...Object.entries(OWNED_TABLES).map(([table, owner]) => ({
+  selector: `CallExpression[callee.property.name=/^(${methods})$/][arguments.0.value=${tableLiteral(table)}]`,
+  message: message(table, owner),
+}))];
 
 /**
  * Files that still hold SQL (a `kysely` value import such as `sql`, or a query builder call such as
@@ -32,7 +58,6 @@ const boundaries = {
  * (`repository.ts`, `*-repository.ts` or `repositories/…`), call them from here, and delete its line.
  */
 export const KNOWN_SQL_OUTSIDE_REPOSITORIES = [
-  'src/channels/campaign.ts',
   'src/channels/demo.ts',
   'src/channels/letters.ts',
   'src/demo/index.ts',
@@ -120,6 +145,24 @@ export default tseslint.config(
         selector: 'CallExpression > MemberExpression.callee[property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|mergeInto|replaceInto)$/]',
         message: "Requête hors d'un repository : le SQL vit dans les repositories (repository.ts, *-repository.ts) et src/db/ ; appelez le repository du contexte propriétaire par sa porte d'entrée.",
       }],
+    },
+  },
+
+  // Table ownership: an owned table is queried by its owner only (and src/db/: schema, migrations).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/**', ...Object.values(OWNED_TABLES).map((owner) => `${owner}/**`)],
+    rules: {
+      'boundaries/table-owner': ownedTableRule('selectFrom|insertInto|updateTable|deleteFrom|mergeInto|replaceInto', (table, owner) =>
+        `La table ${table} appartient à ${owner}/ : seul son repository l'interroge. Lisez-la par sa porte d'entrée (${owner}/index.ts : findOrganisation, listOrganisations, organisationNames…) ou ajoutez-y la fonction qui manque.`),
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/**', ...Object.values(OWNED_TABLES).map((owner) => `${owner}/**`), ...KNOWN_JOINS_OF_OWNED_TABLES],
+    rules: {
+      'boundaries/table-owner-joins': ownedTableRule('innerJoin|leftJoin|rightJoin|fullJoin|crossJoin|leftJoinLateral|innerJoinLateral', (table, owner) =>
+        `Jointure sur la table ${table}, qui appartient à ${owner}/ : lisez ce qu'il vous faut par sa porte d'entrée (${owner}/index.ts, ex. organisationNames) après votre requête.`),
     },
   },
 

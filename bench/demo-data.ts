@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ensureDemoAccounts } from '../src/accounts/index.ts';
 import { migrateToLatest, openDatabase } from '../src/db/index.ts';
 import { DEMO_MONTHS, DEMO_SENDERS, ensureDemoData } from '../src/demo/index.ts';
-import { ensureExchangeSetup, exchangeRepository, type CycleReference } from '../src/exchange/index.ts';
+import { ensureExchangeSetup, cycleOrganisations, exchangeRepository, type CycleReference } from '../src/exchange/index.ts';
 import { generateExtracts } from '../src/generate/index.ts';
 import { runMonthlyCycle } from '../src/jobs/index.ts';
 import { seedDemoOutreach } from '../src/outreach/index.ts';
@@ -35,7 +35,7 @@ async function demoReloadingEachRun(database: Awaited<ReturnType<typeof fresh>>,
   const db = database.db;
   const uncached: CycleReference = {
     competences: (b) => exchangeRepository.competenceLookup(db, b),
-    organisations: () => exchangeRepository.organisationNames(db),
+    organisations: () => cycleOrganisations(db),
   };
   for (const [i, month] of DEMO_MONTHS.entries()) {
     for (const [j, s] of DEMO_SENDERS.entries()) {

@@ -9,16 +9,18 @@
  */
 import { access, appendFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { CycleInputError, runCycle, type CycleCounts } from '../exchange/index.ts';
 import { csvCell } from '../shared/csv.ts';
 import { durableEffect } from '../shared/crash-points.ts';
 import { outreachProgrammes } from '../outreach/index.ts';
 import { findProgramme, isIsoMonth, type Programme } from '../programmes/index.ts';
+import { findOrganisation } from '../territories/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { emailAddressOf, prepareOfferEmail, ChannelRefusal, type MailSettings } from './mail.ts';
 import { produceMailing, selectMailing, letterRefusal } from './letters.ts';
+import { contactsWithoutOffer } from './repository.ts';
 
 export type CampaignChannel = 'courriel' | 'courrier' | 'auto';
 export const CAMPAIGN_CHANNELS: readonly CampaignChannel[] = ['courriel', 'courrier', 'auto'];
@@ -74,7 +76,7 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
   const now = options.now ?? new Date();
   if (!isIsoMonth(options.periode)) throw new CampaignInputError(`Mois invalide : « ${options.periode} » ; AAAA-MM attendu (ex. 2026-11).`);
   if (!CAMPAIGN_CHANNELS.includes(options.canal)) throw new CampaignInputError(`Canal invalide : « ${options.canal} » ; courriel, courrier ou auto.`);
-  const org = await db.selectFrom('organisations').select(['code', 'nom', 'type', 'departement_code']).where('code', '=', options.organisation).executeTakeFirst();
+  const org = await findOrganisation(db, options.organisation);
   if (!org) throw new CampaignInputError(`Organisme inconnu : « ${options.organisation} ».`);
   if (org.type !== 'caf' || !org.departement_code) {
     throw new CampaignInputError(`Le plan de contacts « séparation » est mené par la Caf qui détient la déclaration : ${org.nom} (${org.code}) n'est pas une Caf.`);
@@ -109,7 +111,7 @@ export async function runSeparationCampaign(db: Kysely<DB>, options: CampaignOpt
 
   // 2. The joint offer, by e-mail or letter, to everyone of the month's list who never received it
   //    (newcomers, and people of an interrupted earlier run); never to an opposed person.
-  const toWrite = await withoutOffer(db, org.code, programme.id, options.periode);
+  const toWrite = await contactsWithoutOffer(db, org.code, programme.id, options.periode);
   const byLetter: string[] = [];
   const actor = { compteId: options.compteId ?? null, organisation: org.code, organisations: [org.code] };
   for (const c of toWrite) {
@@ -176,16 +178,3 @@ async function freeFileName(dir: string, fileName: string): Promise<string> {
   }
 }
 
-/**
- * The people of the month's list who never received the offer: no e-mail in the outbox (sent,
- * waiting or failed), no letter, no opposition — newcomers, and those an interrupted run left.
- */
-async function withoutOffer(db: Kysely<DB>, organisation: string, programme: string, periode: string) {
-  const rows = await db.selectFrom('contacts as c').select([sql<string>`c.id::text`.as('id'), 'c.champs'])
-    .where('c.organisation_code', '=', organisation).where('c.programme', '=', programme).where('c.periode', '=', periode)
-    .where('c.origine', '=', 'extrait').where('c.detruit_le', 'is', null).where('c.statut', '=', 'a_contacter')
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('courriels as m').select('m.id').whereRef('m.contact_id', '=', 'c.id'))))
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('evenements as e').select('e.id').whereRef('e.contact_id', '=', 'c.id'))))
-    .orderBy('c.id').execute();
-  return rows.map((r) => ({ id: r.id, champs: (typeof r.champs === 'string' ? JSON.parse(r.champs) : r.champs) as Record<string, string> }));
-}

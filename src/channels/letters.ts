@@ -10,6 +10,7 @@ import type { DB } from '../db/index.ts';
 import { aujourdhuiIso, catalogue } from '../orientation/index.ts';
 import { OutreachRuleError, recordEvent, riskRefusal } from '../outreach/index.ts';
 import { isIsoMonth } from '../programmes/index.ts';
+import { findOrganisation } from '../territories/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { offerItems } from './content.ts';
 import { buildLetterPdf, buildMailingPdf, recipientOf, type LetterInput } from './letter.ts';
@@ -89,7 +90,7 @@ export interface MailingSelection { report: MailingReport; letters: (LetterInput
 export async function selectMailing(db: Kysely<DB>, options: LetterOptions, input: { organisation: string; programme: string; periode: string; contactIds?: readonly string[] }): Promise<MailingSelection> {
   if (!isIsoMonth(input.periode)) throw new ChannelRefusal(400, 'mois_invalide', `Mois invalide : « ${input.periode.slice(0, 20)} » ; AAAA-MM attendu.`);
   const programme = programmeById(input.programme);
-  const org = await db.selectFrom('organisations').select(['code', 'nom', 'type']).where('code', '=', input.organisation).executeTakeFirst();
+  const org = await findOrganisation(db, input.organisation);
   if (!org) throw new ChannelRefusal(404, 'organisation_inconnue', `Organisme inconnu : ${input.organisation.slice(0, 40)}.`);
   let q = db.selectFrom('contacts as c')
     .select([

@@ -163,3 +163,17 @@ export async function mailBody(db: Kysely<DB>, id: string) {
   const caught = await db.selectFrom('courriels_demo').select(['brut', 'recu_le']).where('message_id', '=', row.message_id).orderBy('id', 'desc').limit(1).executeTakeFirst();
   return { ...row, brut: caught?.brut ?? null, recuLe: caught ? iso(caught.recu_le) : null };
 }
+
+/**
+ * The people of the month's list who never received the offer: no e-mail in the outbox (sent,
+ * waiting or failed), no letter, no opposition — newcomers, and those an interrupted run left.
+ */
+export async function contactsWithoutOffer(db: Kysely<DB>, organisation: string, programme: string, periode: string) {
+  const rows = await db.selectFrom('contacts as c').select([sql<string>`c.id::text`.as('id'), 'c.champs'])
+    .where('c.organisation_code', '=', organisation).where('c.programme', '=', programme).where('c.periode', '=', periode)
+    .where('c.origine', '=', 'extrait').where('c.detruit_le', 'is', null).where('c.statut', '=', 'a_contacter')
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('courriels as m').select('m.id').whereRef('m.contact_id', '=', 'c.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('evenements as e').select('e.id').whereRef('e.contact_id', '=', 'c.id'))))
+    .orderBy('c.id').execute();
+  return rows.map((r) => ({ id: r.id, champs: (typeof r.champs === 'string' ? JSON.parse(r.champs) : r.champs) as Record<string, string> }));
+}

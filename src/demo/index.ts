@@ -22,6 +22,7 @@ import { runMonthlyCycle } from '../jobs/index.ts';
 import { loadProgrammes } from '../programmes/index.ts';
 import { seedDemoOutreach } from '../outreach/index.ts';
 import { ensureDemoSignalements } from '../signalements/index.ts';
+import { organisationNames } from '../territories/index.ts';
 
 export const DEMO_MONTHS = ['2026-09', '2026-10', '2026-11'] as const;
 export const DEMO_SENDERS = [
@@ -73,7 +74,7 @@ export async function ensureDemoData(database: Database, options: DemoDataOption
     await ensureDemoProgrammes(database, options);
     return { created: false, paquets: 0, contacts: 0, evenements: 0, durationMs: performance.now() - started };
   }
-  const known = new Set((await db.selectFrom('organisations').select('code').where('code', 'in', DEMO_SENDERS.map((s) => s.caf)).execute()).map((r) => r.code));
+  const known = new Set((await organisationNames(db, DEMO_SENDERS.map((s) => s.caf))).keys());
   const senders = DEMO_SENDERS.filter((s) => known.has(s.caf));
 
   let paquets = 0;

@@ -41,6 +41,7 @@ import { joinedKey, joinKey, selectionPlan, selectRow, type JoinIndex } from './
 import { sealPackage } from './seal.ts';
 import { manifestFileName, payloadFileName, signatureFileName } from './manifest.ts';
 import { durableEffect } from '../shared/crash-points.ts';
+import { organisationNames } from '../territories/index.ts';
 
 export { CycleInputError, readExtract, type ExtractReading } from './extract.ts';
 
@@ -91,6 +92,12 @@ export interface CycleOptions {
  * to each run: loaded once instead of at every run. It is a snapshot: keep it for one batch of
  * runs, not across changes of the competence tables.
  */
+/** Organisation names by code (territories front door) and the Caf competent for each département. */
+export async function cycleOrganisations(db: Kysely<DB>): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }> {
+  const [noms, cafParDepartement] = await Promise.all([organisationNames(db), exchangeRepository.cafByDepartement(db)]);
+  return { noms: Object.fromEntries(noms), cafParDepartement };
+}
+
 export interface CycleReference {
   competences(branche: string): Promise<CompetenceLookup>;
   organisations(): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }>;
@@ -111,7 +118,7 @@ export function cycleReference(db: Kysely<DB>): CycleReference {
       return p;
     },
     organisations() {
-      organisations ??= remember(exchangeRepository.organisationNames(db), () => { organisations = undefined; });
+      organisations ??= remember(cycleOrganisations(db), () => { organisations = undefined; });
       return organisations;
     },
     codesPostaux() {

@@ -38,6 +38,6 @@ export {
   authenticateInboxPost, exportPublicKeyring, parsePublicKeyringExport, sendPackage, MANIFEST_HEADER, PUBLIC_KEYRING_FORMAT, SIGNATURE_HEADER, TransportError,
   type InboxCheck, type PublicKeyringExport, type SendOptions, type SendReport, type TransportErrorCode,
 } from './transport.ts';
-export { runCycle, readExtract, cycleCounts, cycleReference, CycleInputError, type CycleCounts, type CycleOptions, type CycleReference, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress, type CycleList } from './cycle.ts';
+export { runCycle, readExtract, cycleCounts, cycleReference, cycleOrganisations, CycleInputError, type CycleCounts, type CycleOptions, type CycleReference, type CycleReport, type CyclePackage, type CycleRefusal, type CycleProgress, type CycleList } from './cycle.ts';
 export { importAcknowledgement, importPackage, recordAcknowledgement, recordAcknowledgementFile, ImportFailed, ImportRefused, AcknowledgementRefused, type ImportOptions, type ImportReport, type ImportRefusalCode } from './import.ts';
 export { rotateOrganisationKeys, retireOrganisationKey, KeyManagementError } from './key-management.ts';

@@ -148,11 +148,9 @@ export const exchangeRepository = {
     });
   },
 
-  async organisationsWithoutKeyring(db: Kysely<DB>): Promise<string[]> {
-    const rows = await db.selectFrom('organisations as o')
-      .leftJoin('trousseaux as t', 't.organisation_code', 'o.code')
-      .select('o.code').where('t.organisation_code', 'is', null).orderBy('o.code').execute();
-    return rows.map((r) => r.code);
+  /** The organisations that have a keyring (the organisations themselves are read through the territories front door). */
+  async keyringOwners(db: Kysely<DB>): Promise<Set<string>> {
+    return new Set((await db.selectFrom('trousseaux').select('organisation_code').execute()).map((r) => r.organisation_code));
   },
 
   async saveKeyring(db: Kysely<DB>, keyring: Keyring): Promise<void> {
@@ -356,14 +354,12 @@ export const exchangeRepository = {
     };
   },
 
-  /** Organisation names by code (for French messages), and the Caf competent for each département (the Caf of `departement_caf`). */
-  async organisationNames(db: Kysely<DB>): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }> {
-    const noms: Record<string, string> = {};
-    for (const r of await db.selectFrom('organisations').select(['code', 'nom']).execute()) noms[r.code] = r.nom;
+  /** The Caf competent for each département (the Caf of `departement_caf`); organisation names come from the territories front door. */
+  async cafByDepartement(db: Kysely<DB>): Promise<Map<string, string>> {
     const rows = await db.selectFrom('competences as k').innerJoin('communes as c', 'c.code', 'k.commune_code')
       .select(['c.departement_code', 'k.organisation_code']).where('k.branche', '=', 'caf').distinct().execute();
     const cafParDepartement = new Map<string, string>();
     for (const r of rows) if (!cafParDepartement.has(r.departement_code)) cafParDepartement.set(r.departement_code, r.organisation_code);
-    return { noms, cafParDepartement };
+    return cafParDepartement;
   },
 };

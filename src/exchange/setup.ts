@@ -70,7 +70,9 @@ export interface ExchangeSetupReport {
 export async function ensureExchangeSetup(db: Kysely<DB>, now: Date = new Date()): Promise<ExchangeSetupReport> {
   let keyrings = 0;
   const ignorees: string[] = [];
-  for (const organisation of await exchangeRepository.organisationsWithoutKeyring(db)) {
+  const withKeyring = await exchangeRepository.keyringOwners(db);
+  const withoutKeyring = (await listOrganisations(db)).map((o) => o.code).filter((code) => !withKeyring.has(code));
+  for (const organisation of withoutKeyring) {
     if (!OrganisationCodeSchema.safeParse(organisation).success) { ignorees.push(organisation); continue; }
     if (await exchangeRepository.insertKeyringIfMissing(db, await createKeyring(organisation, now))) keyrings++;
   }

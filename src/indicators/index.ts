@@ -15,8 +15,8 @@ import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../pr
 import {
   addCounts, buildFunnel, emptyCounts, stageRules, unsuppressed, type Funnel, type ShownCount, type StageCode, type StageCounts,
 } from './funnel.ts';
-import { readableOrganisations } from '../territories/index.ts';
-import { indicatorsRepository, type OrganisationInfo } from './repository.ts';
+import { listOrganisationsWithPlaces, readableOrganisations, type OrganisationInfo } from '../territories/index.ts';
+import { indicatorsRepository } from './repository.ts';
 import { protect, type Cell, type Group, type Shown } from './suppression.ts';
 
 export {
@@ -25,7 +25,7 @@ export {
   type Funnel, type FunnelStage, type FunnelRate, type RateDefinition, type StageCounts, type ShownCount, type StageCode, type StageRule,
 } from './funnel.ts';
 export { protect, type Cell, type Group } from './suppression.ts';
-export { indicatorsRepository, type OrganisationInfo } from './repository.ts';
+export { indicatorsRepository } from './repository.ts';
 export { funnelCsv, funnelXlsx } from './export.ts';
 
 export type Scope =
@@ -108,7 +108,7 @@ const organisationCache = new WeakMap<Kysely<DB>, Promise<OrganisationInfo[]>>()
 export function organisationsOf(db: Kysely<DB>): Promise<OrganisationInfo[]> {
   let cached = organisationCache.get(db);
   if (!cached) {
-    cached = indicatorsRepository.organisations(db);
+    cached = listOrganisationsWithPlaces(db);
     cached.catch(() => organisationCache.delete(db));
     organisationCache.set(db, cached);
   }

@@ -21,14 +21,6 @@ export interface CohortFilter {
 
 export interface CountRow { organisation: string | null; periode: string | null; counts: StageCounts }
 
-export interface OrganisationInfo {
-  code: string;
-  nom: string;
-  type: string;
-  rattachement: string | null;
-  departement: { code: string; nom: string } | null;
-  region: { code: string; nom: string } | null;
-}
 
 type Grouping = 'none' | 'organisation' | 'periode' | 'organisation_periode';
 
@@ -109,20 +101,6 @@ export const indicatorsRepository = {
       }));
   },
 
-  /** Every organisation with its département and région (about 400 rows; the service caches them). */
-  async organisations(db: Kysely<DB>): Promise<OrganisationInfo[]> {
-    const rows = await db.selectFrom('organisations as o')
-      .leftJoin('departements as d', 'd.code', 'o.departement_code')
-      .leftJoin('regions as r', 'r.code', 'd.region_code')
-      .select(['o.code', 'o.nom', 'o.type', 'o.rattachement', 'd.code as dcode', 'd.nom as dnom', 'r.code as rcode', 'r.nom as rnom'])
-      .orderBy('o.code')
-      .execute();
-    return rows.map((r) => ({
-      code: r.code, nom: r.nom, type: r.type, rattachement: r.rattachement,
-      departement: r.dcode ? { code: r.dcode, nom: r.dnom! } : null,
-      region: r.rcode ? { code: r.rcode, nom: r.rnom! } : null,
-    }));
-  },
 
   async departements(db: Kysely<DB>) {
     return db.selectFrom('departements').select(['code', 'nom', 'region_code']).orderBy('code').execute();

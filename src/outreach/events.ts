@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { findProgramme, loadProgrammes, retentionDeadline, type Programme } from '../programmes/index.ts';
-import { mayBeCompetentFor } from '../territories/index.ts';
+import { findOrganisation, mayBeCompetentFor, organisationsOfType } from '../territories/index.ts';
 import { outreachRepository, type ContactRow } from './repository.ts';
 import { checkEvent, OutreachRuleError, VersionConflict } from './rules.ts';
 import { registerOpposition } from './oppositions.ts';
@@ -45,12 +45,12 @@ export interface RecordedEvent { eventId: string; status: Status; version: numbe
 
 /** The organisation running the partner service: the holder itself when it is of that branch, else the one of its département when unique. */
 export async function partnerOrganisation(db: Kysely<DB>, holderCode: string, partner: OrientationPartner): Promise<string | null> {
-  const holder = await outreachRepository.organisation(db, holderCode);
+  const holder = await findOrganisation(db, holderCode);
   if (!holder) return null;
   const branch = PARTNER_BRANCH[partner];
   if (mayBeCompetentFor(holder.type, branch)) return holder.code;
   if (!holder.departement_code || branch === 'carsat') return null;
-  const found = await outreachRepository.organisationsOfType(db, branch, holder.departement_code);
+  const found = await organisationsOfType(db, branch, holder.departement_code);
   return found.length === 1 ? found[0]!.code : null;
 }
 

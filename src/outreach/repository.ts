@@ -121,13 +121,4 @@ export const outreachRepository = {
     }).returning('id').executeTakeFirstOrThrow();
     return String(r.id);
   },
-
-  async organisation(db: Kysely<DB>, code: string) {
-    return db.selectFrom('organisations').select(['code', 'type', 'nom', 'departement_code', 'rattachement']).where('code', '=', code).executeTakeFirst();
-  },
-
-  /** Organisations of a type in a département (to name the partner organisation of an orientation). */
-  async organisationsOfType(db: Kysely<DB>, type: string, departement: string) {
-    return db.selectFrom('organisations').select(['code']).where('type', '=', type).where('departement_code', '=', departement).execute();
-  },
 };

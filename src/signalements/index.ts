@@ -9,7 +9,8 @@
  * - importSignalements(db, { path, destinataire, etablissement, reportPath, acteur }): a file,
  *   row by row, with a row report.
  * - listSignalements(db, actor): the establishment's own signalements and their status only.
- * - signalementsRepository.enterWorklist: THE insertion of a signalled person (one place).
+ * - The repository (signalementsRepository.enterWorklist: THE insertion of a signalled person) stays
+ *   inside the context; organisations and establishments are read through the territories front door.
  * - Pure: checkSignalementRow, assessSignalement, signalementStatus, worklistFields.
  */
 export {
@@ -21,5 +22,5 @@ export {
   competentOrganisation, importSignalements, listSignalements, signalementProgramme, submitSignalement, SignalementInputError,
   type Failure as SignalementFailure, type ImportOptions, type ImportReport, type RowReport, type SignalementInput,
 } from './service.ts';
-export { signalementsRepository, type Establishment, type WorklistEntry, type WorklistEntryResult } from './repository.ts';
+export { type Establishment, type WorklistEntry, type WorklistEntryResult } from './repository.ts';
 export { ensureDemoSignalements, DEMO_SIGNALEMENTS_MARKER } from './demo.ts';

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { enrolContacts, markRegisteredOppositions } from '../outreach/index.ts';
 import { retentionDeadline, type CompetenceLookup, type Programme } from '../programmes/index.ts';
+import { organisationNames } from '../territories/index.ts';
 
 export interface Establishment { code: string; nom: string; finess: string; commune: string | null }
 
@@ -43,28 +44,6 @@ export interface WorklistEntryResult {
 }
 
 export const signalementsRepository = {
-  async establishment(db: Kysely<DB>, code: string): Promise<Establishment | undefined> {
-    const r = await db.selectFrom('organisations').select(['code', 'nom', 'finess', 'commune_code'])
-      .where('code', '=', code).where('type', '=', 'etablissement').executeTakeFirst();
-    return r && r.finess ? { code: r.code, nom: r.nom, finess: r.finess, commune: r.commune_code } : undefined;
-  },
-
-  async establishmentsByFiness(db: Kysely<DB>): Promise<Map<string, Establishment>> {
-    const rows = await db.selectFrom('organisations').select(['code', 'nom', 'finess', 'commune_code'])
-      .where('type', '=', 'etablissement').where('finess', 'is not', null).execute();
-    return new Map(rows.map((r) => [r.finess!, { code: r.code, nom: r.nom, finess: r.finess!, commune: r.commune_code }]));
-  },
-
-  async organisation(db: Kysely<DB>, code: string) {
-    return db.selectFrom('organisations').select(['code', 'nom', 'type']).where('code', '=', code).executeTakeFirst();
-  },
-
-  async organisationNames(db: Kysely<DB>, codes: readonly string[]): Promise<Map<string, string>> {
-    if (codes.length === 0) return new Map();
-    const rows = await db.selectFrom('organisations').select(['code', 'nom']).where('code', 'in', [...codes]).execute();
-    return new Map(rows.map((r) => [r.code, r.nom]));
-  },
-
   /** The competence of one branch for one commune and one postal code (a single signalement: two small queries, not the whole table). */
   async competenceFor(db: Kysely<DB>, branche: string, commune: string, codePostal: string): Promise<CompetenceLookup> {
     const byCommune = await db.selectFrom('competences').select('organisation_code').where('branche', '=', branche).where('commune_code', '=', commune).executeTakeFirst();
@@ -129,12 +108,15 @@ export const signalementsRepository = {
   async listForEstablishment(db: Kysely<DB>, etablissement: string, limit: number, offset: number) {
     const base = db.selectFrom('signalements as s').where('s.etablissement_code', '=', etablissement);
     const total = await base.select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-    const rows = await base.leftJoin('contacts as c', 'c.id', 's.contact_id').innerJoin('organisations as o', 'o.code', 's.organisation_code')
+    const found = await base.leftJoin('contacts as c', 'c.id', 's.contact_id')
       .select([
         sql<string>`s.id::text`.as('id'), sql<string>`s.date_signalement::text`.as('date_signalement'), 's.initiales', 's.resultat', 's.origine',
-        's.cree_le', 's.organisation_code', 'o.nom as organisation_nom', 'c.statut',
+        's.cree_le', 's.organisation_code', 'c.statut',
       ])
       .orderBy('s.cree_le', 'desc').orderBy('s.id', 'desc').limit(limit).offset(offset).execute();
+    // the receiving organisations' names through the territories front door (it owns the table)
+    const names = await organisationNames(db, [...new Set(found.map((r) => r.organisation_code))]);
+    const rows = found.map((r) => ({ ...r, organisation_nom: names.get(r.organisation_code) ?? r.organisation_code }));
     return { total: Number(total.n), rows };
   },
 };

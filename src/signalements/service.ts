@@ -14,7 +14,7 @@ import { isCallable, outreachProgrammes } from '../outreach/index.ts';
 import { findProgramme, pseudonym, resolveRecipient, toIsoDate, type CompetenceLookup, type Programme, type Row } from '../programmes/index.ts';
 import { recordAudit } from '../privacy/index.ts';
 import { durableEffect } from '../shared/crash-points.ts';
-import { mayBeCompetentFor } from '../territories/index.ts';
+import { establishmentsByFiness, findEstablishment, findOrganisation, mayBeCompetentFor, organisationNames } from '../territories/index.ts';
 import {
   assessSignalement, checkSignalementRow, initials, reportLine, signalementStatus, worklistFields, SIGNALEMENT_FORMAT, SIGNALEMENT_PROGRAMME,
   SIGNALEMENT_STATUS_LABELS, type SignalementStatus,
@@ -77,7 +77,7 @@ async function processRow(ctx: RowContext, row: Row): Promise<RowOutcome> {
   const recipient = competentOrganisation(ctx.programme, row, await ctx.lookup(row));
   if (!recipient.ok) return { ok: false, raison: `organisme destinataire introuvable : ${recipient.raison}`, champs: { code_commune: `Commune sans Carsat compétente : ${recipient.raison}.` } };
   if (ctx.destinataire !== null && recipient.organisation !== ctx.destinataire) {
-    const nom = ctx.names.get(recipient.organisation) ?? (await signalementsRepository.organisationNames(ctx.db, [recipient.organisation])).get(recipient.organisation) ?? recipient.organisation;
+    const nom = ctx.names.get(recipient.organisation) ?? (await organisationNames(ctx.db, [recipient.organisation])).get(recipient.organisation) ?? recipient.organisation;
     return { ok: false, raison: `la commune de résidence relève de ${nom} (${recipient.organisation}), pas de ${ctx.destinataire} : signalement à lui adresser` };
   }
   let key = ctx.keys.get(recipient.organisation);
@@ -112,7 +112,7 @@ async function processRow(ctx: RowContext, row: Row): Promise<RowOutcome> {
 
 async function actorEstablishment(db: Kysely<DB>, actor: Actor): Promise<Establishment | Failure> {
   if (!actor.roles.includes('signalant')) return { ok: false, status: 403, erreur: 'Seuls les comptes « signalant » d’un établissement de santé peuvent faire un signalement.' };
-  const e = await signalementsRepository.establishment(db, actor.organisation.code);
+  const e = await findEstablishment(db, actor.organisation.code);
   return e ?? { ok: false, status: 403, erreur: 'Votre organisme n’est pas un établissement de santé déclaré (numéro FINESS) : il ne peut pas faire de signalement.' };
 }
 
@@ -142,7 +142,7 @@ export async function submitSignalement(db: Kysely<DB>, actor: Actor, input: Sig
     acteur: { compteId: actor.compteId, organisation: actor.organisation.code }, now,
   }, row);
   if (!outcome.ok) return { ok: false, status: 422, erreur: `Signalement non enregistré : ${outcome.raison}.`, ...(outcome.champs ? { champs: outcome.champs } : {}) } as Failure;
-  const nom = (await signalementsRepository.organisationNames(db, [outcome.organisation])).get(outcome.organisation) ?? outcome.organisation;
+  const nom = (await organisationNames(db, [outcome.organisation])).get(outcome.organisation) ?? outcome.organisation;
   const status: SignalementStatus = outcome.oppose ? 'refuse' : 'recu';
   return {
     ok: true as const, id: outcome.signalementId, resultat: outcome.resultat, organisme: { code: outcome.organisation, nom }, periode: outcome.periode,
@@ -203,7 +203,7 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
   const now = options.now ?? new Date();
   const programme = signalementProgramme();
   if (options.destinataire !== null) {
-    const org = await signalementsRepository.organisation(db, options.destinataire);
+    const org = await findOrganisation(db, options.destinataire);
     if (!org) throw new SignalementInputError(`Organisme inconnu : « ${options.destinataire} ».`);
     if (!mayBeCompetentFor(org.type, 'carsat')) { // the organisations that run a Carsat social service
       throw new SignalementInputError(`${org.nom} (${org.code}) ne reçoit pas de signalements : le programme « ${programme.titre} » est mené par le service social de la Carsat.`);
@@ -223,15 +223,15 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
     throw error;
   }
   const competence = await exchangeRepository.competenceLookup(db, programme.expediteur.branche);
-  const establishments = await signalementsRepository.establishmentsByFiness(db);
+  const establishments = await establishmentsByFiness(db);
   const ctx: RowContext = {
     db, programme, lookup: async () => competence, destinataire: options.destinataire, etablissement: null, keys: new Map(),
-    names: await signalementsRepository.organisationNames(db, options.destinataire ? [options.destinataire] : []), origine: 'fichier',
+    names: await organisationNames(db, options.destinataire ? [options.destinataire] : []), origine: 'fichier',
     compteId: options.acteur.compteId, acteur: options.acteur, importId: randomUUID(), now,
   };
   const today = toIsoDate(now);
   const nameOf = async (code: string) => {
-    if (!ctx.names.has(code)) ctx.names.set(code, (await signalementsRepository.organisationNames(db, [code])).get(code) ?? code);
+    if (!ctx.names.has(code)) ctx.names.set(code, (await organisationNames(db, [code])).get(code) ?? code);
     return ctx.names.get(code)!;
   };
   for (const { row, line } of rows) {

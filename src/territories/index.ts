@@ -17,7 +17,7 @@ export {
   type Purpose, type OrganisationScope, type OrganisationFacts, type PolicyActor,
 } from './policy.ts';
 export { loadReferenceData, shippedReferenceVersion, type ReferenceData } from './reference.ts';
-export type { CommuneCompetente } from './repository.ts';
+export type { CommuneCompetente, EstablishmentRow, OrganisationInfo } from './repository.ts';
 
 /** Loads the reference data when it is missing or older than the shipped version. Returns what was done. */
 export async function ensureReferenceData(db: Kysely<DB>): Promise<{ loaded: boolean; version: string; durationMs: number }> {
@@ -98,6 +98,18 @@ export async function importCompetenceCorrections(db: Kysely<DB>, content: Uint8
   return { appliquees: valides.length, rejetees: [...unreadable, ...rejetees].sort((a, b) => a.ligne - b.ligne), doublons };
 }
 
+// The front door of the `organisations` table: territories owns it (eslint.config.js, boundaries/table-owner);
+// other contexts read organisations through these.
 export const listOrganisations = (db: Kysely<DB>) => territoriesRepository.organisations(db);
 export const findOrganisation = (db: Kysely<DB>, code: string) => territoriesRepository.organisation(db, code);
+/** Every organisation with its département and région. */
+export const listOrganisationsWithPlaces = (db: Kysely<DB>) => territoriesRepository.organisationsWithPlaces(db);
+/** The organisations of one type in one département. */
+export const organisationsOfType = (db: Kysely<DB>, type: string, departement: string) => territoriesRepository.organisationsOfType(db, type, departement);
+/** Organisation names by code: of these codes, or of every organisation. */
+export const organisationNames = (db: Kysely<DB>, codes?: readonly string[]) => territoriesRepository.names(db, codes);
+/** A health establishment by its organisation code (undefined: not an establishment, or no FINESS). */
+export const findEstablishment = (db: Kysely<DB>, code: string) => territoriesRepository.establishment(db, code);
+/** The health establishments by FINESS number. */
+export const establishmentsByFiness = (db: Kysely<DB>) => territoriesRepository.establishmentsByFiness(db);
 export const referenceCounts = (db: Kysely<DB>) => territoriesRepository.counts(db);

@@ -3,6 +3,19 @@ import type { DB } from '../db/index.ts';
 import type { Branche, Competence, ReferenceData } from './reference.ts';
 
 const BATCH = 5000;
+
+/** An organisation with its département and région (indicators' scopes). */
+export interface OrganisationInfo {
+  code: string;
+  nom: string;
+  type: string;
+  rattachement: string | null;
+  departement: { code: string; nom: string } | null;
+  region: { code: string; nom: string } | null;
+}
+
+/** A health establishment that signals people (organisation of type `etablissement` with its FINESS number). */
+export interface EstablishmentRow { code: string; nom: string; finess: string; commune: string | null }
 type Column = { type: 'text' | 'integer'; values: unknown[] };
 
 /** Bulk insert through unnest(): one statement per batch, same SQL on PGlite and PostgreSQL. */
@@ -117,6 +130,46 @@ export const territoriesRepository = {
       .select(['o.code', 'o.nom']).distinct()
       .where('s.organisation_code', '=', sender).where('s.branche', '=', from)
       .where('d.branche', '=', to).orderBy('o.code').execute();
+  },
+
+  /** Every organisation with its département and région (about 400 rows; callers cache them). */
+  async organisationsWithPlaces(db: Kysely<DB>): Promise<OrganisationInfo[]> {
+    const rows = await db.selectFrom('organisations as o')
+      .leftJoin('departements as d', 'd.code', 'o.departement_code')
+      .leftJoin('regions as r', 'r.code', 'd.region_code')
+      .select(['o.code', 'o.nom', 'o.type', 'o.rattachement', 'd.code as dcode', 'd.nom as dnom', 'r.code as rcode', 'r.nom as rnom'])
+      .orderBy('o.code')
+      .execute();
+    return rows.map((r) => ({
+      code: r.code, nom: r.nom, type: r.type, rattachement: r.rattachement,
+      departement: r.dcode ? { code: r.dcode, nom: r.dnom! } : null,
+      region: r.rcode ? { code: r.rcode, nom: r.rnom! } : null,
+    }));
+  },
+
+  /** The organisations of one type in one département (the CPAM of the Var). */
+  async organisationsOfType(db: Kysely<DB>, type: string, departement: string): Promise<{ code: string }[]> {
+    return db.selectFrom('organisations').select(['code']).where('type', '=', type).where('departement_code', '=', departement).execute();
+  },
+
+  /** Names by code: of these organisations, or of every one when `codes` is not given. */
+  async names(db: Kysely<DB>, codes?: readonly string[]): Promise<Map<string, string>> {
+    if (codes && codes.length === 0) return new Map();
+    let query = db.selectFrom('organisations').select(['code', 'nom']);
+    if (codes) query = query.where('code', 'in', [...codes]);
+    return new Map((await query.execute()).map((r) => [r.code, r.nom]));
+  },
+
+  async establishment(db: Kysely<DB>, code: string): Promise<EstablishmentRow | undefined> {
+    const r = await db.selectFrom('organisations').select(['code', 'nom', 'finess', 'commune_code'])
+      .where('code', '=', code).where('type', '=', 'etablissement').executeTakeFirst();
+    return r && r.finess ? { code: r.code, nom: r.nom, finess: r.finess, commune: r.commune_code } : undefined;
+  },
+
+  async establishmentsByFiness(db: Kysely<DB>): Promise<Map<string, EstablishmentRow>> {
+    const rows = await db.selectFrom('organisations').select(['code', 'nom', 'finess', 'commune_code'])
+      .where('type', '=', 'etablissement').where('finess', 'is not', null).execute();
+    return new Map(rows.map((r) => [r.finess!, { code: r.code, nom: r.nom, finess: r.finess!, commune: r.commune_code }]));
   },
 
   /** Codes of the organisations attached to `code` (rattachement), e.g. the CES attached to a CPAM. */

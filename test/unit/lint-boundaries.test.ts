@@ -22,9 +22,15 @@ const PROBES: Record<string, string> = {
   'front-door.ts': "import { runCycle } from '../exchange/index.ts';\nimport { openDatabase } from '../db/index.ts';\nimport type { Config } from '../config.ts';\nexport const probe = [runCycle, openDatabase];\nexport type Probe = Config;\n",
   // SQL outside a repository: a kysely value import, a query builder call
   'sql-import.ts': "import { sql } from 'kysely';\nexport const probe = sql`select 1`;\n",
-  'query-builder.ts': "import type { Kysely } from 'kysely';\nimport type { DB } from '../db/index.ts';\nexport const probe = (db: Kysely<DB>) => db.selectFrom('organisations').select('code').execute();\n",
+  'query-builder.ts': "import type { Kysely } from 'kysely';\nimport type { DB } from '../db/index.ts';\nexport const probe = (db: Kysely<DB>) => db.selectFrom('comptes').select('id').execute();\n",
   // the same in a repository: allowed (and `import type` from kysely is allowed anywhere)
-  'repository.ts': "import { sql, type Kysely } from 'kysely';\nimport type { DB } from '../db/index.ts';\nexport const probe = (db: Kysely<DB>) => db.selectFrom('organisations').select(sql<string>`code`.as('c')).execute();\n",
+  'repository.ts': "import { sql, type Kysely } from 'kysely';\nimport type { DB } from '../db/index.ts';\nexport const probe = (db: Kysely<DB>) => db.selectFrom('comptes').select(sql<string>`id`.as('c')).execute();\n",
+  // a table owned by another context (organisations: src/territories), even from a repository: selected, joined
+  'orgs-repository.ts': "import type { Kysely } from 'kysely';\nimport type { DB } from '../db/index.ts';\n"
+    + "export const one = (db: Kysely<DB>) => db.selectFrom('organisations as o').select('o.code').execute();\n"
+    + "export const two = (db: Kysely<DB>) => db.selectFrom('comptes as c').innerJoin('organisations as o', 'o.code', 'c.organisation_code').select('o.nom').execute();\n"
+    + "export const three = (db: Kysely<DB>) => db.deleteFrom('organisations').execute();\n"
+    + "export const label = (f: (t: string) => string) => f('organisations');\n",
   // a domain module doing I/O
   'rules.ts': "import { readFileSync } from 'node:fs';\nimport { readFile } from 'node:fs/promises';\nexport const probe = [readFileSync, readFile];\n",
   // production code loading synthetic data. Double quotes on purpose: test/unit/production-imports.test.ts
@@ -77,6 +83,14 @@ describe('boundary rules (eslint.config.js)', () => {
 
   it('accepts SQL in a repository', () => {
     expect(reports('repository.ts')).toEqual([]);
+  });
+
+  it('refuses a query on a table another context owns, even in a repository, with a French message', () => {
+    expect(reports('orgs-repository.ts')).toEqual([
+      { rule: 'boundaries/table-owner', line: 3, message: expect.stringContaining('La table organisations appartient à src/territories/') },
+      { rule: 'boundaries/table-owner-joins', line: 4, message: expect.stringContaining('Jointure sur la table organisations') },
+      { rule: 'boundaries/table-owner', line: 5, message: expect.stringContaining("porte d'entrée (src/territories/index.ts") },
+    ]);
   });
 
   it('refuses node:fs in a domain module', () => {

@@ -12,8 +12,9 @@ import { z } from 'zod';
 import type { Database } from '../../db/index.ts';
 import { ALD_SIGNALEMENT, GIRS, MINIMA_SOCIAUX, OUI_NON, SEXES } from '../../extracts/index.ts';
 import {
-  importSignalements, listSignalements, signalementsRepository, submitSignalement, SignalementInputError, SIGNALEMENT_STATUSES,
+  importSignalements, listSignalements, submitSignalement, SignalementInputError, SIGNALEMENT_STATUSES,
 } from '../../signalements/index.ts';
+import { findEstablishment } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { withRawFiles } from '../raw-files.ts';
 import { errors } from '../schemas.ts';
@@ -109,7 +110,7 @@ function routes(app: FastifyInstance, database: Database) {
     schema: { consumes: ['application/octet-stream', 'text/csv'], response: { 200: importReport, 400: failure, 403: failure, ...errors } },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    const etablissement = await signalementsRepository.establishment(db, actor.organisation.code);
+    const etablissement = await findEstablishment(db, actor.organisation.code);
     if (!etablissement) return reply.code(403).send({ erreur: 'Votre organisme n’est pas un établissement de santé déclaré (numéro FINESS) : il ne peut pas faire de signalement.' });
     const raw = request.body;
     const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.isBuffer(raw) ? raw : null;

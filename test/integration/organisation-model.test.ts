@@ -1,0 +1,79 @@
+/**
+ * The two disagreements issue 11 found between copies of the organisation-type → branch mapping,
+ * now answered by the one model of src/territories (docs/adr/0005-one-organisation-model-and-policy.md):
+ * - a CSS agent (Mayotte) saw the Assurance Maladie's offers first on screen and the Caf's first in
+ *   the interview PDF;
+ * - a CGSS exchange officer was offered the Caf's programmes, for which territories says a CGSS is
+ *   not competent (the Caf of La Réunion is a separate caisse).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/accounts/index.ts';
+import { loadProgrammes } from '../../src/programmes/index.ts';
+import { ENGINE } from '../helpers/database.ts';
+import { loginThroughApi, startTestServer, type TestServer } from '../helpers/server.ts';
+
+const PASSWORD = 'un-mot-de-passe-assez-long';
+const SEPARATION_MAYOTTE = { codePostal: '97600', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' };
+
+function pdfText(pdf: Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'passerelle-pdf-'));
+  try {
+    writeFileSync(join(dir, 'f.pdf'), pdf);
+    return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'f.pdf'), '-'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe(`one organisation model: screen and PDF, exchange and territories agree (${ENGINE})`, () => {
+  let server: TestServer;
+  const headersOf = async (email: string, organisationCode: string, roles: ('agent' | 'charge_echanges')[]) => {
+    const created = await createAccount(server.database.db, null, { email, nom: 'Compte de test', organisationCode, roles, motDePasse: PASSWORD });
+    expect(created.ok, JSON.stringify(created)).toBe(true);
+    const login = await loginThroughApi(server.app, email, PASSWORD);
+    expect(login.response.statusCode).toBe(200);
+    return { body: login.response.json(), headers: { cookie: login.cookie!, 'x-csrf-token': login.csrf! } };
+  };
+
+  beforeAll(async () => { server = await startTestServer(); });
+  afterAll(async () => { await server?.close(); });
+
+  it('a CSS agent gets the same offer order on screen (the session API) and in the interview PDF', async () => {
+    const agent = await headersOf('agent.css976@passerelle.test', 'css-976', ['agent']);
+    expect(agent.body.brancheOffres).toBe('assurance_maladie'); // what the interview page orders the offers by
+    const session = await server.app.inject({ method: 'GET', url: '/api/session', headers: agent.headers });
+    expect(session.json().brancheOffres).toBe('assurance_maladie');
+
+    const res = await server.app.inject({ method: 'POST', url: '/api/orientation/separation/entretien.pdf', payload: { reponses: SEPARATION_MAYOTTE }, headers: agent.headers });
+    expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
+    const text = pdfText(res.rawPayload);
+    expect(text).toContain('Caisse de sécurité sociale de Mayotte');
+    const am = text.indexOf("Offres de l'Assurance Maladie");
+    const caf = text.indexOf('Offres de la Caf');
+    expect(am).toBeGreaterThan(-1);
+    expect(caf).toBeGreaterThan(-1);
+    expect(am).toBeLessThan(caf); // before: the PDF put the Caf first for a CSS agent (no branch known)
+  });
+
+  it('a CGSS exchange officer is offered only the programmes of the branches territories makes it competent for', async () => {
+    const officer = await headersOf('echanges.cgss974@passerelle.test', 'cgss-974', ['charge_echanges']);
+    const res = await server.app.inject({ method: 'GET', url: '/api/echanges/programmes', headers: officer.headers });
+    expect(res.statusCode, res.body).toBe(200);
+    const offered = (res.json().programmes as { id: string }[]).map((p) => p.id).sort();
+
+    const competent = new Set((await server.database.db.selectFrom('competences').select('branche').distinct()
+      .where('organisation_code', '=', 'cgss-974').execute()).map((r) => r.branche));
+    expect([...competent].sort()).toEqual(['carsat', 'cpam']);
+    const expected = loadProgrammes()
+      .filter((p) => (p.forme === 'echange' || p.forme === 'interne') && competent.has(p.expediteur.branche))
+      .map((p) => p.id).sort();
+    expect(offered).toEqual(expected);
+    expect(offered).not.toContain('aidants'); // sent by the Caf (caf-974), never by the CGSS
+    expect(offered).not.toContain('separation');
+    expect(offered).toContain('carsat-pdp');
+  });
+});
