@@ -6,14 +6,14 @@ import { loadReferenceData, shippedReferenceVersion } from './reference.ts';
 import { territoriesRepository, type CommuneCompetente } from './repository.ts';
 
 export { parsePostalCode, parseCompetenceCsv, parseCompetenceRows, readCompetenceFile, type RejectedRow } from './postal.ts';
-export { buildNetwork, avecArticle, type Organisation } from './network.ts';
+export { avecArticle, type Organisation } from './network.ts';
+// The one organisation model (domain.ts) and the one access policy (policy.ts): docs/adr/0005-one-organisation-model-and-policy.md.
 export {
-  BRANCHES, BRANCHES_OF_TYPE, ORGANISATION_TYPES, TYPES_BY_BRANCHE, OFFER_BRANCH, OFFER_BRANCHES,
-  branchesOf, mayBeCompetentFor, primaryBranch, offerBranchOf, isOverseasCaisse,
+  OFFER_BRANCHES, branchesOf, mayBeCompetentFor, offerBranchOf, isOverseasCaisse,
   type Branche, type OfferBranch, type OrganisationType,
 } from './domain.ts';
 export {
-  PURPOSES, readableOrganisations, workableOrganisations, branchesFor, inScope, scopeFilter,
+  readableOrganisations, workableOrganisations, branchesFor, inScope, scopeFilter,
   type Purpose, type OrganisationScope, type OrganisationFacts, type PolicyActor,
 } from './policy.ts';
 export { loadReferenceData, shippedReferenceVersion, type ReferenceData } from './reference.ts';
@@ -47,7 +47,7 @@ export async function competentRecipients(db: Kysely<DB>, sender: string, from: 
 }
 
 /** The reference data's facts about an organisation that the access policy needs (what it is attached to, what is attached to it). */
-export async function organisationFacts(db: Kysely<DB>, code: string): Promise<OrganisationFacts> {
+async function organisationFacts(db: Kysely<DB>, code: string): Promise<OrganisationFacts> {
   const [organisation, attached] = await Promise.all([territoriesRepository.organisation(db, code), territoriesRepository.attachedTo(db, code)]);
   return { rattachement: organisation?.rattachement ?? null, attached };
 }
@@ -63,10 +63,6 @@ export async function organisationExists(db: Kysely<DB>, code: string): Promise<
   return (await territoriesRepository.organisation(db, code)) !== undefined;
 }
 
-/** The codes of the organisations attached to this one (ces-83 is attached to cpam-83). */
-export async function attachedOrganisations(db: Kysely<DB>, code: string): Promise<string[]> {
-  return territoriesRepository.attachedTo(db, code);
-}
 
 export interface CompetenceImportReport {
   appliquees: number;

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  BRANCHES_OF_TYPE, branchesFor, branchesOf, inScope, mayBeCompetentFor, offerBranchOf, ORGANISATION_TYPES, primaryBranch, PURPOSES,
-  readableOrganisations, TYPES_BY_BRANCHE, workableOrganisations, type PolicyActor,
-} from '../../src/territories/index.ts';
+// the pure modules themselves (the front door exports what other contexts use)
+import { BRANCHES_OF_TYPE, branchesOf, mayBeCompetentFor, offerBranchOf, ORGANISATION_TYPES, primaryBranch, TYPES_BY_BRANCHE } from '../../src/territories/domain.ts';
+import { branchesFor, inScope, PURPOSES, readableOrganisations, workableOrganisations, type PolicyActor } from '../../src/territories/policy.ts';
 
 /** The one organisation model (docs/adr/0005-one-organisation-model-and-policy.md), pinned type by type. */
 describe('organisation type → branch', () => {
