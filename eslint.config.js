@@ -59,7 +59,6 @@ const ownedTableRule = (methods, message) => ['error', ...Object.entries(OWNED_T
  */
 export const KNOWN_SQL_OUTSIDE_REPOSITORIES = [
   'src/channels/demo.ts',
-  'src/channels/letters.ts',
   'src/demo/index.ts',
   'src/exchange/import.ts',
   'src/exchange/organisation-keys.ts',

@@ -5,7 +5,7 @@
  * at risk of violence (the household address is a shared channel), after an opposition, or
  * without a full postal address. Every generation is audited (the PDF holds names and addresses).
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { aujourdhuiIso, catalogue } from '../orientation/index.ts';
 import { OutreachRuleError, recordEvent, riskRefusal } from '../outreach/index.ts';
@@ -15,7 +15,7 @@ import { recordAudit } from '../privacy/index.ts';
 import { offerItems } from './content.ts';
 import { buildLetterPdf, buildMailingPdf, recipientOf, type LetterInput } from './letter.ts';
 import { ChannelRefusal, oppositionUrl, programmeById, type ChannelActor } from './mail.ts';
-import { channelContact, oppositionSecret } from './repository.ts';
+import { alreadySentByLetter, channelContact, mailingCandidates, oppositionSecret } from './repository.ts';
 import { signOppositionToken } from './token.ts';
 
 export interface LetterOptions { publicUrl: string; today?: string }
@@ -26,11 +26,6 @@ export function letterRefusal(programme: ReturnType<typeof programmeById>, champ
   if (risk) return risk;
   if (!recipientOf(champs)) return 'adresse postale inconnue ou incomplète (ce programme ne transmet pas d’adresse, ou elle manque)';
   return null;
-}
-
-async function alreadySentByLetter(db: Kysely<DB>, contactId: string): Promise<boolean> {
-  const row = await db.selectFrom('evenements').select('id').where(sql<boolean>`contact_id = ${contactId}::bigint`).where('code', '=', 'offre_courrier_envoyee').limit(1).executeTakeFirst();
-  return row !== undefined;
 }
 
 async function recordLetter(db: Kysely<DB>, contactId: string, actor: ChannelActor | null): Promise<string | null> {
@@ -92,19 +87,7 @@ export async function selectMailing(db: Kysely<DB>, options: LetterOptions, inpu
   const programme = programmeById(input.programme);
   const org = await findOrganisation(db, input.organisation);
   if (!org) throw new ChannelRefusal(404, 'organisation_inconnue', `Organisme inconnu : ${input.organisation.slice(0, 40)}.`);
-  let q = db.selectFrom('contacts as c')
-    .select([
-      sql<string>`c.id::text`.as('id'), 'c.champs', 'c.periode',
-      sql<boolean>`EXISTS (SELECT 1 FROM evenements e JOIN contacts c2 ON c2.id = e.contact_id WHERE e.code = 'opposition'
-        AND c2.organisation_code = c.organisation_code AND c2.programme = c.programme AND (c2.id = c.id OR c2.pseudonyme = c.pseudonyme))
-        OR EXISTS (SELECT 1 FROM oppositions o WHERE o.organisation_code = c.organisation_code AND o.programme = c.programme AND o.pseudonyme = c.pseudonyme)`.as('opposed'),
-      sql<boolean>`EXISTS (SELECT 1 FROM evenements e WHERE e.contact_id = c.id AND e.code IN ('offre_email_envoyee', 'offre_courrier_envoyee'))`.as('sent'),
-      sql<boolean>`EXISTS (SELECT 1 FROM courriels m WHERE m.contact_id = c.id AND m.statut IN ('en_attente', 'envoye'))`.as('queued'),
-    ])
-    .where('c.organisation_code', '=', input.organisation).where('c.programme', '=', input.programme).where('c.periode', '=', input.periode)
-    .where('c.detruit_le', 'is', null).orderBy('c.id');
-  if (input.contactIds) q = q.where(sql<boolean>`c.id = ANY(${input.contactIds.map(String)}::bigint[])`);
-  const rows = await q.execute();
+  const rows = await mailingCandidates(db, input);
   const exclus = new Map<string, number>();
   const exclude = (r: string) => exclus.set(r, (exclus.get(r) ?? 0) + 1);
   const secret = await oppositionSecret(db);

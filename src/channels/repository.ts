@@ -177,3 +177,26 @@ export async function contactsWithoutOffer(db: Kysely<DB>, organisation: string,
     .orderBy('c.id').execute();
   return rows.map((r) => ({ id: r.id, champs: (typeof r.champs === 'string' ? JSON.parse(r.champs) : r.champs) as Record<string, string> }));
 }
+
+/** Whether a letter offer was already recorded for this contact (a letter is recorded once). */
+export async function alreadySentByLetter(db: Kysely<DB>, contactId: string): Promise<boolean> {
+  const row = await db.selectFrom('evenements').select('id').where(sql<boolean>`contact_id = ${contactId}::bigint`).where('code', '=', 'offre_courrier_envoyee').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The month's list of an organisation and programme as the mailing sees it: each contact, opposed, already sent, mail queued. */
+export async function mailingCandidates(db: Kysely<DB>, input: { organisation: string; programme: string; periode: string; contactIds?: readonly string[] }) {
+  let q = db.selectFrom('contacts as c')
+    .select([
+      sql<string>`c.id::text`.as('id'), 'c.champs', 'c.periode',
+      sql<boolean>`EXISTS (SELECT 1 FROM evenements e JOIN contacts c2 ON c2.id = e.contact_id WHERE e.code = 'opposition'
+        AND c2.organisation_code = c.organisation_code AND c2.programme = c.programme AND (c2.id = c.id OR c2.pseudonyme = c.pseudonyme))
+        OR EXISTS (SELECT 1 FROM oppositions o WHERE o.organisation_code = c.organisation_code AND o.programme = c.programme AND o.pseudonyme = c.pseudonyme)`.as('opposed'),
+      sql<boolean>`EXISTS (SELECT 1 FROM evenements e WHERE e.contact_id = c.id AND e.code IN ('offre_email_envoyee', 'offre_courrier_envoyee'))`.as('sent'),
+      sql<boolean>`EXISTS (SELECT 1 FROM courriels m WHERE m.contact_id = c.id AND m.statut IN ('en_attente', 'envoye'))`.as('queued'),
+    ])
+    .where('c.organisation_code', '=', input.organisation).where('c.programme', '=', input.programme).where('c.periode', '=', input.periode)
+    .where('c.detruit_le', 'is', null).orderBy('c.id');
+  if (input.contactIds) q = q.where(sql<boolean>`c.id = ANY(${input.contactIds.map(String)}::bigint[])`);
+  return q.execute();
+}

@@ -17,7 +17,7 @@ import { ENGINE } from '../helpers/database.ts';
 import { loginThroughApi, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const PASSWORD = 'un-mot-de-passe-assez-long';
-const SEPARATION_MAYOTTE = { codePostal: '97600', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' };
+const SEPARATION_MAYOTTE = { codePostal: '97600', commune: '97610', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' };
 
 function pdfText(pdf: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-pdf-'));
