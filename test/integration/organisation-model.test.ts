@@ -4,7 +4,8 @@
  * - a CSS agent (Mayotte) saw the Assurance Maladie's offers first on screen and the Caf's first in
  *   the interview PDF;
  * - a CGSS exchange officer was offered the Caf's programmes, for which territories says a CGSS is
- *   not competent (the Caf of La Réunion is a separate caisse).
+ *   not competent (the Caf of La Réunion is a separate caisse);
+ * and a third the same fix corrected: the partner organisation of an orientation (outreach).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,5 +76,16 @@ describe(`one organisation model: screen and PDF, exchange and territories agree
     expect(offered).not.toContain('aidants'); // sent by the Caf (caf-974), never by the CGSS
     expect(offered).not.toContain('separation');
     expect(offered).toContain('carsat-pdp');
+  });
+
+  it('names the partner of an orientation by the model: a CGSS runs the Carsat social service, the CSS is the Caf of Mayotte', async () => {
+    const { partnerOrganisation } = await import('../../src/outreach/events.ts');
+    const db = server.database.db;
+    expect(await partnerOrganisation(db, 'cgss-974', 'service_social')).toBe('cgss-974'); // before: none found
+    expect(await partnerOrganisation(db, 'css-976', 'caf_travailleur_social')).toBe('css-976'); // before: none found
+    expect(await partnerOrganisation(db, 'cgss-974', 'misas')).toBe('cgss-974');
+    expect(await partnerOrganisation(db, 'cpam-83', 'caf_travailleur_social')).toBe('caf-83');
+    expect(await partnerOrganisation(db, 'ces-83', 'misas')).toBe('cpam-83'); // a CES is never the partner itself: its CPAM is
+    expect(await partnerOrganisation(db, 'cpam-83', 'service_social')).toBeNull(); // a Carsat is regional: not guessed from the département
   });
 });
