@@ -41,7 +41,6 @@ export const OWNED_TABLES = { organisations: 'src/territories' };
  */
 export const KNOWN_JOINS_OF_OWNED_TABLES = [
   'src/accounts/repository.ts', // the session's account with its organisation's name and type (every request)
-  'src/channels/repository.ts', // channelContact: the contact with its organisation's name and type
   'src/signalements/demo.ts', // demo seeder
 ];
 

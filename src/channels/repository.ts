@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
+import { findOrganisation } from '../territories/index.ts';
 
 export type OutboxStatus = 'en_attente' | 'envoye' | 'echec' | 'rejete' | 'annule';
 
@@ -33,10 +34,8 @@ export async function oppositionSecret(db: Kysely<DB>): Promise<Buffer> {
 export async function channelContact(db: Kysely<DB>, contactId: string): Promise<ChannelContact | null> {
   if (!/^\d{1,18}$/.test(contactId)) return null;
   const row = await db.selectFrom('contacts as c')
-    .innerJoin('organisations as o', 'o.code', 'c.organisation_code')
     .select([
       sql<string>`c.id::text`.as('id'), 'c.organisation_code', 'c.programme', 'c.periode', 'c.pseudonyme', 'c.champs', 'c.detruit_le', 'c.version',
-      'o.nom', 'o.type',
       sql<boolean>`EXISTS (
         SELECT 1 FROM evenements e JOIN contacts c2 ON c2.id = e.contact_id
         WHERE e.code = 'opposition' AND c2.organisation_code = c.organisation_code AND c2.programme = c.programme
@@ -47,10 +46,13 @@ export async function channelContact(db: Kysely<DB>, contactId: string): Promise
     .where(sql<boolean>`c.id = ${contactId}::bigint`)
     .executeTakeFirst();
   if (!row) return null;
+  // its organisation through the territories front door (territories owns the table)
+  const organisation = await findOrganisation(db, row.organisation_code);
+  if (!organisation) return null;
   return {
     id: row.id, organisationCode: row.organisation_code, programme: row.programme, periode: row.periode, pseudonyme: row.pseudonyme,
     champs: parseChamps(row.champs), detruit: row.detruit_le !== null, version: Number(row.version),
-    organisation: { code: row.organisation_code, nom: row.nom, type: row.type }, opposed: Boolean(row.opposed),
+    organisation: { code: organisation.code, nom: organisation.nom, type: organisation.type }, opposed: Boolean(row.opposed),
   };
 }
 
