@@ -82,7 +82,7 @@ const DOMAIN_MODULES = [
   ...['domain', 'rules', 'engine', 'targeting', 'status', 'vocabulary', 'minimise', 'suppression', 'funnel',
     'lifecycle', 'convention', 'scripts', 'fields', 'dates', 'parcours', 'validation', 'types', 'format',
     'roles', 'chain', 'manifest', 'content', 'network', 'postal', 'policy'].map((name) => `src/*/${name}.ts`),
-  'src/programmes/retention.ts', 'src/programmes/schema.ts',
+  'src/programmes/retention.ts', 'src/programmes/schema.ts', 'src/rules/*.ts',
   'src/extracts/formats.ts', 'src/extracts/lines.ts',
   'src/shared/calendar.ts', 'src/shared/canonical-json.ts', 'src/shared/nir.ts',
 ];

@@ -4,7 +4,7 @@
  * the contact rules (exchange programmes; an in-house list applies worklistLine in the cycle). Shared by the cycle (in process) and the reading workers (extract-parallel.ts).
  */
 import {
-  applyContactRules, selectPerson, targetingContext, withMarkers, type Programme, type Row, type RuleContext,
+  applyContactRules, compileSelection, targetingContext, withMarkers, type Programme, type Row, type Selector, type TargetingContext,
 } from '../programmes/index.ts';
 
 export interface JoinIndex {
@@ -20,7 +20,9 @@ export interface JoinIndex {
 
 export interface SelectionPlan {
   programme: Programme;
-  context: RuleContext;
+  context: TargetingContext;
+  /** The programme's rules compiled once for the month (compileSelection). */
+  select: Selector;
   joins: readonly JoinIndex[];
 }
 
@@ -40,7 +42,8 @@ export function joinKey(row: Row, columns: readonly string[]): string {
 }
 
 export function selectionPlan(programme: Programme, periode: string, joins: readonly JoinIndex[]): SelectionPlan {
-  return { programme, context: targetingContext(programme, periode), joins };
+  const context = targetingContext(programme, periode);
+  return { programme, context, select: compileSelection(programme, context), joins };
 }
 
 /** Join, selection and contact rules for one valid row of the main file. */
@@ -56,7 +59,7 @@ export function selectRow(plan: SelectionPlan, row: Row): RowOutcome {
       fill = fill === undefined ? j.empty : { ...(fill as Record<string, string>), ...j.empty };
     } else merged = merged.flatMap((m) => found.map((f) => ({ ...f, ...m })));
   }
-  const selection = selectPerson(plan.programme, merged, plan.context);
+  const selection = plan.select(merged);
   if (selection.statut === 'non_cible') return { statut: 'non_cible' };
   if (selection.statut === 'exclu') return { statut: 'exclu' };
   const ligne = fill === undefined ? selection.ligne : { ...(fill as Record<string, string>), ...selection.ligne };

@@ -1,8 +1,9 @@
 /** The versioned offer catalogue (data/offres.json): schema, integrity checks, dated parameters. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { comparaisons, comparisonParameters, operateurDe, ruleSchema, valeursDe } from '../rules/index.ts';
 import { aujourdhuiIso, dateFr, nombreFr, prochaineDate } from './format.ts';
-import { PARCOURS } from './parcours.ts';
+import { PARCOURS } from './questionnaire.ts';
 import type { Catalogue, Condition, Montant, Parametre, Parcours, ParcoursId } from './types.ts';
 
 export const CATALOGUE_FILE = new URL('../../data/offres.json', import.meta.url);
@@ -12,20 +13,7 @@ const DOMAINES_OFFICIELS = /^https:\/\/(www\.)?(caf\.fr|pension-alimentaire\.caf
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date AAAA-MM-JJ attendue');
 const lien = z.object({ libelle: z.string().min(1), url: z.string().regex(DOMAINES_OFFICIELS, 'lien vers un site officiel (https) attendu') });
-const valeurReponse = z.union([z.string(), z.boolean()]);
-
-const condition: z.ZodType<Condition> = z.lazy(() => z.union([
-  z.object({ toujours: z.literal(true) }).strict(),
-  z.object({ question: z.string(), egal: valeurReponse }).strict(),
-  z.object({ question: z.string(), dans: z.array(valeurReponse).min(1) }).strict(),
-  z.object({ question: z.string(), auMoins: z.number() }).strict(),
-  z.object({ question: z.string(), auPlus: z.number() }).strict(),
-  z.object({ tous: z.array(condition).min(1) }).strict(),
-  z.object({ un: z.array(condition).min(1) }).strict(),
-  z.object({ non: condition }).strict(),
-]));
-
-const usage = z.object({ si: condition, pourquoi: z.string().min(1) }).strict();
+const usage = z.object({ si: ruleSchema, pourquoi: z.string().min(1) }).strict();
 
 const catalogueSchema = z.object({
   description: z.string(),
@@ -61,21 +49,36 @@ const catalogueSchema = z.object({
   }).strict()),
 }).strict();
 
-/** Every reference in a condition must name a question of the pathway and one of its possible answers. */
+/**
+ * Every comparison of a condition (the one rule language) must name a question of the pathway; on a
+ * question with proposed answers it compares with them (egal, different, dans, horsDe) and names only
+ * possible answers; on a number question it compares with numbers. No parameter, no date arithmetic.
+ */
 function conditionProblems(c: Condition, parcours: Parcours, where: string): string[] {
-  if ('toujours' in c) return [];
-  if ('tous' in c) return c.tous.flatMap((x) => conditionProblems(x, parcours, where));
-  if ('un' in c) return c.un.flatMap((x) => conditionProblems(x, parcours, where));
-  if ('non' in c) return conditionProblems(c.non, parcours, where);
-  const question = parcours.questions.find((q) => q.id === c.question);
-  if (!question) return [`${where} : la question « ${c.question} » n'existe pas dans le parcours ${parcours.id}`];
-  const valeurs = 'egal' in c ? [c.egal] : 'dans' in c ? c.dans : null;
-  if (valeurs === null) {
-    return question.type === 'nombre' ? [] : [`${where} : « ${c.question} » n'est pas une question numérique`];
+  const out: string[] = [];
+  for (const { chemin, comparaison } of comparaisons(c)) {
+    const at = `${where}${chemin.length ? ` (si.${chemin.join('.')})` : ''}`;
+    const question = parcours.questions.find((q) => q.id === comparaison.champ);
+    if (!question) { out.push(`${at} : la question « ${comparaison.champ} » n'existe pas dans le parcours ${parcours.id}`); continue; }
+    if (comparaison.plusJours !== undefined || comparaison.diviseePar !== undefined || comparisonParameters(comparaison).length > 0) {
+      out.push(`${at} : une condition d'orientation compare une réponse à des valeurs écrites (ni paramètre, ni plusJours, ni diviseePar)`);
+      continue;
+    }
+    const op = operateurDe(comparaison);
+    if (op === 'vide') continue;
+    if (question.type === 'nombre') {
+      if (!['egal', 'different', 'dans', 'horsDe', 'inferieur', 'auPlus', 'superieur', 'auMoins'].includes(op) || valeursDe(comparaison).some((v) => typeof v !== 'number')) {
+        out.push(`${at} : « ${comparaison.champ} » est une question numérique : comparez-la à des nombres`);
+      }
+      continue;
+    }
+    if (!['egal', 'different', 'dans', 'horsDe'].includes(op)) { out.push(`${at} : « ${comparaison.champ} » n'est pas une question numérique`); continue; }
+    const possibles = question.options.map((o) => o.valeur);
+    for (const v of valeursDe(comparaison)) {
+      if (!possibles.includes(v as string | boolean)) out.push(`${at} : « ${String(v)} » n'est pas une réponse possible à « ${comparaison.champ} »`);
+    }
   }
-  const possibles = question.options.map((o) => o.valeur);
-  return valeurs.filter((v) => !possibles.includes(v))
-    .map((v) => `${where} : « ${String(v)} » n'est pas une réponse possible à « ${c.question} »`);
+  return out;
 }
 
 /** Checks the catalogue against its schema and the pathways. Returns the problems, in French; empty when sound. */

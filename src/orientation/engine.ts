@@ -1,7 +1,8 @@
 /** Pure engine: which offers of the catalogue apply to a pathway's answers, in the order to act on them. */
+import { compileRule, valeursDe, type Predicate } from '../rules/index.ts';
 import { loadCatalogue, montantDe } from './catalogue.ts';
 import { aujourdhuiIso } from './format.ts';
-import { findParcours } from './parcours.ts';
+import { findParcours } from './questionnaire.ts';
 import {
   BRANCHE_LIBELLES, ETAPE_LIBELLES, ETAPES,
   type Catalogue, type Condition, type Montant, type OffreResultat, type Parametre, type Parcours, type ParcoursId, type Reponses,
@@ -12,20 +13,6 @@ let defaultCatalogue: Catalogue | undefined;
 export function catalogue(): Catalogue {
   defaultCatalogue ??= loadCatalogue();
   return defaultCatalogue;
-}
-
-export function matches(c: Condition, reponses: Reponses): boolean {
-  if ('toujours' in c) return true;
-  if ('tous' in c) return c.tous.every((x) => matches(x, reponses));
-  if ('un' in c) return c.un.some((x) => matches(x, reponses));
-  if ('non' in c) return !matches(c.non, reponses);
-  const value = reponses[c.question];
-  if (value === undefined) return false;
-  if ('egal' in c) return value === c.egal;
-  if ('dans' in c) return c.dans.includes(value as string | boolean);
-  if (typeof value !== 'number') return false;
-  if ('auMoins' in c) return value >= c.auMoins;
-  return value <= c.auPlus;
 }
 
 /** montantDe is pure: its result is memoised per parameter (object) and day. */
@@ -47,13 +34,22 @@ export interface EvaluateOptions {
 const ETAPE_RANG = new Map(ETAPES.map((e, i) => [e, i]));
 
 /** Per catalogue: its offers in check-list order, its parameters, and the result of each offer per pathway for one day. */
-interface Prepared { offres: Catalogue['offres']; parametres: Map<string, Parametre>; jour: string; resultats: Map<string, OffreResultat> }
+interface Prepared {
+  offres: Catalogue['offres'];
+  /** Each offer's condition per pathway, compiled once (the one rule evaluator, src/rules/). */
+  conditions: Map<string, Predicate>;
+  parametres: Map<string, Parametre>;
+  jour: string;
+  resultats: Map<string, OffreResultat>;
+}
 const prepared = new WeakMap<Catalogue, Prepared>();
 function prepare(cat: Catalogue, jour: string): Prepared {
   let p = prepared.get(cat);
   if (!p) {
     const offres = [...cat.offres].sort((a, b) => (ETAPE_RANG.get(a.etape)! - ETAPE_RANG.get(b.etape)!) || a.ordre - b.ordre || a.id.localeCompare(b.id));
-    prepared.set(cat, (p = { offres, parametres: new Map(cat.parametres.map((x) => [x.id, x])), jour, resultats: new Map() }));
+    const conditions = new Map<string, Predicate>();
+    for (const o of offres) for (const [id, usage] of Object.entries(o.parcours)) if (usage) conditions.set(`${id}|${o.id}`, compileRule(usage.si));
+    prepared.set(cat, (p = { offres, conditions, parametres: new Map(cat.parametres.map((x) => [x.id, x])), jour, resultats: new Map() }));
   }
   if (p.jour !== jour) {
     p.jour = jour;
@@ -103,8 +99,8 @@ export function evaluate(parcours: Parcours | ParcoursId, reponses: Reponses, op
   const prep = prepare(options.catalogue ?? catalogue(), jour);
   const resultats: OffreResultat[] = [];
   for (const offre of prep.offres) {
-    const usage = offre.parcours[p.id];
-    if (usage && matches(usage.si, reponses)) resultats.push(resultat(prep, p.id, offre, jour));
+    const test = prep.conditions.get(`${p.id}|${offre.id}`);
+    if (test && test(reponses)) resultats.push(resultat(prep, p.id, offre, jour));
   }
   return resultats;
 }
@@ -115,11 +111,16 @@ export function describeCondition(c: Condition, parcours: Parcours): string {
   if ('tous' in c) return c.tous.map((x) => describeCondition(x, parcours)).join(' et ');
   if ('un' in c) return `(${c.un.map((x) => describeCondition(x, parcours)).join(' ou ')})`;
   if ('non' in c) return `non (${describeCondition(c.non, parcours)})`;
-  const question = parcours.questions.find((q) => q.id === c.question);
-  const nom = question?.libelle ?? c.question;
-  const libelle = (v: string | boolean) => `« ${question?.options.find((o) => o.valeur === v)?.libelle ?? String(v)} »`;
-  if ('egal' in c) return `${nom} ${libelle(c.egal)}`;
-  if ('dans' in c) return `${nom} ${c.dans.map(libelle).join(' ou ')}`;
-  if ('auMoins' in c) return `${nom} au moins ${c.auMoins}`;
-  return `${nom} au plus ${c.auPlus}`;
+  const question = parcours.questions.find((q) => q.id === c.champ);
+  const nom = question?.libelle ?? c.champ;
+  const libelle = (v: unknown) => `« ${question?.options.find((o) => o.valeur === v)?.libelle ?? String(v)} »`;
+  const valeurs = valeursDe(c);
+  if (c.egal !== undefined || c.dans !== undefined) return `${nom} ${valeurs.map(libelle).join(' ou ')}`;
+  if (c.different !== undefined || c.horsDe !== undefined) return `${nom} sauf ${valeurs.map(libelle).join(' ou ')}`;
+  if (c.auMoins !== undefined) return `${nom} au moins ${String(c.auMoins)}`;
+  if (c.auPlus !== undefined) return `${nom} au plus ${String(c.auPlus)}`;
+  if (c.superieur !== undefined) return `${nom} plus de ${String(c.superieur)}`;
+  if (c.inferieur !== undefined) return `${nom} moins de ${String(c.inferieur)}`;
+  if (c.vide !== undefined) return c.vide ? `${nom} sans réponse` : `${nom} répondue`;
+  return `${nom} ${JSON.stringify(c)}`;
 }

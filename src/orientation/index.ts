@@ -10,13 +10,13 @@ import { montantDe, parcoursDe } from './catalogue.ts';
 import { contactsFor, type Contact } from './contacts.ts';
 import { catalogue, describeCondition, evaluate } from './engine.ts';
 import { aujourdhuiIso } from './format.ts';
-import { findParcours, PARCOURS } from './parcours.ts';
+import { findParcours, PARCOURS } from './questionnaire.ts';
 import { buildChecklistPdf, type ModeChecklist } from './pdf.ts';
 import { BRANCHE_LIBELLES, ETAPE_LIBELLES, type Montant, type OffreResultat, type Parcours, type Reponses } from './types.ts';
 import { COMMUNE, validateReponses } from './validation.ts';
 
-export { PARCOURS, findParcours, isParcoursId } from './parcours.ts';
-export { evaluate, matches, describeCondition, catalogue } from './engine.ts';
+export { PARCOURS, PARCOURS_DIR, findParcours, isParcoursId, loadParcours, parseParcours } from './questionnaire.ts';
+export { evaluate, describeCondition, catalogue } from './engine.ts';
 export { checkCatalogue, loadCatalogue, montantDe, CATALOGUE_FILE } from './catalogue.ts';
 export { validateReponses, COMMUNE } from './validation.ts';
 export { contactsFor, slugCaf, type Contact } from './contacts.ts';

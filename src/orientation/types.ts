@@ -1,5 +1,6 @@
 /** Types of the orientation context: pathways, questions, the offer catalogue and what an evaluation returns. */
 import type { OfferBranch } from '../territories/index.ts';
+import type { Regle } from '../rules/index.ts';
 
 export type ParcoursId = 'separation' | 'aidant' | 'naissance';
 export const PARCOURS_IDS: readonly ParcoursId[] = ['separation', 'aidant', 'naissance'];
@@ -16,7 +17,9 @@ export interface Question {
   aide: string;
   type: QuestionType;
   options: Option[];
-  /** Only asked (and required) when this condition on earlier answers holds. */
+  /** Only asked (and required) when this rule on earlier answers holds (data: `poseeSi`). */
+  poseeSi?: Regle;
+  /** The same condition in the shape the web form applies: the answer to `question` is one of `dans`. */
   siReponse?: { question: string; dans: (string | boolean)[] };
   min?: number;
   max?: number;
@@ -27,20 +30,14 @@ export interface Parcours {
   titre: string;
   description: string;
   questions: Question[];
+  /** Situation → offers expected, in the order of the check-list: the specification of the catalogue. */
+  exemples: { situation: string; reponses: Record<string, Valeur>; offres: string[] }[];
 }
 
 export type Reponses = Record<string, Valeur>;
 
-/** Conditions over the answers, as written in data/offres.json. */
-export type Condition =
-  | { toujours: true }
-  | { question: string; egal: string | boolean }
-  | { question: string; dans: (string | boolean)[] }
-  | { question: string; auMoins: number }
-  | { question: string; auPlus: number }
-  | { tous: Condition[] }
-  | { un: Condition[] }
-  | { non: Condition };
+/** A condition over the answers (data/offres.json `si`, data/parcours `poseeSi`): a rule of the one rule language. */
+export type Condition = Regle;
 
 /** An offer's branch: the territories' `OfferBranch` (one model; the network spells the health branch `cpam`). */
 export type Branche = OfferBranch;

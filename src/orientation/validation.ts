@@ -1,4 +1,5 @@
 /** Validation of a pathway's answers, with one French message per field (pure). */
+import { compileRule, type Faits, type Predicate } from '../rules/index.ts';
 import { parsePostalCode } from '../territories/index.ts';
 import type { Parcours, Question, Reponses, Valeur } from './types.ts';
 
@@ -9,8 +10,14 @@ export type Validation =
   | { ok: true; reponses: Reponses; commune?: string }
   | { ok: false; champs: Record<string, string> };
 
-const estApplicable = (q: Question, reponses: Record<string, unknown>) =>
-  !q.siReponse || q.siReponse.dans.includes(reponses[q.siReponse.question] as string | boolean);
+/** Each question's `poseeSi`, compiled once (the one rule evaluator, src/rules/). */
+const posees = new WeakMap<Question, Predicate>();
+function estApplicable(q: Question, reponses: Faits): boolean {
+  if (!q.poseeSi) return true;
+  let test = posees.get(q);
+  if (!test) posees.set(q, (test = compileRule(q.poseeSi)));
+  return test(reponses);
+}
 
 function checkOne(q: Question, value: unknown): { ok: true; value: Valeur } | { ok: false; message: string } {
   switch (q.type) {
@@ -37,7 +44,7 @@ function checkOne(q: Question, value: unknown): { ok: true; value: Valeur } | { 
 }
 
 /**
- * Checks the answers of a pathway. A question is required unless its `siReponse` condition is false (then its answer,
+ * Checks the answers of a pathway. A question is required unless its `poseeSi` condition is false (then its answer,
  * if any, is ignored). Unknown fields are refused. The optional `commune` answer chooses the commune of a postal code.
  */
 export function validateReponses(parcours: Parcours, input: Record<string, unknown>): Validation {

@@ -8,7 +8,8 @@
 import type { Convention } from '../conventions/index.ts';
 import { csvCell } from '../shared/csv.ts';
 import { conventionStatus, allowedFields } from '../conventions/index.ts';
-import { describeRetention, ruleFields, toIsoDate, dateFr, MARKERS_FIELD, type Programme } from '../programmes/index.ts';
+import { describeRetention, toIsoDate, dateFr, MARKERS_FIELD, type Programme } from '../programmes/index.ts';
+import { ruleFields } from '../rules/index.ts';
 
 export interface DataCategory {
   categorie: string;

@@ -1,6 +1,6 @@
 /**
  * Calendar dates as ISO strings (YYYY-MM-DD), computed in UTC so that no time zone can move a
- * day. Used by the rule language (`inMonth`, `addDays`), the conventions' lifecycle and retention.
+ * day. Used by the conventions' lifecycle and retention (the rule language, src/rules/, works on the day numbers of src/shared/calendar.ts).
  */
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -3,7 +3,8 @@
  *
  * - programmeSchema, loadProgrammes(): the definitions in data/programmes/*.json, validated with
  *   French messages naming the file and the path.
- * - matches(rule, row, context): the targeting rule language (rules.ts), as data.
+ * - rules: the one rule language and evaluator live in src/rules/ (ADR 0006); compileSelection
+ *   compiles a programme's targeting, exclusions and markers once per month processed.
  * - joinSource / selectPerson / applyContactRules / resolveRecipient: pure steps of the monthly cycle.
  * - CORE_KINDS…: the shared core of the programmes' event vocabularies (`evenements`, vocabulary.ts).
  * - minimise(row, allowedFields), pseudonym(key, nir): what a package may carry.
@@ -13,19 +14,15 @@
 export {
   programmeSchema, ruleSchema, STAGE_CODES, STAGE_LABELS, CHANNELS, PROGRAMME_BRANCHES, OFFER_BRANCHES, OFFER_CATEGORIES, SOURCE_TYPES,
   PROGRAMME_SHAPES, PROGRAMME_SHAPE_LABELS, type ProgrammeShape,
-  type Programme, type ProgrammeInput, type ProgrammeBranche, type StageCode, type Channel, type ProgrammeParametres,
+  type Programme, type ProgrammeInput, type ProgrammeBranche, type StageCode, type Channel, type ProgrammeParametres, type Row,
 } from './schema.ts';
 export {
   loadProgrammes, loadProgrammeFile, parseProgramme, findProgramme, sourceColumns, formatPath, frenchIssue,
   ProgrammeDefinitionError, PROGRAMMES_DIR, MARKERS_FIELD, MARKER_LABELS_FIELD, type ProgrammeParse,
 } from './loader.ts';
 export {
-  matches, ruleFields, ruleParameters, ruleProblems, parseNumber, OPERATORS, RuleError,
-  type Rule, type Comparison, type Row, type RuleContext, type Scalar, type Operator, type RuleProblem,
-} from './rules.ts';
-export {
-  targetingContext, joinSource, selectPerson, withMarkers, offerFor, applyContactRules, resolveRecipient, resolveHolder, worklistLine,
-  type Candidate, type Selection, type ContactCheck, type CompetenceLookup, type RecipientResolution, type WorklistLine,
+  targetingContext, joinSource, selectPerson, compileSelection, withMarkers, offerFor, applyContactRules, resolveRecipient, resolveHolder, worklistLine,
+  type Candidate, type Selection, type Selector, type TargetingContext, type ContactCheck, type CompetenceLookup, type RecipientResolution, type WorklistLine,
 } from './targeting.ts';
 export {
   CORE_KINDS, CORE_KIND_LABELS, KIND_ISSUES, ISSUES, DETAIL_KINDS, DETAIL_KIND_LABELS, EVENT_CHANNELS, STATUSES, ORIENTATION_PARTNERS,

@@ -1,7 +1,7 @@
 /**
  * Loads and validates the programme definitions (data/programmes/*.json). Every problem is
  * reported in French with the file and the path inside it, e.g.
- *   aidants.json : ciblage.regle.any[0].all[1].inMonth : mois AAAA-MM ou paramètre « $periode » attendu
+ *   aidants.json : ciblage.regle.un[0].tous[1].dansLeMois : mois AAAA-MM ou paramètre « $periode » attendu
  * Shape comes from `programmeSchema`; the checks here need the source formats (EXTRACT_FORMATS).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { EXTRACT_FORMATS, type ExtractKind, type Producer } from '../extracts/index.ts';
-import { ruleFields, ruleParameters, type Rule } from './rules.ts';
+import { comparaisons, comparisonParameters, type Exemple, type Regle } from '../rules/index.ts';
 import { programmeSchema, type Programme } from './schema.ts';
 import { CORE_KIND_LABELS, KIND_ISSUES, SYSTEM_EVENTS } from './vocabulary.ts';
 
@@ -121,17 +121,21 @@ function semanticProblems(p: Programme, fichier: string): [Path, string][] {
 
   // Rules.
   const declared = new Set(Object.keys(p.parametres));
-  const checkRule = (rule: Rule, path: Path) => {
-    for (const { at, field, parametres } of comparisons(rule, path)) {
-      for (const f of field) if (!known(f)) add(at, unknownColumn(f));
-      for (const name of parametres) {
+  const checkRule = (rule: Regle, path: Path, exemples: readonly Exemple[] | undefined, examplesPath: Path) => {
+    for (const { chemin, comparaison: c } of comparaisons(rule)) {
+      const at = [...path, ...chemin];
+      for (const f of [c.champ, ...(c.diviseePar ? [c.diviseePar.champ] : [])]) if (!known(f)) add(at, unknownColumn(f));
+      for (const name of comparisonParameters(c)) {
         if (name !== 'periode' && !declared.has(name)) add(at, `le paramètre « $${name} » n'est pas déclaré dans « parametres »`);
       }
     }
+    exemples?.forEach((e, i) => {
+      for (const f of Object.keys(e.faits)) if (!known(f)) add([...examplesPath, i, 'faits', f], unknownColumn(f));
+    });
   };
-  checkRule(p.ciblage.regle, ['ciblage', 'regle']);
-  p.exclusions.forEach((e, i) => checkRule(e.regle, ['exclusions', i, 'regle']));
-  p.marqueurs.forEach((m, i) => checkRule(m.regle, ['marqueurs', i, 'regle']));
+  checkRule(p.ciblage.regle, ['ciblage', 'regle'], p.ciblage.exemples, ['ciblage', 'exemples']);
+  p.exclusions.forEach((e, i) => checkRule(e.regle, ['exclusions', i, 'regle'], e.exemples, ['exclusions', i, 'exemples']));
+  p.marqueurs.forEach((m, i) => checkRule(m.regle, ['marqueurs', i, 'regle'], m.exemples, ['marqueurs', i, 'exemples']));
   unique(p.exclusions.map((e) => e.code), ['exclusions'], 'code d’exclusion', add);
   unique(p.marqueurs.map((m) => m.code), ['marqueurs'], 'code de marqueur', add);
 
@@ -253,14 +257,6 @@ function vocabularyProblems(p: Programme, add: (path: Path, message: string) => 
     });
   });
   if (!p.etapes[0]?.cohorte) add(['etapes', 0], 'la première étape compte toute la cohorte (« cohorte » : true)');
-}
-
-/** Each comparison of a rule with its path, the columns it reads and the parameters it uses. */
-function comparisons(rule: Rule, path: Path): { at: Path; field: string[]; parametres: string[] }[] {
-  if ('all' in rule) return rule.all.flatMap((r, i) => comparisons(r, [...path, 'all', i]));
-  if ('any' in rule) return rule.any.flatMap((r, i) => comparisons(r, [...path, 'any', i]));
-  if ('not' in rule) return comparisons(rule.not, [...path, 'not']);
-  return [{ at: path, field: ruleFields(rule), parametres: ruleParameters(rule) }];
 }
 
 function unique(values: string[], path: Path, what: string, add: (path: Path, message: string) => void): void {

@@ -2,7 +2,7 @@
  * Minimisation and pseudonymisation: what a package may carry about a person.
  */
 import { createHmac } from 'node:crypto';
-import type { Row } from './rules.ts';
+import type { Row } from './schema.ts';
 
 /**
  * Keeps only the allowed fields of a row, in the order of `allowedFields` (normally

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Branche, OfferBranch } from '../territories/index.ts';
 import { EXTRACT_KINDS, type ExtractKind } from '../extracts/index.ts';
 import { isIsoDate } from './dates.ts';
-import { ruleProblems, type Rule, type Scalar } from './rules.ts';
+import { exemplesSchema, ruleSchema, type Valeur } from '../rules/index.ts';
 import { CORE_KINDS, DETAIL_KINDS, EVENT_CHANNELS, ISSUES, ORIENTATION_PARTNERS, STATUSES } from './vocabulary.ts';
 
 export const PROGRAMME_BRANCHES = ['caf', 'cpam', 'carsat'] as const satisfies readonly Branche[];
@@ -63,12 +63,8 @@ const isoDate = z.string({ error: missingOr('date attendue') }).refine(isIsoDate
 const enumeration = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: (iss) => `${what} : « ${String(iss.input)} » n'est pas admis ; valeurs possibles : ${values.join(', ')}` });
 
-/** A targeting rule (rules.ts), validated with French messages that point inside the rule. */
-export const ruleSchema = z.unknown().check((ctx) => {
-  for (const p of ruleProblems(ctx.value)) {
-    ctx.issues.push({ code: 'custom', message: p.message, path: p.path, input: ctx.value });
-  }
-}).transform((v) => v as Rule);
+/** A rule of the one rule language (src/rules/), validated with French messages that point inside the rule. */
+export { ruleSchema };
 
 const extractKind = z.string({ error: missingOr('nom de fichier source attendu') }).refine(
   (v) => (EXTRACT_KINDS as readonly string[]).includes(v),
@@ -209,11 +205,12 @@ export const programmeSchema = z.object({
     jointures: z.array(jointureSchema),
     description: texte,
   }).strict(),
-  ciblage: z.object({ description: texte, regle: ruleSchema }).strict(),
+  /** `exemples`: facts → expected result, stored next to the rule and run by test/unit/rules-examples.test.ts. */
+  ciblage: z.object({ description: texte, regle: ruleSchema, exemples: exemplesSchema.optional() }).strict(),
   /** People selected by the targeting but never transmitted nor contacted, with the reason. */
-  exclusions: z.array(z.object({ code, motif: texte, regle: ruleSchema }).strict()),
+  exclusions: z.array(z.object({ code, motif: texte, regle: ruleSchema, exemples: exemplesSchema.optional() }).strict()),
   /** Markers computed on each selected person (precarity…): they select the differentiated offer. */
-  marqueurs: z.array(z.object({ code, libelle: texte, regle: ruleSchema }).strict()),
+  marqueurs: z.array(z.object({ code, libelle: texte, regle: ruleSchema, exemples: exemplesSchema.optional() }).strict()),
   /** Default values of the "$name" operands of the rules; a territory may override them. */
   parametres: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'nom de paramètre attendu'), parametreSchema),
   /** People flagged at risk of domestic violence: only a safe channel may be used, never the household's. */
@@ -271,4 +268,7 @@ export const programmeSchema = z.object({
 
 export type ProgrammeInput = z.input<typeof programmeSchema>;
 export type Programme = z.output<typeof programmeSchema>;
-export type ProgrammeParametres = Record<string, Scalar>;
+export type ProgrammeParametres = Record<string, Valeur>;
+
+/** A row of an extract (or of several joined extracts): column → cell text ('' when empty). The facts of a targeting rule. */
+export type Row = Readonly<Record<string, string | undefined>>;

@@ -6,12 +6,18 @@
  */
 import { EXTRACT_FORMATS } from '../extracts/index.ts';
 import { MARKER_LABELS_FIELD, MARKERS_FIELD } from './loader.ts';
-import { matches, type Row, type RuleContext, type Scalar } from './rules.ts';
-import type { Programme } from './schema.ts';
+import { compileRule, type Predicate, type RuleContext, type Valeur } from '../rules/index.ts';
+import type { Programme, Row } from './schema.ts';
+
+/** The context of a programme's rules for a month ("$periode"): its parameters' defaults, overridden locally if needed. */
+export interface TargetingContext extends RuleContext {
+  periode: string;
+  parametres: Readonly<Record<string, Valeur>>;
+}
 
 /** The rule context of a programme for a month: its parameters' defaults, overridden locally if needed. */
-export function targetingContext(programme: Programme, periode: string, overrides: Readonly<Record<string, Scalar>> = {}): RuleContext {
-  const parametres: Record<string, Scalar> = {};
+export function targetingContext(programme: Programme, periode: string, overrides: Readonly<Record<string, Valeur>> = {}): TargetingContext {
+  const parametres: Record<string, Valeur> = {};
   for (const [name, p] of Object.entries(programme.parametres)) parametres[name] = p.valeur;
   return { periode, parametres: { ...parametres, ...overrides } };
 }
@@ -67,20 +73,47 @@ export type Selection =
   | { statut: 'exclu'; ligne: Row; exclusion: { code: string; motif: string } }
   | { statut: 'retenu'; ligne: Row; marqueurs: string[] };
 
+/** A programme's rules compiled for one context: `select(rows)` decides for one person (see selectPerson). */
+export type Selector = (rows: readonly Row[]) => Selection;
+
 /**
- * Decides for one person (one row, or the merged rows of a candidate): selected when one row
- * matches the targeting rule; then excluded when a row matches an exclusion; otherwise retained,
- * with the first matching row and the person's markers.
+ * Compiles a programme's targeting rule, exclusions and markers once for a month (context), into
+ * the function that decides for one person: selected when one row matches the targeting rule;
+ * then excluded when a row matches an exclusion; otherwise retained, with the first matching row
+ * and the person's markers. The monthly cycle compiles once per run and calls it for every row.
+ */
+export function compileSelection(programme: Programme, context: RuleContext): Selector {
+  const ciblage = compileRule(programme.ciblage.regle, context);
+  const exclusions = programme.exclusions.map((e) => ({ test: compileRule(e.regle, context), exclusion: { code: e.code, motif: e.motif } }));
+  const marqueurs = programme.marqueurs.map((m) => ({ test: compileRule(m.regle, context), code: m.code }));
+  const some = (test: Predicate, list: readonly Row[]) => {
+    for (const r of list) if (test(r)) return true;
+    return false;
+  };
+  return (list) => {
+    let ligne: Row | undefined;
+    for (const r of list) if (ciblage(r)) { ligne = r; break; }
+    if (!ligne) return { statut: 'non_cible' };
+    for (const e of exclusions) if (some(e.test, list)) return { statut: 'exclu', ligne, exclusion: e.exclusion };
+    const codes: string[] = [];
+    for (const m of marqueurs) if (some(m.test, list)) codes.push(m.code);
+    return { statut: 'retenu', ligne, marqueurs: codes };
+  };
+}
+
+/** Compiled selections per context object and programme: a context made once per run compiles once. */
+const compiled = new WeakMap<RuleContext, WeakMap<Programme, Selector>>();
+
+/**
+ * Decides for one person (one row, or the merged rows of a candidate), with the programme's rules
+ * compiled for the context (cached while the context object lives): see compileSelection.
  */
 export function selectPerson(programme: Programme, rows: Row | readonly Row[], context: RuleContext): Selection {
-  const list: readonly Row[] = Array.isArray(rows) ? rows : [rows as Row];
-  const ligne = list.find((r) => matches(programme.ciblage.regle, r, context));
-  if (!ligne) return { statut: 'non_cible' };
-  for (const e of programme.exclusions) {
-    if (list.some((r) => matches(e.regle, r, context))) return { statut: 'exclu', ligne, exclusion: { code: e.code, motif: e.motif } };
-  }
-  const marqueurs = programme.marqueurs.filter((m) => list.some((r) => matches(m.regle, r, context))).map((m) => m.code);
-  return { statut: 'retenu', ligne, marqueurs };
+  let byProgramme = compiled.get(context);
+  if (!byProgramme) compiled.set(context, (byProgramme = new WeakMap()));
+  let select = byProgramme.get(programme);
+  if (!select) byProgramme.set(programme, (select = compileSelection(programme, context)));
+  return select(Array.isArray(rows) ? rows : [rows as Row]);
 }
 
 /** The row with the computed column `marqueurs` (codes separated by commas, '' when none). */

@@ -2,116 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CATALOGUE_FILE, PARCOURS, catalogue, checkCatalogue, checklistDefinition, contactsFor, dateFr, describeCondition, evaluate,
-  findParcours, listParcours, matches, montantDe, nombreFr, slugCaf, validateReponses, buildChecklistPdf, orientationBody, orientationPayload,
+  findParcours, listParcours, montantDe, parseParcours, PARCOURS_DIR, nombreFr, slugCaf, validateReponses, buildChecklistPdf, orientationBody, orientationPayload,
   type Parametre, type ParcoursId,
 } from '../../src/orientation/index.ts';
 
-const CP = { codePostal: '83000' };
-
-/** Situation → the offers expected, in the order of the check-list. These tables are the specification of the catalogue. */
-const TABLES: Record<ParcoursId, { situation: string; reponses: Record<string, string | number | boolean>; offres: string[] }[]> = {
-  separation: [
-    {
-      situation: 'sans enfant, revenus suffisants, reste dans le logement',
-      reponses: { ...CP, enfants: 'non', ressources: 'suffisantes', logement: 'reste' },
-      offres: ['violences-aide', 'caf-declarer-separation', 'am-declarer-changement', 'am-complementaire', 'ces-examen-prevention'],
-    },
-    {
-      situation: 'enfants chez moi, pension impayée, sans revenus, déménage',
-      reponses: { ...CP, enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' },
-      offres: [
-        'violences-aide', 'caf-declarer-separation', 'am-declarer-changement', 'am-enfants-deux-cartes-vitale', 'am-complementaire',
-        'caf-rsa-majore', 'caf-asf', 'aripa-recouvrement', 'aripa-intermediation', 'caf-travailleur-social', 'caf-aide-logement',
-        'caf-aide-domicile', 'am-c2s', 'am-aides-financieres', 'misas-accompagnement', 'am-medecin-traitant', 'ces-examen-prevention',
-      ],
-    },
-    {
-      situation: 'résidence alternée, pension versée, revenus modestes',
-      reponses: { ...CP, enfants: 'alternee', pension: 'versee', ressources: 'modestes', logement: 'reste' },
-      offres: [
-        'violences-aide', 'caf-declarer-separation', 'am-declarer-changement', 'am-enfants-deux-cartes-vitale', 'am-complementaire',
-        'caf-prime-activite', 'aripa-intermediation', 'caf-travailleur-social', 'caf-allocations-familiales-partage', 'caf-cmg',
-        'caf-aide-domicile', 'am-c2s', 'am-aides-financieres', 'misas-accompagnement', 'ces-examen-prevention',
-      ],
-    },
-    {
-      situation: "parent non gardien qui verse la pension, sans revenus, hébergé",
-      reponses: { ...CP, enfants: 'autre_parent', pension: 'je_verse', ressources: 'aucune', logement: 'heberge' },
-      offres: [
-        'violences-aide', 'caf-declarer-separation', 'am-declarer-changement', 'am-enfants-deux-cartes-vitale', 'am-complementaire',
-        'caf-rsa', 'aripa-intermediation', 'caf-travailleur-social', 'caf-aide-logement', 'am-c2s', 'am-aides-financieres',
-        'misas-accompagnement', 'am-medecin-traitant', 'ces-examen-prevention',
-      ],
-    },
-    {
-      situation: 'enfants chez moi, aucune pension fixée, revenus suffisants',
-      reponses: { ...CP, enfants: 'chez_moi', pension: 'aucune', ressources: 'suffisantes', logement: 'reste' },
-      offres: [
-        'violences-aide', 'caf-declarer-separation', 'am-declarer-changement', 'am-enfants-deux-cartes-vitale', 'am-complementaire',
-        'caf-asf', 'caf-fixer-pension', 'caf-travailleur-social', 'caf-cmg', 'caf-aide-domicile', 'ces-examen-prevention',
-      ],
-    },
-    {
-      situation: 'enfants chez moi, pension versée, revenus modestes',
-      reponses: { ...CP, enfants: 'chez_moi', pension: 'versee', ressources: 'modestes', logement: 'reste' },
-      offres: [
-        'violences-aide', 'caf-declarer-separation', 'am-declarer-changement', 'am-enfants-deux-cartes-vitale', 'am-complementaire',
-        'caf-prime-activite', 'caf-asf-complement', 'aripa-intermediation', 'caf-travailleur-social', 'caf-cmg', 'caf-aide-domicile',
-        'am-c2s', 'am-aides-financieres', 'misas-accompagnement', 'ces-examen-prevention',
-      ],
-    },
-  ],
-  aidant: [
-    {
-      situation: 'salarié qui aide son parent, avec mutuelle, jamais demandé',
-      reponses: { ...CP, personneAidee: 'parent', activite: 'salarie', allocation: 'non', complementaire: 'oui' },
-      offres: ['caf-ajpa', 'am-aides-financieres', 'carsat-aides-retraite', 'ces-examen-prevention'],
-    },
-    {
-      situation: 'salarié qui aide son enfant',
-      reponses: { ...CP, personneAidee: 'enfant', activite: 'salarie', allocation: 'non', complementaire: 'oui' },
-      offres: ['caf-ajpp', 'caf-aeeh', 'am-aides-financieres', 'ces-examen-prevention'],
-    },
-    {
-      situation: 'retraité qui aide son conjoint, sans complémentaire',
-      reponses: { ...CP, personneAidee: 'conjoint', activite: 'retraite', allocation: 'non', complementaire: 'non' },
-      offres: ['am-c2s', 'am-aides-financieres', 'misas-accompagnement', 'carsat-service-social', 'carsat-aides-retraite', 'ces-examen-prevention'],
-    },
-    {
-      situation: 'indépendant dont la demande a été refusée, avec la C2S',
-      reponses: { ...CP, personneAidee: 'autre', activite: 'independant', allocation: 'refusee', complementaire: 'c2s' },
-      offres: ['caf-reexamen-aidant', 'am-aides-financieres', 'carsat-service-social', 'ces-examen-prevention', 'carsat-parcours-prevention'],
-    },
-    {
-      situation: "demandeur d'emploi qui reçoit déjà l'AJPA",
-      reponses: { ...CP, personneAidee: 'parent', activite: 'demandeur_emploi', allocation: 'percue', complementaire: 'oui' },
-      offres: ['am-aides-financieres', 'carsat-aides-retraite', 'ces-examen-prevention'],
-    },
-  ],
-  naissance: [
-    {
-      situation: 'premier enfant attendu, en couple, revenus suffisants',
-      reponses: { ...CP, etape: 'grossesse', enfantsACharge: 1, enCouple: true, ressources: 'suffisantes' },
-      offres: ['am-declaration-grossesse', 'am-prado', 'am-conges-naissance', 'caf-paje', 'caf-cmg', 'caf-aide-domicile', 'caf-prepare'],
-    },
-    {
-      situation: 'troisième enfant né, parent seul sans revenus',
-      reponses: { ...CP, etape: 'ne', enfantsACharge: 3, enCouple: false, ressources: 'aucune' },
-      offres: [
-        'caf-declarer-naissance', 'am-rattacher-enfant', 'caf-rsa-majore', 'caf-asf', 'am-prado', 'caf-paje', 'caf-allocations-familiales',
-        'caf-aide-domicile', 'am-c2s', 'misas-accompagnement', 'am-suivi-enfant',
-      ],
-    },
-    {
-      situation: 'deuxième enfant né, en couple, revenus modestes',
-      reponses: { ...CP, etape: 'ne', enfantsACharge: 2, enCouple: true, ressources: 'modestes' },
-      offres: [
-        'caf-declarer-naissance', 'am-rattacher-enfant', 'caf-prime-activite', 'am-prado', 'am-conges-naissance', 'caf-paje',
-        'caf-allocations-familiales', 'caf-cmg', 'caf-aide-domicile', 'am-c2s', 'caf-prepare', 'am-suivi-enfant',
-      ],
-    },
-  ],
-};
+/** Situation → the offers expected, in the order of the check-list: stored with each pathway (data/parcours/<id>.json, `exemples`). */
+const TABLES = Object.fromEntries(PARCOURS.map((p) => [p.id, p.exemples])) as Record<ParcoursId, (typeof PARCOURS)[number]['exemples']>;
 
 describe('the pathways', () => {
   it('have at most five questions each, exactly one of them the postal code, each explained in plain French', () => {
@@ -137,7 +33,7 @@ describe('the pathways', () => {
     const used = new Set<string>();
     const walk = (c: unknown): void => {
       if (!c || typeof c !== 'object') return;
-      if ('question' in c) used.add((c as { question: string }).question);
+      if ('champ' in c) used.add((c as { champ: string }).champ);
       for (const v of Object.values(c)) if (Array.isArray(v)) v.forEach(walk); else walk(v);
     };
     for (const p of PARCOURS) {
@@ -163,7 +59,7 @@ describe('the catalogue (data/offres.json)', () => {
 
   it('names the problems of a broken catalogue, in French', () => {
     const raw = JSON.parse(readFileSync(CATALOGUE_FILE, 'utf8'));
-    raw.offres[1].parcours.separation.si = { tous: [{ question: 'enfant', egal: 'oui' }, { question: 'logement', dans: ['chateau'] }] };
+    raw.offres[1].parcours.separation.si = { tous: [{ champ: 'enfant', egal: 'oui' }, { champ: 'logement', dans: ['chateau'] }] };
     raw.offres[2].montants = [{ parametre: 'inconnu' }];
     const { problemes, catalogue: parsed } = checkCatalogue(raw);
     expect(parsed).toBeUndefined();
@@ -179,7 +75,7 @@ describe('the catalogue (data/offres.json)', () => {
 
   it('describes conditions in plain French for the administrator', () => {
     const separation = findParcours('separation')!;
-    expect(describeCondition({ tous: [{ question: 'enfants', egal: 'chez_moi' }, { question: 'pension', dans: ['impayee', 'aucune'] }] }, separation))
+    expect(describeCondition({ tous: [{ champ: 'enfants', egal: 'chez_moi' }, { champ: 'pension', dans: ['impayee', 'aucune'] }] }, separation))
       .toBe("Avez-vous des enfants à charge, et où vivent-ils ? « Oui, ils vivent principalement chez moi » et Une pension alimentaire est-elle prévue pour les enfants ? « Oui, elle est fixée mais elle n'est pas payée, ou pas entièrement » ou « Non, aucune pension n'est fixée »");
   });
 });
@@ -214,17 +110,11 @@ describe('evaluate: situation → offers', () => {
     expect(rangs).toEqual([...rangs].sort((a, b) => a - b));
   });
 
-  it('evaluates conditions: egal, dans, auMoins, auPlus, tous, un, non; a missing answer never matches', () => {
-    const r = { a: 'x', n: 2, b: false };
-    expect(matches({ question: 'a', egal: 'x' }, r)).toBe(true);
-    expect(matches({ question: 'b', egal: false }, r)).toBe(true);
-    expect(matches({ question: 'a', dans: ['y', 'z'] }, r)).toBe(false);
-    expect(matches({ question: 'n', auMoins: 2 }, r)).toBe(true);
-    expect(matches({ question: 'n', auPlus: 1 }, r)).toBe(false);
-    expect(matches({ tous: [{ toujours: true }, { question: 'a', egal: 'x' }] }, r)).toBe(true);
-    expect(matches({ un: [{ question: 'a', egal: 'y' }, { question: 'n', auMoins: 3 }] }, r)).toBe(false);
-    expect(matches({ non: { question: 'a', egal: 'y' } }, r)).toBe(true);
-    expect(matches({ question: 'absent', egal: 'x' }, r)).toBe(false);
+  it('evaluates the conditions with the one rule evaluator (src/rules/): a missing answer never matches', () => {
+    // « pension » is not asked without children: the offers that need it never apply.
+    const offres = evaluate('separation', { codePostal: '83000', enfants: 'non', ressources: 'aucune', logement: 'reste' }).map((o) => o.id);
+    expect(offres).not.toContain('caf-asf');
+    expect(offres).not.toContain('aripa-intermediation');
   });
 });
 
@@ -388,3 +278,30 @@ describe('the JSON answer', () => {
   });
 });
 
+
+describe('the pathways as data (data/parcours/<id>.json): malformed files, in French with the path', () => {
+  const separation = () => JSON.parse(readFileSync(new URL('separation.json', PARCOURS_DIR), 'utf8'));
+  it.each<[string, (d: Record<string, any>) => void, string]>([
+    ['an old-dialect condition', (d) => { d.questions[2].poseeSi = { question: 'enfants', dans: ['chez_moi'] }; }, "separation.json : questions[2].poseeSi : clé(s) inconnue(s) : question ; une condition s'écrit { tous }, { un }, { non }, { toujours: true } ou { champ, opérateur }"],
+    ['a condition on a later question', (d) => { d.questions[2].poseeSi = { champ: 'logement', egal: 'reste' }; }, "separation.json : questions[2].poseeSi.champ : « logement » n'est pas une question posée avant celle-ci"],
+    ['a condition on an impossible answer', (d) => { d.questions[2].poseeSi = { champ: 'enfants', dans: ['chez_moi', 'chateau'] }; }, "separation.json : questions[2].poseeSi : « chateau » n'est pas une réponse possible à « enfants »"],
+    ['a condition the web form cannot apply', (d) => { d.questions[2].poseeSi = { non: { champ: 'enfants', egal: 'non' } }; }, 'separation.json : questions[2].poseeSi : la condition d’une question porte sur une seule question précédente : { champ, egal } ou { champ, dans }'],
+    ['a sixth question', (d) => { d.questions.push({ ...d.questions[4], id: 'autre' }); }, 'separation.json : questions : cinq questions au plus'],
+    ['two postal codes', (d) => { d.questions[1] = { ...d.questions[0], id: 'codePostal2' }; }, 'separation.json : questions : exactement une question de type code_postal attendue (trouvées : 2)'],
+    ['an unknown type', (d) => { d.questions[1].type = 'liste'; }, 'separation.json : questions[1].type : type « liste » non admis'],
+    ['no example', (d) => { d.exemples = []; }, 'separation.json : exemples : au moins un exemple attendu'],
+  ])('refuses %s', (_label, change, message) => {
+    const data = separation();
+    change(data);
+    const result = parseParcours(data, 'separation.json');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.erreurs.some((e) => e.startsWith(message)), result.erreurs.join('\n')).toBe(true);
+  });
+
+  it('accepts the shipped file, and derives the web form’s siReponse from poseeSi', () => {
+    const result = parseParcours(separation(), 'separation.json');
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.parcours.questions[2]!.siReponse).toEqual({ question: 'enfants', dans: ['chez_moi', 'alternee', 'autre_parent'] });
+    expect(parseParcours(separation(), 'aidant.json')).toMatchObject({ ok: false, erreurs: ["aidant.json : id : l'identifiant « separation » doit être le nom du fichier"] });
+  });
+});

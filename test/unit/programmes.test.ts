@@ -7,9 +7,9 @@ import { allowedFields, type Convention } from '../../src/conventions/index.ts';
 import { EXTRACT_FORMATS, type ExtractKind } from '../../src/extracts/index.ts';
 import { generateExtracts } from '../../src/generate/index.ts';
 import {
-  applyContactRules, findProgramme, joinSource, loadProgrammes, matches, minimise, offerFor, parseProgramme, pseudonym,
-  resolveRecipient, retentionDeadline, RuleError, selectPerson, STAGE_CODES, targetingContext, withMarkers,
-  type Programme, type Row, type Rule,
+  applyContactRules, findProgramme, joinSource, loadProgrammes, minimise, offerFor, parseProgramme, pseudonym,
+  resolveRecipient, retentionDeadline, selectPerson, STAGE_CODES, targetingContext, withMarkers,
+  type Programme, type Row,
 } from '../../src/programmes/index.ts';
 
 let programmes: Programme[];
@@ -95,10 +95,13 @@ describe('programme definitions', () => {
 
   const aidants = () => JSON.parse(readFileSync(new URL('../../data/programmes/aidants.json', import.meta.url), 'utf8')) as Record<string, any>;
   it.each<[string, (d: Record<string, any>) => void, string]>([
-    ['a malformed month', (d) => { d.ciblage.regle.any[0].all[1].inMonth = '2026-13'; }, 'aidants.json : ciblage.regle.any[0].all[1].inMonth : mois AAAA-MM ou paramètre « $periode » attendu'],
-    ['two operators', (d) => { d.ciblage.regle.any[1] = { field: 'ajpa', eq: 'oui', in: ['oui'] }; }, 'aidants.json : ciblage.regle.any[1] : un seul opérateur par comparaison (trouvés : eq, in)'],
-    ['an unknown column in a rule', (d) => { d.ciblage.regle.any[2].field = 'ajpp_x'; }, 'aidants.json : ciblage.regle.any[2] : la colonne « ajpp_x » n\'existe pas dans la source (caf_allocataires + caf_ajpa_ajpp)'],
-    ['an undeclared parameter', (d) => { d.ciblage.regle.any[2] = { field: 'age_aide', gte: '$seuil' }; }, 'aidants.json : ciblage.regle.any[2] : le paramètre « $seuil » n\'est pas déclaré dans « parametres »'],
+    ['a malformed month', (d) => { d.ciblage.regle.un[0].tous[1].dansLeMois = '2026-13'; }, 'aidants.json : ciblage.regle.un[0].tous[1].dansLeMois : mois AAAA-MM ou paramètre « $periode » attendu'],
+    ['two operators', (d) => { d.ciblage.regle.un[1] = { champ: 'ajpa', egal: 'oui', dans: ['oui'] }; }, 'aidants.json : ciblage.regle.un[1] : un seul opérateur par comparaison (trouvés : egal, dans)'],
+    ['an unknown column in a rule', (d) => { d.ciblage.regle.un[2].champ = 'ajpp_x'; }, 'aidants.json : ciblage.regle.un[2] : la colonne « ajpp_x » n\'existe pas dans la source (caf_allocataires + caf_ajpa_ajpp)'],
+    ['an undeclared parameter', (d) => { d.ciblage.regle.un[2] = { champ: 'age_aide', auMoins: '$seuil' }; }, 'aidants.json : ciblage.regle.un[2] : le paramètre « $seuil » n\'est pas déclaré dans « parametres »'],
+    ['an old-dialect key', (d) => { d.ciblage.regle = { any: [] }; }, 'aidants.json : ciblage.regle : clé(s) inconnue(s) : any ; une condition s\'écrit { tous }, { un }, { non }, { toujours: true } ou { champ, opérateur }'],
+    ['an example on an unknown column', (d) => { d.ciblage.exemples = [{ faits: { ajpa_x: 'oui' }, attendu: true }]; }, 'aidants.json : ciblage.exemples[0].faits.ajpa_x : la colonne « ajpa_x » n\'existe pas dans la source'],
+    ['an example without its expected result', (d) => { d.ciblage.exemples = [{ faits: { ajpa: 'oui' } }]; }, 'aidants.json : ciblage.exemples[0].attendu : true ou false attendu'],
     ['the NIR in clear', (d) => { d.donnees.champsMaximum.push('nir'); }, 'aidants.json : donnees.champsMaximum[6] : l\'identifiant « nir » ne circule jamais en clair : seul son pseudonyme est transmis'],
     ['an unknown source file', (d) => { d.source.fichier = 'caf_inconnu'; }, 'aidants.json : source.fichier : fichier source inconnu « caf_inconnu »'],
     ['a missing purpose', (d) => { delete d.finalite; }, 'aidants.json : finalite : valeur obligatoire manquante'],
@@ -133,42 +136,6 @@ describe('programme definitions', () => {
 
   it('refuses a file whose name is not its id', () => {
     expect(parseProgramme(aidants(), 'autre.json')).toEqual({ ok: false, erreurs: ['autre.json : id : l\'identifiant « aidants » doit être le nom du fichier (« autre »)'] });
-  });
-});
-
-describe('targeting rule language', () => {
-  const ctx = { periode: '2026-11', parametres: { seuil: 25 } };
-  it.each<[string, Rule, Record<string, string>, boolean]>([
-    ['eq', { field: 'a', eq: 'oui' }, { a: 'oui' }, true],
-    ['eq, other value', { field: 'a', eq: 'oui' }, { a: 'non' }, false],
-    ['eq, a number against a decimal comma', { field: 'a', eq: 41.47 }, { a: '41,47' }, true],
-    ['ne on an empty cell', { field: 'a', ne: 'aucun' }, { a: '' }, true],
-    ['in', { field: 'a', in: ['c2s', 'c2s_participation'] }, { a: 'c2s_participation' }, true],
-    ['notIn', { field: 'a', notIn: ['c2s'] }, { a: 'privee' }, true],
-    ['empty', { field: 'a', empty: true }, { a: '' }, true],
-    ['not empty', { field: 'a', empty: false }, { a: '' }, false],
-    ['a missing column is empty', { field: 'absente', empty: true }, {}, true],
-    ['lt with a parameter and a decimal comma', { field: 'ij', lt: '$seuil' }, { ij: '24,99' }, true],
-    ['lt, equal is not less', { field: 'ij', lt: '$seuil' }, { ij: '25' }, false],
-    ['gte', { field: 'j', gte: 91 }, { j: '91' }, true],
-    ['lt on an unparseable cell is false', { field: 'ij', lt: 25 }, { ij: 'n/a' }, false],
-    ['not of it is true', { not: { field: 'ij', lt: 25 } }, { ij: '' }, true],
-    ['date comparison', { field: 'd', lte: '2026-11-30' }, { d: '2026-11-30' }, true],
-    ['inMonth $periode', { field: 'd', inMonth: '$periode' }, { d: '2026-11-01' }, true],
-    ['inMonth, previous month', { field: 'd', inMonth: '$periode' }, { d: '2026-10-31' }, false],
-    ['addDays then inMonth (91st paid day)', { field: 'd', addDays: 90, inMonth: '$periode' }, { d: '2026-08-15' }, true],
-    ['addDays then inMonth, too early', { field: 'd', addDays: 90, inMonth: '$periode' }, { d: '2026-07-15' }, false],
-    ['divideBy', { field: 'ij', divideBy: { field: 'n' }, lt: 12 }, { ij: '30', n: '3' }, true],
-    ['divideBy with add', { field: 'ij', divideBy: { field: 'n', add: 1 }, lt: 12 }, { ij: '30', n: '1' }, false],
-    ['divideBy zero is false', { field: 'ij', divideBy: { field: 'n' }, lt: 12 }, { ij: '30', n: '0' }, false],
-    ['all of nothing', { all: [] }, {}, true],
-    ['any of nothing', { any: [] }, {}, false],
-  ])('%s', (_label, rule, values, expected) => {
-    expect(matches(rule, values, ctx)).toBe(expected);
-  });
-
-  it('refuses an unknown parameter at evaluation', () => {
-    expect(() => matches({ field: 'a', lt: '$inconnu' }, { a: '1' }, ctx)).toThrow(RuleError);
   });
 });
 

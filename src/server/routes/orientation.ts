@@ -13,7 +13,7 @@ const Ref = z.object({ code: z.string(), nom: z.string() });
 const Lien = z.object({ libelle: z.string(), url: z.string() });
 const Source = z.object({ titre: z.string(), url: z.string() });
 /** A condition of the catalogue (recursive: `tous`, `un`, `non`), see docs/orientation.md. */
-const Condition = z.record(z.string(), z.unknown()).meta({ description: 'Condition du catalogue : toujours, question égale / dans / auMoins / auPlus, tous, un, non.' });
+const Condition = z.record(z.string(), z.unknown()).meta({ description: 'Condition du catalogue, dans le langage de règles unique (ADR 0006) : toujours, tous, un, non, ou { champ (la question), egal / dans / auMoins / auPlus… }.' });
 const Question = z.object({
   id: z.string(), libelle: z.string(), aide: z.string(), type: z.enum(['code_postal', 'choix', 'oui_non', 'nombre']),
   options: z.array(z.object({ valeur: z.union([z.string(), z.boolean()]), libelle: z.string() })),
