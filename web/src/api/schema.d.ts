@@ -1624,7 +1624,8 @@ export interface paths {
                                 periode: string;
                                 programme: string;
                                 recuLe: string | null;
-                                statut: string;
+                                /** @enum {string} */
+                                statut: "en_attente" | "envoye" | "echec" | "rejete" | "annule";
                                 tentatives: number;
                             }[];
                             page: number;
@@ -1706,6 +1707,19 @@ export interface paths {
                         "application/json": {
                             /** @description Les comptes de la campagne (lignes lues, personnes ajoutées, courriels préparés…). */
                             campagne: {
+                                ajoutes: number;
+                                courrielsPrepares: number;
+                                courriers: number;
+                                courriersAFaire: number;
+                                dejaSuivis: number;
+                                lignesLues: number;
+                                lignesRejetees: number;
+                                nonCibles: number;
+                                nonContactables: number;
+                                opposes: number;
+                                retenus: number;
+                                sansCanal: number;
+                            } & {
                                 [key: string]: unknown;
                             };
                             rapport: {
@@ -1739,6 +1753,19 @@ export interface paths {
                                 resultat: {
                                     /** @description Les comptes de la campagne (lignes lues, personnes ajoutées, courriels préparés…). */
                                     campagne: {
+                                        ajoutes: number;
+                                        courrielsPrepares: number;
+                                        courriers: number;
+                                        courriersAFaire: number;
+                                        dejaSuivis: number;
+                                        lignesLues: number;
+                                        lignesRejetees: number;
+                                        nonCibles: number;
+                                        nonContactables: number;
+                                        opposes: number;
+                                        retenus: number;
+                                        sansCanal: number;
+                                    } & {
                                         [key: string]: unknown;
                                     };
                                     rapport: {
@@ -1821,6 +1848,19 @@ export interface paths {
                                 resultat: {
                                     /** @description Les comptes de la campagne (lignes lues, personnes ajoutées, courriels préparés…). */
                                     campagne: {
+                                        ajoutes: number;
+                                        courrielsPrepares: number;
+                                        courriers: number;
+                                        courriersAFaire: number;
+                                        dejaSuivis: number;
+                                        lignesLues: number;
+                                        lignesRejetees: number;
+                                        nonCibles: number;
+                                        nonContactables: number;
+                                        opposes: number;
+                                        retenus: number;
+                                        sansCanal: number;
+                                    } & {
                                         [key: string]: unknown;
                                     };
                                     rapport: {
@@ -3308,6 +3348,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/libelles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Succès */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Libellé des champs d’une personne (fiche, conventions) */
+                            champs: {
+                                [key: string]: string;
+                            };
+                            /** @description Les rôles, dans l’ordre où les présenter */
+                            roles: {
+                                /** @enum {string} */
+                                code: "agent" | "charge_echanges" | "pilote_local" | "pilote_national" | "dpo" | "administrateur" | "signalant";
+                                libelle: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Refus : message en français (et messages par champ) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Erreur"];
+                    };
+                };
+                /** @description Erreur interne du serveur */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Erreur"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/listes": {
         parameters: {
             query?: never;
@@ -4299,15 +4403,18 @@ export interface paths {
                         "application/json": {
                             date: string;
                             offres: {
-                                branche: string;
+                                /** @enum {string} */
+                                branche: "caf" | "assurance_maladie" | "carsat";
                                 checklist: boolean;
-                                etape: string;
+                                /** @enum {string} */
+                                etape: "maintenant" | "bientot" | "ensuite";
                                 id: string;
                                 lien: {
                                     libelle: string;
                                     url: string;
                                 };
-                                nature: string;
+                                /** @enum {string} */
+                                nature: "droit" | "service" | "demarche";
                                 ordre: number;
                                 organisme: string;
                                 parametres: string[];
@@ -4419,7 +4526,15 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reponses: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description Succès */
                 200: {
@@ -4442,19 +4557,37 @@ export interface paths {
                             };
                             /** @description Les accueils locaux des organismes compétents (src/orientation/contacts.ts). */
                             contacts: {
-                                [key: string]: unknown;
+                                branches: ("caf" | "assurance_maladie" | "carsat")[];
+                                code: string;
+                                nom: string;
+                                roles: string[];
+                                site: {
+                                    libelle: string;
+                                    url: string;
+                                };
+                                telephones: {
+                                    libelle: string;
+                                    numero: string;
+                                }[];
                             }[];
                             date: string;
                             libelles: {
-                                [key: string]: unknown;
+                                branches: {
+                                    [key: string]: string;
+                                };
+                                etapes: {
+                                    [key: string]: string;
+                                };
                             };
                             offres: {
-                                branche: string;
+                                /** @enum {string} */
+                                branche: "caf" | "assurance_maladie" | "carsat";
                                 brancheLibelle: string;
                                 checklist: boolean;
                                 demarches: string[];
                                 description: string;
-                                etape: string;
+                                /** @enum {string} */
+                                etape: "maintenant" | "bientot" | "ensuite";
                                 etapeLibelle: string;
                                 id: string;
                                 lien: {
@@ -4480,7 +4613,8 @@ export interface paths {
                                     valeur: number;
                                     valeurTexte: string;
                                 }[];
-                                nature: string;
+                                /** @enum {string} */
+                                nature: "droit" | "service" | "demarche";
                                 ordre: number;
                                 organisme: string;
                                 pourquoi: string;
@@ -4506,7 +4640,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4525,7 +4662,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4544,7 +4684,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4594,7 +4737,15 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reponses: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description La liste des démarches du citoyen (PDF). */
                 200: {
@@ -4618,7 +4769,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4637,7 +4791,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4656,7 +4813,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4706,7 +4866,15 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reponses: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
             responses: {
                 /** @description La liste de l’entretien (PDF). */
                 200: {
@@ -4730,7 +4898,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4749,7 +4920,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -4768,7 +4942,10 @@ export interface paths {
                             };
                             /** @description Code machine du refus (boîte aux lettres, canaux…). */
                             code?: string;
-                            communes?: unknown[];
+                            communes?: {
+                                code: string;
+                                nom: string;
+                            }[];
                             /** @description Message en français, affichable tel quel. */
                             erreur: string;
                         };
@@ -5755,7 +5932,7 @@ export interface components {
                 nom: string;
                 type: string;
             };
-            roles: string[];
+            roles: ("agent" | "charge_echanges" | "pilote_local" | "pilote_national" | "dpo" | "administrateur" | "signalant")[];
             version: number;
         };
         Cycle: {

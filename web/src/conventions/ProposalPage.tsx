@@ -8,12 +8,12 @@ import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
-import { api, ApiError, messageErreur, type ChampsErreur } from '../api';
+import { ApiError, call, client, messageErreur, type FieldErrors } from '../api/client';
 import { estAdministrateur, useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageTitle } from '../components/PageTitle';
+import { Loading } from '../components/Loading';
 import { AccessDenied } from '../exchange/access';
-import { CONVENTIONS_KEY, useProposalModels, type ConventionDetail, type Org, type ProposalModel } from './api';
+import { CONVENTIONS_KEY, useProposalModels, type Org, type ProposalModel } from './api';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -31,12 +31,12 @@ export function ProposalPage() {
         currentPageLabel="Proposer une convention"
         className={fr.cx('fr-mt-0', 'fr-mb-3w')}
       />
-      <TitrePage titre="Proposer une convention" className={fr.cx('fr-mb-2w')} />
+      <PageTitle titre="Proposer une convention" className={fr.cx('fr-mb-2w')} />
       <p className={fr.cx('fr-text--lead')}>
         Vous proposez la convention et la signez pour votre organisme ; l'administrateur de l'autre organisme la relit et la signe. Elle devient
         active une fois signée par les deux, à sa date de début.
       </p>
-      {models.isPending ? <Chargement texte="Chargement des programmes…" /> : null}
+      {models.isPending ? <Loading texte="Chargement des programmes…" /> : null}
       {models.isError ? <Alert severity="error" small description={messageErreur(models.error)} /> : null}
       {models.isSuccess && models.data.programmes.length === 0 ? (
         <Alert severity="info" small description={`${models.data.organisation.nom} ne prend part à aucun programme d'échange.`} />
@@ -55,7 +55,7 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
   const [champs, setChamps] = useState<string[]>(programme.champs.map((f) => f.champ));
   const [dateDebut, setDateDebut] = useState(today());
   const [qualite, setQualite] = useState('');
-  const [errors, setErrors] = useState<ChampsErreur>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
@@ -70,7 +70,7 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const found: ChampsErreur = {};
+    const found: FieldErrors = {};
     if (!partenaire) found[other] = `Choisissez l'organisme ${other === 'destinataire' ? 'destinataire' : 'expéditeur'}.`;
     if (champs.length === 0) found.champs = 'Cochez au moins une donnée transmise.';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(dateDebut)) found.dateDebut = 'Indiquez la date de début.';
@@ -90,7 +90,7 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
         dateDebut,
         qualite,
       };
-      const { convention } = await api<{ convention: ConventionDetail }>('/api/conventions', { method: 'POST', body });
+      const { convention } = await call(client.POST('/api/conventions', { body }));
       await queryClient.invalidateQueries({ queryKey: CONVENTIONS_KEY });
       navigate(`/conventions/${encodeURIComponent(convention.id)}`);
     } catch (error) {

@@ -6,10 +6,10 @@ import { Button } from '@codegouvfr/react-dsfr/Button';
 import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
 import { Stepper } from '@codegouvfr/react-dsfr/Stepper';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageTitle } from '../components/PageTitle';
+import { Loading } from '../components/Loading';
 import { isRunning, packageFileUrl, reportUrl, useCycle, type Cycle, type CycleResult } from './api';
 import { count, dateTime, DownloadLink, fileSize, monthLabel } from './display';
 import { AccessDenied, canRead, isOfficer } from './access';
@@ -40,8 +40,8 @@ export function CyclePage() {
         currentPageLabel={title}
         className={fr.cx('fr-mt-0', 'fr-mb-3w')}
       />
-      <TitrePage titre={title} className={fr.cx('fr-mb-2w')} />
-      {query.isPending ? <Chargement texte="Chargement du cycle…" /> : null}
+      <PageTitle titre={title} className={fr.cx('fr-mb-2w')} />
+      {query.isPending ? <Loading texte="Chargement du cycle…" /> : null}
       {query.isError ? <Alert severity="error" title="Cycle indisponible" description={messageErreur(query.error)} /> : null}
       {cycle ? <CycleView cycle={cycle} officer={isOfficer(account)} /> : null}
     </>

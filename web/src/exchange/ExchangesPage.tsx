@@ -6,10 +6,10 @@ import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageTitle } from '../components/PageTitle';
+import { Loading } from '../components/Loading';
 import { isRunning, packageFileUrl, useCycles, usePackages, type Cycle, type ExchangePackage } from './api';
 import { count, dateTime, monthLabel, PackageStatusBadge } from './display';
 import { AccessDenied, canRead, isOfficer } from './access';
@@ -157,7 +157,7 @@ export function ExchangesPage() {
   return (
     <>
       <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Échanges sécurisés" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Échanges sécurisés" className={fr.cx('fr-mb-2w')} />
+      <PageTitle titre="Échanges sécurisés" className={fr.cx('fr-mb-2w')} />
       <p className={fr.cx('fr-text--lead')}>
         Les paquets scellés que {account.organisation.nom} envoie à ses partenaires et ceux qu'il en reçoit : quand ils ont été scellés,
         envoyés, reçus, importés puis détruits.
@@ -178,7 +178,7 @@ export function ExchangesPage() {
       )}
 
       <h2>Paquets</h2>
-      {packages.isPending ? <Chargement texte="Chargement des paquets…" /> : null}
+      {packages.isPending ? <Loading texte="Chargement des paquets…" /> : null}
       {packages.isError ? <Alert severity="error" small description={messageErreur(packages.error)} className={fr.cx('fr-mb-4w')} /> : null}
       {packages.isSuccess && packages.data.paquets.length === 0 ? (
         <div className={fr.cx('fr-callout', 'fr-mb-4w')} data-etat="vide">

@@ -6,16 +6,14 @@ import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
-import { messageErreur } from '../api';
-import { useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
+import { messageErreur } from '../api/client';
+import { PageTitle } from '../components/PageTitle';
 import { fetchWorklist, uploadOutcomes, type OutcomesReport } from './api';
 
 const RESULT_LABELS: Record<OutcomesReport['rapport'][number]['resultat'], string> = { enregistree: 'Enregistrée', deja_enregistree: 'Déjà enregistrée', rejetee: 'Rejetée' };
 
 /** /listes/resultats — bulk outcomes upload (CSV pseudonyme;date;evenement;detail) with a row report. */
 export function OutcomesImportPage() {
-  const { data: session } = useSession();
   const lists = useQuery({ queryKey: ['listes', 'organisations'], queryFn: () => fetchWorklist(new URLSearchParams({ taille: '1' })) });
   const [organisation, setOrganisation] = useState('');
   const [programme, setProgramme] = useState('');
@@ -35,7 +33,7 @@ export function OutcomesImportPage() {
     if (!file) { setError('Sélectionnez le fichier CSV des résultats.'); return; }
     setError(null);
     setPending(true);
-    try { setReport(await uploadOutcomes(file, target, session?.csrfToken ?? null, chosen?.code)); } catch (e) { setError(messageErreur(e)); } finally {
+    try { setReport(await uploadOutcomes(file, target, chosen?.code)); } catch (e) { setError(messageErreur(e)); } finally {
       setPending(false);
       requestAnimationFrame(() => result.current?.focus());
     }
@@ -44,7 +42,7 @@ export function OutcomesImportPage() {
   return (
     <>
       <Breadcrumb homeLinkProps={{ to: '/' }} segments={[{ label: 'Listes de travail', linkProps: { to: '/listes' } }]} currentPageLabel="Importer des résultats" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Importer des résultats d'appels" className={fr.cx('fr-mb-2w')} />
+      <PageTitle titre="Importer des résultats d'appels" className={fr.cx('fr-mb-2w')} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez un fichier CSV exporté par votre outil d'appels, avec les colonnes <code>pseudonyme;date;evenement;detail</code> (séparateur point-virgule ou virgule).
         Chaque ligne valide est enregistrée ; chaque ligne rejetée est signalée avec son numéro et la raison.

@@ -4,16 +4,16 @@ import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
-import { messageErreur } from '../api';
-import { libelleRole } from '../roles';
-import { useCompte, useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
-import { ErreurOrientation, evaluerParcours, useListeParcours } from './api';
-import { ChampCommune, ChampQuestion } from './Champ';
-import { Contacts, dateLongue } from './affichage';
-import { ListeOffres, resumeOffres } from './Offres';
-import { BoutonTelechargement } from './Telechargement';
+import { ApiError, messageErreur } from '../api/client';
+import { AccessDenied } from '../components/AccessDenied';
+import { useCompte } from '../session';
+import { PageTitle } from '../components/PageTitle';
+import { Loading } from '../components/Loading';
+import { communesProposees, evaluerParcours, useListeParcours } from './api';
+import { CommuneField, QuestionField } from './Field';
+import { Contacts, dateLongue } from './display';
+import { OfferList, offersSummary } from './Offers';
+import { DownloadButton } from './DownloadButton';
 import { COMMUNE, normaliserCodePostal, preparerReponses, questionsApplicables, verifierReponse } from './questions';
 import type { Branche, CommuneProposee, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
 
@@ -38,31 +38,24 @@ function offresDeLaBranche(branche: Branche | null): string {
  * office…). All the questions on one page, the offers of both branches (the agent's own first), the interview sheet
  * and the person's check-list as PDF. Nothing typed here is stored.
  */
-export function PageEntretien() {
+export function InterviewPage() {
   const compte = useCompte();
   const liste = useListeParcours();
   if (!compte) return null;
   if (!compte.roles.includes('agent')) {
     return (
-      <>
-        <TitrePage titre="Accès refusé" />
-        <Alert
-          severity="error"
-          as="h2"
-          title="Cette page est réservée aux agents d'accompagnement"
-          description={`Votre compte (${compte.roles.map(libelleRole).join(', ') || 'aucun rôle'}) ne permet pas de préparer une check-list d'entretien. Le parcours public reste accessible à tous.`}
-          className={fr.cx('fr-mb-4w')}
-        />
-        <Button linkProps={{ to: '/orientation' }} priority="secondary">
-          Voir le parcours public
-        </Button>
-      </>
+      <AccessDenied
+        account={compte}
+        who="aux agents d'accompagnement"
+        description={(roles) => `Votre compte (${roles}) ne permet pas de préparer une check-list d'entretien. Le parcours public reste accessible à tous.`}
+        back={{ to: '/orientation', label: 'Voir le parcours public' }}
+      />
     );
   }
   return (
     <>
       <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Check-list d'entretien" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Check-list d'entretien" className={fr.cx('fr-mb-2w')} />
+      <PageTitle titre="Check-list d'entretien" className={fr.cx('fr-mb-2w')} />
       <p className={fr.cx('fr-text--lead', 'fr-mb-2w')}>
         Pour un rendez-vous avec une personne (séparation avec le travailleur social de la Caf, accueil de la CPAM,
         conseiller MisAS ou CES…) : posez les questions avec elle, puis imprimez ou remettez la fiche.
@@ -72,7 +65,7 @@ export function PageEntretien() {
         Rien de ce que vous saisissez n'est enregistré. Seule la production d'une fiche d'entretien est tracée (qui, quand,
         quelle situation), sans les réponses ni l'identité de la personne.
       </p>
-      {liste.isPending ? <Chargement texte="Chargement des questions…" /> : null}
+      {liste.isPending ? <Loading texte="Chargement des questions…" /> : null}
       {liste.isError ? <Alert severity="error" as="h2" title="Les questions n'ont pas pu être chargées" description={messageErreur(liste.error)} /> : null}
       {liste.isSuccess ? (
         <Entretien parcoursListe={liste.data.parcours} brancheAgent={brancheDe(compte.organisation.type)} organisation={compte.organisation.nom} />
@@ -82,7 +75,6 @@ export function PageEntretien() {
 }
 
 function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursListe: Parcours[]; brancheAgent: Branche | null; organisation: string }) {
-  const { data: session } = useSession();
   const [parcoursId, setParcoursId] = useState<string | null>(null);
   const [reponses, setReponses] = useState<Reponses>({});
   const [erreurs, setErreurs] = useState<Record<string, string>>({});
@@ -159,9 +151,10 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
       focaliserResultat.current = true;
       setResultat(reponse);
     } catch (erreur) {
-      if (erreur instanceof ErreurOrientation && erreur.status === 400) {
-        if (erreur.communes && erreur.communes.length > 0) {
-          setCommunes(erreur.communes);
+      if (erreur instanceof ApiError && erreur.status === 400) {
+        const communes = communesProposees(erreur);
+        if (communes && communes.length > 0) {
+          setCommunes(communes);
           setErreurs({ [COMMUNE]: erreur.champs[COMMUNE] ?? erreur.message });
           focaliserPremiereErreur();
           return;
@@ -172,7 +165,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
           return;
         }
       }
-      setErreurEnvoi(erreur instanceof ErreurOrientation ? erreur.message : messageErreur(erreur));
+      setErreurEnvoi(messageErreur(erreur));
     } finally {
       setEnvoiEnCours(false);
     }
@@ -204,7 +197,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
             <h3 className={fr.cx('fr-h6', 'fr-mt-2w')}>Questions à poser</h3>
             {questions.map((question) => (
               <div key={question.id} className={fr.cx('fr-mb-2w')}>
-                <ChampQuestion
+                <QuestionField
                   question={question}
                   valeur={reponses[question.id]}
                   onChange={(valeur) => repondre(question.id, valeur)}
@@ -212,7 +205,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
                   idPrefixe={PREFIXE}
                 />
                 {question.id === 'codePostal' && communes ? (
-                  <ChampCommune
+                  <CommuneField
                     communes={communes}
                     codePostal={normaliserCodePostal(String(reponses.codePostal ?? ''))}
                     valeur={typeof reponses[COMMUNE] === 'string' ? (reponses[COMMUNE] as string) : undefined}
@@ -227,7 +220,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
             <Button type="submit" iconId="fr-icon-search-line">
               Afficher les offres
             </Button>
-            {envoiEnCours ? <Chargement texte="Recherche des offres…" /> : null}
+            {envoiEnCours ? <Loading texte="Recherche des offres…" /> : null}
           </>
         ) : null}
       </form>
@@ -238,18 +231,17 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
             Offres pour cette situation
           </h2>
           <p className={fr.cx('fr-mb-2w')}>
-            « {parcours.titre} », commune de {resultat.commune.nom} ({resultat.commune.departement.nom}). {resumeOffres(resultat)}
+            « {parcours.titre} », commune de {resultat.commune.nom} ({resultat.commune.departement.nom}). {offersSummary(resultat)}
           </p>
           <div className={fr.cx('fr-mb-4w')}>
             <div style={{ display: 'flex', flexWrap: 'wrap', columnGap: '1.5rem' }}>
-              <BoutonTelechargement
+              <DownloadButton
                 parcours={parcours.id}
                 reponses={reponsesEnvoyees}
                 type="entretien"
-                csrf={session?.csrfToken ?? null}
                 libelle="Fiche d'entretien (PDF)"
               />
-              <BoutonTelechargement
+              <DownloadButton
                 parcours={parcours.id}
                 reponses={reponsesEnvoyees}
                 type="checklist"
@@ -276,5 +268,5 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
 }
 
 function ListeOffresEntretien({ resultat, brancheAgent }: { resultat: ResultatOrientation; brancheAgent: Branche | null }) {
-  return <ListeOffres resultat={resultat} regroupement="branche" brancheEnPremier={brancheAgent} public="agent" niveau={3} />;
+  return <OfferList resultat={resultat} regroupement="branche" brancheEnPremier={brancheAgent} public="agent" niveau={3} />;
 }
