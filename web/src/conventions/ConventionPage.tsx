@@ -5,12 +5,12 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { type ApiBody, ApiError, call, client, messageErreur, type FieldErrors } from '../api/client';
 import { useCompte } from '../session';
 import { PageTitle } from '../components/PageTitle';
+import { FieldsCheckbox } from './FieldsCheckbox';
 import { Loading } from '../components/Loading';
 import { StatutBadge } from './ConventionsPage';
 import { CONVENTIONS_KEY, dateLongue, useConvention, type ConventionDetail } from './api';
@@ -186,20 +186,12 @@ function Actions({ convention: c }: { convention: ConventionDetail }) {
         <form onSubmit={(e) => submit(e, { path: 'avenants', body: { date, objet, champs, qualite } }, "Avenant proposé et signé pour votre organisme : il attend la signature de l'autre organisme.")}>
           <Input label="Objet de l'avenant" state={errors.objet ? 'error' : 'default'} stateRelatedMessage={errors.objet} nativeInputProps={{ value: objet, onChange: (e) => setObjet(e.target.value), name: 'objet', required: true }} />
           <Input label="Date d'effet" state={errors.date ? 'error' : 'default'} stateRelatedMessage={errors.date} nativeInputProps={{ type: 'date', value: date, onChange: (e) => setDate(e.target.value), name: 'date', required: true }} />
-          <Checkbox
+          <FieldsCheckbox
             legend="Données transmises à partir de cette date (liste complète)"
-            state={errors.champs ? 'error' : 'default'}
-            stateRelatedMessage={errors.champs}
-            options={c.champsPossibles.map((f) => ({
-              label: f.libelle,
-              hintText: f.pourquoi,
-              nativeInputProps: {
-                name: 'champs',
-                value: f.champ,
-                checked: champs.includes(f.champ),
-                onChange: (e) => setChamps((cur) => (e.target.checked ? c.champsPossibles.map((x) => x.champ).filter((x) => x === f.champ || cur.includes(x)) : cur.filter((x) => x !== f.champ))),
-              },
-            }))}
+            error={errors.champs}
+            fields={c.champsPossibles}
+            value={champs}
+            onChange={setChamps}
           />
           <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
             <Button type="submit" disabled={action.isPending}>

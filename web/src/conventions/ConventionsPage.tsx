@@ -2,13 +2,12 @@ import { Link } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import type { AlertProps } from '@codegouvfr/react-dsfr/Alert';
 import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { dateLongue, useConventions, type ConventionStatut } from './api';
 
@@ -36,8 +35,7 @@ export function ConventionsPage() {
   if (!account) return null;
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Conventions" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <PageTitle titre="Conventions locales" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Conventions locales" crumb="Conventions" />
       <p className={fr.cx('fr-text--lead')}>
         Une convention signée par les deux organismes est le seul cadre dans lequel des données personnelles passent de l'un à l'autre. Sans
         convention active, aucun paquet n'est scellé.

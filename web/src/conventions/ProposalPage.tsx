@@ -3,14 +3,13 @@ import { useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { ApiError, call, client, messageErreur, type FieldErrors } from '../api/client';
 import { estAdministrateur, useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
+import { FieldsCheckbox } from './FieldsCheckbox';
 import { Loading } from '../components/Loading';
 import { AccessDenied } from '../exchange/access';
 import { CONVENTIONS_KEY, useProposalModels, type Org, type ProposalModel } from './api';
@@ -25,13 +24,7 @@ export function ProposalPage() {
   if (!estAdministrateur(account)) return <AccessDenied account={account} who="aux administrateurs" />;
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Conventions', linkProps: { to: '/conventions' } }]}
-        currentPageLabel="Proposer une convention"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Proposer une convention" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Proposer une convention" parent={{ label: 'Conventions', to: '/conventions' }} />
       <p className={fr.cx('fr-text--lead')}>
         Vous proposez la convention et la signez pour votre organisme ; l'administrateur de l'autre organisme la relit et la signe. Elle devient
         active une fois signée par les deux, à sa date de début.
@@ -134,22 +127,13 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
           </option>
         ))}
       </Select>
-      <Checkbox
+      <FieldsCheckbox
         legend="Données transmises"
         hintText="Ne cochez que les données nécessaires : chacune dit pourquoi le programme en a besoin. Les autres ne passeront jamais."
-        state={state('champs')}
-        stateRelatedMessage={errors.champs}
-        options={programme.champs.map((f) => ({
-          label: f.libelle,
-          hintText: f.pourquoi,
-          nativeInputProps: {
-            name: 'champs',
-            value: f.champ,
-            checked: champs.includes(f.champ),
-            onChange: (e) =>
-              setChamps((cur) => (e.target.checked ? programme.champs.map((x) => x.champ).filter((x) => x === f.champ || cur.includes(x)) : cur.filter((x) => x !== f.champ))),
-          },
-        }))}
+        error={errors.champs}
+        fields={programme.champs}
+        value={champs}
+        onChange={setChamps}
       />
       <Input
         label="Date de début"

@@ -3,14 +3,13 @@ import { Link, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
 import { ApiError, call, client, messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { CYCLES_KEY, uploadFile, useSendableProgrammes, type SendableProgramme } from './api';
 import { fileSize } from './display';
@@ -34,13 +33,7 @@ export function CycleFormPage() {
   if (!isOfficer(account)) return <AccessDenied account={account} />;
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
-        currentPageLabel="Lancer le cycle du mois"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Lancer le cycle du mois" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Lancer le cycle du mois" parent={{ label: 'Échanges sécurisés', to: '/echanges' }} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez l'extrait du mois : Passerelle contrôle chaque ligne, retient les personnes du programme, scelle un paquet chiffré par
         organisme destinataire et vous donne le rapport des lignes rejetées.

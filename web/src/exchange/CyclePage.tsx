@@ -1,14 +1,13 @@
 import { Link, useParams } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
 import { Stepper } from '@codegouvfr/react-dsfr/Stepper';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { isRunning, packageFileUrl, reportUrl, useCycle, type Cycle, type CycleResult } from './api';
 import { count, dateTime, DownloadLink, fileSize, monthLabel } from './display';
@@ -34,13 +33,7 @@ export function CyclePage() {
 
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
-        currentPageLabel={title}
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre={title} className={fr.cx('fr-mb-2w')} />
+      <PageHeader title={title} parent={{ label: 'Échanges sécurisés', to: '/echanges' }} />
       {query.isPending ? <Loading texte="Chargement du cycle…" /> : null}
       {query.isError ? <Alert severity="error" title="Cycle indisponible" description={messageErreur(query.error)} /> : null}
       {cycle ? <CycleView cycle={cycle} officer={isOfficer(account)} /> : null}

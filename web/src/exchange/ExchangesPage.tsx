@@ -2,13 +2,12 @@ import { Link } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { isRunning, packageFileUrl, useCycles, usePackages, type Cycle, type ExchangePackage } from './api';
 import { count, dateTime, monthLabel, PackageStatusBadge } from './display';
@@ -156,8 +155,7 @@ export function ExchangesPage() {
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Échanges sécurisés" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <PageTitle titre="Échanges sécurisés" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Échanges sécurisés" />
       <p className={fr.cx('fr-text--lead')}>
         Les paquets scellés que {account.organisation.nom} envoie à ses partenaires et ceux qu'il en reçoit : quand ils ont été scellés,
         envoyés, reçus, importés puis détruits.

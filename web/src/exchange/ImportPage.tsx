@@ -2,12 +2,11 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
 import { call, client, messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { PACKAGES_KEY, uploadFile, useSendableProgrammes, type ImportRecord } from './api';
 import { count, dateOnly, fileSize } from './display';
 import { AccessDenied, isOfficer } from './access';
@@ -22,13 +21,7 @@ export function ImportPage() {
   if (!isOfficer(account)) return <AccessDenied account={account} />;
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
-        currentPageLabel="Importer un paquet reçu"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Importer un paquet reçu" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Importer un paquet reçu" parent={{ label: 'Échanges sécurisés', to: '/echanges' }} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez les trois fichiers du paquet que votre partenaire vous a transmis. Passerelle vérifie la signature de l'expéditeur, que le
         paquet vous est bien destiné, la convention et l'intégrité du contenu, puis ajoute les personnes à votre liste de travail.

@@ -2,13 +2,12 @@ import { useState } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { messageErreur } from '../api/client';
 import { AccessDenied } from '../components/AccessDenied';
 import { estAdministrateur, useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { useCatalogueAdmin } from './api';
 import { BadgeBranche, BadgeNature, dateLongue, LIBELLES_ETAPE, LienExterne } from './display';
@@ -31,13 +30,7 @@ export function CataloguePage() {
   }
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Catalogue des offres d'orientation"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Catalogue des offres d'orientation" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Catalogue des offres d'orientation" />
       <p className={fr.cx('fr-text--lead')}>
         Les droits, services et démarches que le parcours public propose, pour quelle situation et à quelle condition, et
         les montants datés qu'il affiche.

@@ -1,13 +1,12 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
 import { ApiError, messageErreur } from '../api/client';
 import { AccessDenied } from '../components/AccessDenied';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { communesProposees, evaluerParcours, useListeParcours } from './api';
 import { CommuneField, QuestionField } from './Field';
@@ -54,8 +53,7 @@ export function InterviewPage() {
   }
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Check-list d'entretien" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <PageTitle titre="Check-list d'entretien" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Check-list d'entretien" />
       <p className={fr.cx('fr-text--lead', 'fr-mb-2w')}>
         Pour un rendez-vous avec une personne (séparation avec le travailleur social de la Caf, accueil de la CPAM,
         conseiller MisAS ou CES…) : posez les questions avec elle, puis imprimez ou remettez la fiche.

@@ -1,10 +1,9 @@
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { CallOut } from '@codegouvfr/react-dsfr/CallOut';
 import { Tile } from '@codegouvfr/react-dsfr/Tile';
 import { messageErreur } from '../api/client';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { useListeParcours } from './api';
 import type { Parcours } from './types';
@@ -20,13 +19,7 @@ export function ParcoursChoicePage() {
   const liste = useListeParcours();
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Vos droits selon votre situation"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Vos droits et démarches selon votre situation" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Vos droits et démarches selon votre situation" crumb="Vos droits selon votre situation" />
       <p className={fr.cx('fr-text--lead', 'fr-mb-4w')}>
         Répondez à quelques questions : vous saurez quelles aides demander à la Caf et à l'Assurance Maladie, pourquoi
         elles vous concernent, quoi faire, et qui contacter près de chez vous.

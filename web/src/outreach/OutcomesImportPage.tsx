@@ -1,13 +1,12 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
-import { messageErreur } from '../api/client';
-import { PageTitle } from '../components/PageTitle';
+import { useFileUpload } from '../components/useFileUpload';
+import { PageHeader } from '../components/PageHeader';
 import { fetchWorklist, uploadOutcomes, type OutcomesReport } from './api';
 
 const RESULT_LABELS: Record<OutcomesReport['rapport'][number]['resultat'], string> = { enregistree: 'Enregistrée', deja_enregistree: 'Déjà enregistrée', rejetee: 'Rejetée' };
@@ -17,32 +16,20 @@ export function OutcomesImportPage() {
   const lists = useQuery({ queryKey: ['listes', 'organisations'], queryFn: () => fetchWorklist(new URLSearchParams({ taille: '1' })) });
   const [organisation, setOrganisation] = useState('');
   const [programme, setProgramme] = useState('');
-  const [file, setFile] = useState<File | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [report, setReport] = useState<OutcomesReport | null>(null);
-  const [pending, setPending] = useState(false);
-  const result = useRef<HTMLDivElement>(null);
   const organisations = lists.data?.organisations ?? [];
   const target = organisation || organisations[0] || '';
   const programmes = lists.data?.programmes ?? [];
   const chosen = programmes.find((p) => p.code === programme) ?? (programmes.length === 1 ? programmes[0] : undefined);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setReport(null);
-    if (!file) { setError('Sélectionnez le fichier CSV des résultats.'); return; }
-    setError(null);
-    setPending(true);
-    try { setReport(await uploadOutcomes(file, target, chosen?.code)); } catch (e) { setError(messageErreur(e)); } finally {
-      setPending(false);
-      requestAnimationFrame(() => result.current?.focus());
-    }
-  }
+  const { setFile, error, report, pending, resultRef: result, submit } = useFileUpload(
+    (file) => uploadOutcomes(file, target, chosen?.code),
+    'Sélectionnez le fichier CSV des résultats.',
+  );
+
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[{ label: 'Listes de travail', linkProps: { to: '/listes' } }]} currentPageLabel="Importer des résultats" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <PageTitle titre="Importer des résultats d'appels" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Importer des résultats d'appels" crumb="Importer des résultats" parent={{ label: 'Listes de travail', to: '/listes' }} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez un fichier CSV exporté par votre outil d'appels, avec les colonnes <code>pseudonyme;date;evenement;detail</code> (séparateur point-virgule ou virgule).
         Chaque ligne valide est enregistrée ; chaque ligne rejetée est signalée avec son numéro et la raison.

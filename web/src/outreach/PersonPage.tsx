@@ -4,12 +4,12 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { ApiError, messageErreur } from '../api/client';
 import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { ChannelActions } from './ChannelActions';
 import { useLibelles } from '../roles';
@@ -114,9 +114,7 @@ function PersonView({ data }: { data: Person }) {
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[{ label: 'Listes de travail', linkProps: { to: `/listes?programme=${contact.programme}&mois=${contact.periode}` } }]}
-        currentPageLabel={name} className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <PageTitle titre={name} className={fr.cx('fr-mb-1w')} />
+      <PageHeader title={name} parent={{ label: 'Listes de travail', to: `/listes?programme=${contact.programme}&mois=${contact.periode}` }} titleClassName={fr.cx('fr-mb-1w')} />
       <p className={fr.cx('fr-mb-3w')}>
         <Badge noIcon severity={contact.termine ? 'success' : 'info'} as="span">{contact.statutLibelle}</Badge>{' '}
         {contact.programmeTitre} · liste de {new Date(`${contact.periode}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric' })} · {contact.agent ? `attribuée à ${contact.agent.nom}` : 'non attribuée'}

@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
@@ -15,7 +14,7 @@ import { estAdministrateur, useCompte } from '../session';
 import { AccessDenied } from '../components/AccessDenied';
 import { LIBELLES_TYPE_ORGANISATION, useLibelleRole, useRoles } from '../roles';
 import type { CodeRole, CompteAdministre, CompteSession, Organisation } from '../types';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 
 const COMPTES_KEY = ['administration', 'comptes'] as const;
@@ -514,13 +513,7 @@ function GestionComptes({ administrateur }: { administrateur: CompteSession }) {
 
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Gestion des comptes"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Gestion des comptes" />
+      <PageHeader title="Gestion des comptes" titleClassName={null} />
       <p className={fr.cx('fr-text--lead')}>
         {national
           ? 'Vous administrez les comptes de tous les organismes.'

@@ -3,14 +3,13 @@ import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { CallOut } from '@codegouvfr/react-dsfr/CallOut';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { ApiError, messageErreur } from '../api/client';
 import { communesOf } from '../territories';
 import type { Commune } from '../types';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 
 function Organisme({ libelle, organisme }: { libelle: string; organisme: { code: string; nom: string } | null }) {
@@ -98,13 +97,7 @@ export function TerritoriesPage() {
 
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Organismes par code postal"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <PageTitle titre="Trouver les organismes compétents" />
+      <PageHeader title="Trouver les organismes compétents" crumb="Organismes par code postal" titleClassName={null} />
       <p className={fr.cx('fr-text--lead')}>
         Pour chaque commune d'un code postal : la Caf, la caisse d'assurance maladie (CPAM) et la Carsat compétentes.
       </p>

@@ -4,12 +4,11 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Accordion } from '@codegouvfr/react-dsfr/Accordion';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import { call, client, messageErreur, type ApiOk } from '../api/client';
 import { useCompte } from '../session';
-import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
 import { AccessDenied } from '../exchange/access';
 import { count, dateOnly, dateTime, DownloadLink } from '../exchange/display';
@@ -47,8 +46,7 @@ export function RegisterPage() {
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Registre des traitements" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <PageTitle titre="Registre des traitements" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Registre des traitements" />
       <p className={fr.cx('fr-text--lead')}>
         Les traitements de données personnelles que {account.organisation.nom} met en œuvre dans Passerelle (article 30 du RGPD), établis à
         partir des programmes et des conventions locales, et les preuves de destruction des données.

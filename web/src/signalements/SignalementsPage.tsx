@@ -9,10 +9,11 @@ import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
 import { ApiError, messageErreur } from '../api/client';
+import { useFileUpload } from '../components/useFileUpload';
 import { communesOf } from '../territories';
 import { PageTitle } from '../components/PageTitle';
 import {
-  dateLongue, fetchSignalements, postSignalement, rapportCsv, uploadSignalements, RESULTATS, type RapportImport, type SignalementBody, type SignalementCree, type StatutSignalement,
+  dateLongue, fetchSignalements, postSignalement, rapportCsv, uploadSignalements, RESULTATS, type SignalementBody, type SignalementCree, type StatutSignalement,
 } from './api';
 
 const aujourdHui = () => new Date().toISOString().slice(0, 10);
@@ -183,23 +184,11 @@ export function SignalementsPage() {
 }
 
 function ImportFichier({ onDone }: { onDone: () => void }) {
-  const [file, setFile] = useState<File | null>(null);
-  const [erreur, setErreur] = useState<string | null>(null);
-  const [rapport, setRapport] = useState<RapportImport | null>(null);
-  const [pending, setPending] = useState(false);
-  const zone = useRef<HTMLDivElement>(null);
-
-  async function envoyer(event: FormEvent) {
-    event.preventDefault();
-    setRapport(null);
-    if (!file) { setErreur('Sélectionnez le fichier CSV des signalements.'); return; }
-    setErreur(null);
-    setPending(true);
-    try { setRapport(await uploadSignalements(file)); onDone(); } catch (e) { setErreur(messageErreur(e)); } finally {
-      setPending(false);
-      requestAnimationFrame(() => zone.current?.focus());
-    }
-  }
+  const { setFile, error: erreur, report: rapport, pending, resultRef: zone, submit: envoyer } = useFileUpload(async (file) => {
+    const r = await uploadSignalements(file);
+    onDone();
+    return r;
+  }, 'Sélectionnez le fichier CSV des signalements.');
 
   const telecharger = rapport ? URL.createObjectURL(new Blob([rapportCsv(rapport)], { type: 'text/csv;charset=utf-8' })) : null;
   return (
