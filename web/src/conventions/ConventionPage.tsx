@@ -193,30 +193,30 @@ function Actions({ convention: c }: { convention: ConventionDetail }) {
             value={champs}
             onChange={setChamps}
           />
-          <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
-            <Button type="submit" disabled={action.isPending}>
-              Signer et proposer l'avenant
-            </Button>
-            <Button type="button" priority="secondary" onClick={() => setMode(null)}>
-              Annuler
-            </Button>
-          </div>
+          <SubmitOrCancel label="Signer et proposer l'avenant" busy={action.isPending} onCancel={() => setMode(null)} />
         </form>
       ) : null}
       {mode === 'denonciation' ? (
         <form onSubmit={(e) => submit(e, { path: 'denonciation', body: { motif, qualite } }, 'Dénonciation notifiée : la convention prend fin dans deux mois.')}>
           <p>La dénonciation prend effet deux mois après sa notification (préavis). Jusque-là, les échanges continuent.</p>
           <Input label="Motif (facultatif)" nativeInputProps={{ value: motif, onChange: (e) => setMotif(e.target.value), name: 'motif' }} />
-          <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
-            <Button type="submit" disabled={action.isPending}>
-              Notifier la dénonciation
-            </Button>
-            <Button type="button" priority="secondary" onClick={() => setMode(null)}>
-              Annuler
-            </Button>
-          </div>
+          <SubmitOrCancel label="Notifier la dénonciation" busy={action.isPending} onCancel={() => setMode(null)} />
         </form>
       ) : null}
     </section>
+  );
+}
+
+/** The buttons of an action's form: do it, or close the form. */
+function SubmitOrCancel({ label, busy, onCancel }: { label: string; busy: boolean; onCancel: () => void }) {
+  return (
+    <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
+      <Button type="submit" disabled={busy}>
+        {label}
+      </Button>
+      <Button type="button" priority="secondary" onClick={onCancel}>
+        Annuler
+      </Button>
+    </div>
   );
 }

@@ -3,18 +3,19 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
-import { ApiError, messageErreur } from '../api/client';
+import { messageErreur } from '../api/client';
 import { AccessDenied } from '../components/AccessDenied';
 import { useCompte } from '../session';
 import { PageHeader } from '../components/PageHeader';
 import { Loading } from '../components/Loading';
-import { communesProposees, evaluerParcours, useListeParcours } from './api';
+import { useListeParcours } from './api';
+import { useEvaluation } from './useEvaluation';
 import { CommuneField, QuestionField } from './Field';
 import { Contacts, dateLongue } from './display';
 import { OfferList, offersSummary } from './Offers';
 import { DownloadButton } from './DownloadButton';
 import { COMMUNE, normaliserCodePostal, preparerReponses, questionsApplicables, verifierReponse } from './questions';
-import type { Branche, CommuneProposee, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
+import type { Branche, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
 
 const PREFIXE = 'entretien';
 
@@ -74,12 +75,8 @@ export function InterviewPage() {
 
 function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursListe: Parcours[]; brancheAgent: Branche | null; organisation: string }) {
   const [parcoursId, setParcoursId] = useState<string | null>(null);
-  const [reponses, setReponses] = useState<Reponses>({});
-  const [erreurs, setErreurs] = useState<Record<string, string>>({});
-  const [communes, setCommunes] = useState<CommuneProposee[] | null>(null);
-  const [resultat, setResultat] = useState<ResultatOrientation | null>(null);
-  const [envoiEnCours, setEnvoiEnCours] = useState(false);
-  const [erreurEnvoi, setErreurEnvoi] = useState<string | null>(null);
+  const { reponses, setReponses, erreurs, setErreurs, communes, setCommunes, resultat, setResultat, envoiEnCours, erreurEnvoi, setErreurEnvoi, evaluer } =
+    useEvaluation();
   const formulaireRef = useRef<HTMLFormElement>(null);
   const resultatRef = useRef<HTMLHeadingElement>(null);
   const focaliserResultat = useRef(false);
@@ -142,31 +139,21 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
       focaliserPremiereErreur();
       return;
     }
-    setEnvoiEnCours(true);
-    setErreurEnvoi(null);
-    try {
-      const reponse = await evaluerParcours(parcours.id, preparerReponses(parcours, reponses));
-      focaliserResultat.current = true;
-      setResultat(reponse);
-    } catch (erreur) {
-      if (erreur instanceof ApiError && erreur.status === 400) {
-        const communes = communesProposees(erreur);
-        if (communes && communes.length > 0) {
-          setCommunes(communes);
-          setErreurs({ [COMMUNE]: erreur.champs[COMMUNE] ?? erreur.message });
-          focaliserPremiereErreur();
-          return;
-        }
-        if (Object.keys(erreur.champs).length > 0) {
-          setErreurs(erreur.champs);
-          focaliserPremiereErreur();
-          return;
-        }
-      }
-      setErreurEnvoi(messageErreur(erreur));
-    } finally {
-      setEnvoiEnCours(false);
-    }
+    await evaluer(parcours, {
+      surResultat: () => {
+        focaliserResultat.current = true;
+      },
+      surCommunes: (message) => {
+        setErreurs({ [COMMUNE]: message });
+        focaliserPremiereErreur();
+      },
+      surChamps: (champs) => {
+        if (Object.keys(champs).length === 0) return false;
+        setErreurs(champs);
+        focaliserPremiereErreur();
+        return true;
+      },
+    });
   }
 
   const reponsesEnvoyees = parcours ? preparerReponses(parcours, reponses) : {};

@@ -1,20 +1,21 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, type FormEvent } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Stepper } from '@codegouvfr/react-dsfr/Stepper';
-import { ApiError, messageErreur } from '../api/client';
+import { messageErreur } from '../api/client';
 import { PageTitle } from '../components/PageTitle';
 import { Loading } from '../components/Loading';
-import { communesProposees, evaluerParcours, useListeParcours } from './api';
+import { useListeParcours } from './api';
+import { useEvaluation } from './useEvaluation';
 import { CommuneField, QuestionField } from './Field';
 import { Contacts, dateLongue } from './display';
 import { OfferList, offersSummary } from './Offers';
 import { DownloadButton } from './DownloadButton';
 import { COMMUNE, normaliserCodePostal, preparerReponses, questionsDesEtapes, titreCourt, verifierReponse } from './questions';
-import type { CommuneProposee, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
+import type { Parcours, Reponses, Valeur } from './types';
 
 /**
  * Where the citizen is, kept in the browser history *state* (never in the URL) so that the browser's Back button
@@ -81,12 +82,8 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
   const position = (location.state ?? null) as Position | null;
 
   // Everything the citizen answers lives here, in memory, and nowhere else.
-  const [reponses, setReponses] = useState<Reponses>({});
-  const [erreurs, setErreurs] = useState<Record<string, string>>({});
-  const [communes, setCommunes] = useState<CommuneProposee[] | null>(null);
-  const [resultat, setResultat] = useState<ResultatOrientation | null>(null);
-  const [envoiEnCours, setEnvoiEnCours] = useState(false);
-  const [erreurEnvoi, setErreurEnvoi] = useState<string | null>(null);
+  const { reponses, setReponses, erreurs, setErreurs, communes, setCommunes, resultat, setResultat, envoiEnCours, erreurEnvoi, evaluer } =
+    useEvaluation();
 
   const stepperRef = useRef<HTMLDivElement>(null);
   const formulaireRef = useRef<HTMLFormElement>(null);
@@ -191,38 +188,26 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
 
   async function envoyer() {
     if (envoiEnCours) return;
-    setEnvoiEnCours(true);
-    setErreurEnvoi(null);
-    try {
-      const reponse = await evaluerParcours(parcours.id, preparerReponses(parcours, reponses));
-      setResultat(reponse);
-      navigate(location.pathname, { state: { resultat: true, precedente: idEtape } satisfies Position });
-    } catch (erreur) {
-      if (erreur instanceof ApiError && erreur.status === 400) {
-        const communes = communesProposees(erreur);
-        if (communes && communes.length > 0) {
-          const dejaChoisie = typeof reponses[COMMUNE] === 'string' && reponses[COMMUNE] !== '';
-          setCommunes(communes);
-          if (dejaChoisie) {
-            setErreurs((avant) => ({ ...avant, [COMMUNE]: erreur.champs[COMMUNE] ?? erreur.message }));
-            setReponses(({ [COMMUNE]: _retiree, ...reste }) => reste);
-          }
-          if (idEtape !== COMMUNE) aller(COMMUNE, { depuis: idEtape });
-          else focaliserChamp();
-          return;
+    await evaluer(parcours, {
+      surResultat: () => navigate(location.pathname, { state: { resultat: true, precedente: idEtape } satisfies Position }),
+      surCommunes: (message) => {
+        const dejaChoisie = typeof reponses[COMMUNE] === 'string' && reponses[COMMUNE] !== '';
+        if (dejaChoisie) {
+          setErreurs((avant) => ({ ...avant, [COMMUNE]: message }));
+          setReponses(({ [COMMUNE]: _retiree, ...reste }) => reste);
         }
-        const enErreur = etapes.find((e) => erreur.champs[e]);
-        if (enErreur) {
-          setErreurs(erreur.champs);
-          if (enErreur === idEtape) focaliserChamp();
-          else aller(enErreur, { focus: 'champ', remplacer: true });
-          return;
-        }
-      }
-      setErreurEnvoi(messageErreur(erreur));
-    } finally {
-      setEnvoiEnCours(false);
-    }
+        if (idEtape !== COMMUNE) aller(COMMUNE, { depuis: idEtape });
+        else focaliserChamp();
+      },
+      surChamps: (champs) => {
+        const enErreur = etapes.find((e) => champs[e]);
+        if (!enErreur) return false;
+        setErreurs(champs);
+        if (enErreur === idEtape) focaliserChamp();
+        else aller(enErreur, { focus: 'champ', remplacer: true });
+        return true;
+      },
+    });
   }
 
   function suivant(event: FormEvent<HTMLFormElement>) {

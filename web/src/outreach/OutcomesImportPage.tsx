@@ -6,6 +6,7 @@ import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
 import { useFileUpload } from '../components/useFileUpload';
+import { RowReport } from '../components/RowReport';
 import { PageHeader } from '../components/PageHeader';
 import { fetchWorklist, uploadOutcomes, type OutcomesReport } from './api';
 
@@ -72,19 +73,7 @@ export function OutcomesImportPage() {
               description={report.rejetees > 0
                 ? 'Corrigez les lignes rejetées ci-dessous puis déposez-les à nouveau. Un résultat déjà enregistré n’est jamais enregistré une seconde fois : vous pouvez renvoyer tout le fichier.'
                 : report.dejaEnregistrees > 0 ? 'Les résultats déjà enregistrés auparavant (même personne, même date, même événement) n’ont pas été enregistrés une seconde fois.' : 'Toutes les lignes ont été enregistrées.'} />
-            {report.rapport.length > 0 ? (
-              <div className={fr.cx('fr-table')}>
-                <table>
-                  <caption>Rapport ligne par ligne</caption>
-                  <thead><tr><th scope="col">Ligne</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>
-                  <tbody>
-                    {report.rapport.map((r) => (
-                      <tr key={r.ligne}><td>{r.ligne}</td><td>{RESULT_LABELS[r.resultat]}</td><td>{r.motif}</td></tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ) : null}
+            <RowReport rows={report.rapport.map((r) => ({ ligne: r.ligne, resultat: RESULT_LABELS[r.resultat], detail: r.motif }))} />
           </>
         ) : null}
       </div>

@@ -10,6 +10,7 @@ import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
 import { ApiError, messageErreur } from '../api/client';
 import { useFileUpload } from '../components/useFileUpload';
+import { RowReport } from '../components/RowReport';
 import { communesOf } from '../territories';
 import { PageTitle } from '../components/PageTitle';
 import {
@@ -210,15 +211,7 @@ function ImportFichier({ onDone }: { onDone: () => void }) {
             <Alert severity={rapport.rejetees === 0 ? 'success' : 'warning'} small
               description={`${rapport.lignes} ligne(s) lue(s) : ${rapport.ajoutes} signalement(s) transmis, ${rapport.dejaSuivis} personne(s) déjà suivie(s), ${rapport.rejetees} ligne(s) rejetée(s).`} />
             {telecharger ? <p className={fr.cx('fr-mt-2w')}><a className={fr.cx('fr-link', 'fr-icon-download-line', 'fr-link--icon-left')} href={telecharger} download="signalements.rapport.csv">Télécharger le rapport ligne par ligne (CSV)</a></p> : null}
-            {rapport.rapport.length > 0 ? (
-              <div className={fr.cx('fr-table')}>
-                <table>
-                  <caption>Rapport ligne par ligne</caption>
-                  <thead><tr><th scope="col">Ligne</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>
-                  <tbody>{rapport.rapport.map((r, i) => <tr key={`${r.ligne}-${i}`}><td>{r.ligne}</td><td>{RESULTATS[r.resultat]}</td><td>{r.raison}</td></tr>)}</tbody>
-                </table>
-              </div>
-            ) : null}
+            <RowReport rows={rapport.rapport.map((r) => ({ ligne: r.ligne, resultat: RESULTATS[r.resultat], detail: r.raison }))} />
           </>
         ) : null}
       </div>
