@@ -32,6 +32,9 @@ export type ApiBody<P extends keyof paths, M extends Method = 'post'> = paths[P]
   ? B
   : never;
 
+/** The query parameters a route accepts: `ApiQuery<'/api/listes'>`. */
+export type ApiQuery<P extends keyof paths, M extends Method = 'get'> = paths[P][M] extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
 export type FieldErrors = Record<string, string>;
 
 /** Every failed API call: the HTTP status (0 when the server could not be reached), the server's French message, per-field messages. */

@@ -1,10 +1,10 @@
 /** The pilots' indicators API (GET /api/indicateurs/...): aggregates only, no personal data. */
-import { apiUrl, call, client, type ApiOk, type paths } from '../api/client';
+import { apiUrl, call, client, type ApiOk, type ApiQuery } from '../api/client';
 
 export type FunnelResult = ApiOk<'/api/indicateurs/entonnoir'>;
 export type TrendResult = ApiOk<'/api/indicateurs/tendance'>;
 export type Options = ApiOk<'/api/indicateurs/options'>;
-type IndicatorQuery = NonNullable<paths['/api/indicateurs/entonnoir']['get']['parameters']['query']>;
+type IndicatorQuery = ApiQuery<'/api/indicateurs/entonnoir'>;
 export type Stage = FunnelResult['stages'][number];
 export type Rate = FunnelResult['rates'][number];
 export type ScopeInfo = FunnelResult['perimetre'];

@@ -1,5 +1,5 @@
 /** Outreach calls (docs/outreach.md): worklists, person page, events, assignment, orientations, bulk outcomes. */
-import { call, client, upload, type ApiBody, type ApiOk } from '../api/client';
+import { call, client, upload, type ApiBody, type ApiOk, type ApiQuery } from '../api/client';
 
 export type Worklist = ApiOk<'/api/listes'>;
 export type WorklistRow = Worklist['lignes'][number];
@@ -10,8 +10,9 @@ export type OutcomesReport = ApiOk<'/api/listes/resultats', 'post'>;
 export type ToDo = ApiOk<'/api/listes/a-faire'>['listes'][number];
 
 export const fetchToDo = () => call(client.GET('/api/listes/a-faire'));
+/** `params`: the worklist page's own URL query (programme, mois, statut, page…), passed on as is; the server checks it. */
 export const fetchWorklist = (params: URLSearchParams) =>
-  call(client.GET('/api/listes', { params: { query: Object.fromEntries(params) as NonNullable<ApiQuery<'/api/listes'>> } }));
+  call(client.GET('/api/listes', { params: { query: Object.fromEntries(params) as ApiQuery<'/api/listes'> } }));
 export const fetchPerson = (id: string) => call(client.GET('/api/listes/contacts/{id}', { params: { path: { id } } }));
 export const fetchAgents = () => call(client.GET('/api/listes/agents'));
 export const postEvent = (id: string, body: ApiBody<'/api/listes/contacts/{id}/evenements'>) =>
@@ -28,8 +29,6 @@ export const closeMonth = (organisation: string, programme: string, mois: string
 export function uploadOutcomes(file: File, organisation: string, programme?: string): Promise<OutcomesReport> {
   return upload('/api/listes/resultats', file, { query: { organisation, programme } });
 }
-
-type ApiQuery<P extends '/api/listes'> = NonNullable<import('../api/client').paths[P]['get']['parameters']['query']>;
 
 export const dateTimeFr = (iso: string) => new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
 export const dateFr = (iso: string) => new Date(`${iso.slice(0, 10)}T12:00:00Z`).toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' });
