@@ -8,7 +8,7 @@ import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './pass
 import { accountsRepository, type CompteRow } from './repository.ts';
 import { canManageAccountsOf, hasRole, ROLES, rolesAllowedFor, type Actor, type Role } from './roles.ts';
 
-export { ROLES, hasRole, type Actor, type Role } from './roles.ts';
+export { ROLES, ROLE_LABELS, hasRole, type Actor, type Role } from './roles.ts';
 export type { CompteRow } from './repository.ts';
 export { DEMO_ACCOUNTS, DEMO_PASSWORD, ensureDemoAccounts } from './demo.ts';
 

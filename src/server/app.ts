@@ -18,6 +18,7 @@ import { exchangeRoutes } from './routes/exchange.ts';
 import { registerRoutes } from './routes/register.ts';
 import { conventionRoutes } from './routes/conventions.ts';
 import { healthRoutes } from './routes/health.ts';
+import { labelRoutes } from './routes/labels.ts';
 import { inboxRoutes } from './routes/inbox.ts';
 import { indicatorRoutes } from './routes/indicators.ts';
 import { mailRoutes } from './routes/mail.ts';
@@ -83,6 +84,7 @@ export async function buildServer(database: Database, config: Config, options: {
   app.addHook('preValidation', refuseInvalidCharacters);
 
   healthRoutes(app, database);
+  labelRoutes(app);
   sessionRoutes(app, database, config);
   accountRoutes(app, database);
   territoryRoutes(app, database);

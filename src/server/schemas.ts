@@ -32,6 +32,6 @@ export const ROLES = ['agent', 'charge_echanges', 'pilote_local', 'pilote_nation
 
 /** An account as the API shows it (session, administration). */
 export const CompteSchema = z.object({
-  id: z.string(), email: z.string(), nom: z.string(), roles: z.array(z.string()), actif: z.boolean(), version: z.number().int(),
+  id: z.string(), email: z.string(), nom: z.string(), roles: z.array(z.enum(ROLES)), actif: z.boolean(), version: z.number().int(),
   organisation: z.object({ code: z.string(), nom: z.string(), type: z.string() }),
 }).meta({ id: 'Compte' });

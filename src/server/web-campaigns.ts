@@ -12,7 +12,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Kysely } from 'kysely';
-import { CampaignInputError, deliverOfferEmail, hasMailWorker, queueDelivery, runSeparationCampaign, type MailSettings } from '../channels/index.ts';
+import { CampaignInputError, deliverOfferEmail, hasMailWorker, queueDelivery, runSeparationCampaign, type CampaignReport, type MailSettings } from '../channels/index.ts';
 import type { Database, DB } from '../db/index.ts';
 import { jobsRepository, WEB_CAMPAIGN_JOB, type JobQueue } from '../jobs/index.ts';
 import { ExchangeStore, UUID } from './routes/exchange-store.ts';
@@ -25,7 +25,8 @@ const MAX_ATTEMPTS = RETRIES + 1;
 export type CampaignChannelChoice = 'courriel' | 'courrier' | 'auto';
 
 export interface CampaignResult {
-  campagne: Record<string, unknown>;
+  /** The campaign's counts (its report without the identifiers and file paths). */
+  campagne: Omit<CampaignReport, 'contactIds' | 'courrielIds' | 'rapport' | 'publipostage'>;
   rapport: { ligne: string; raison: string }[];
   rapportTronque: boolean;
 }

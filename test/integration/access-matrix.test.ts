@@ -34,6 +34,7 @@ const ORIENTATION = { reponses: { codePostal: '83000', enfants: 'chez_moi', pens
 /** One line per route; the test fails when a route exists without a line here. */
 const MATRIX: Record<string, Case> = {
   'GET /api/health': { request: () => ({}), allowed: 'all' },
+  'GET /api/libelles': { request: () => ({}), allowed: 'all' },
   'GET /api/territoires/code-postal/:cp': { request: () => ({ url: '/api/territoires/code-postal/83000' }), allowed: 'all' },
   'POST /api/session': { request: () => ({ payload: { email: 'agent.carsatsudest@passerelle.test', motDePasse: DEMO_PASSWORD } }), allowed: 'all' },
   'GET /api/session': { request: () => ({}), allowed: ANY_SIGNED_IN },

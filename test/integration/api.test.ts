@@ -17,6 +17,15 @@ describe(`API (${ENGINE})`, () => {
     expect(res.json()).toMatchObject({ status: 'ok', database: ENGINE, schemaVersion: expect.stringMatching(/^\d{8}_\d{4}_/) });
   });
 
+  it('gives the labels of the roles and of a person\'s fields (GET /api/libelles, public)', async () => {
+    const res = await inject({ method: 'GET', url: '/api/libelles' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { roles: { code: string; libelle: string }[]; champs: Record<string, string> };
+    expect(body.roles.map((r) => r.code)).toEqual(['agent', 'charge_echanges', 'pilote_local', 'pilote_national', 'dpo', 'administrateur', 'signalant']);
+    expect(body.roles[0]).toEqual({ code: 'agent', libelle: "Agent d'accompagnement" });
+    expect(body.champs.code_postal).toBe('Code postal');
+  });
+
   describe('postal-code lookup', () => {
     it('gives Dunkerque and the CPAM des Flandres for 59140', async () => {
       const res = await inject({ method: 'GET', url: '/api/territoires/code-postal/59140' });

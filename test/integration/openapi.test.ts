@@ -1,12 +1,14 @@
 /**
  * The OpenAPI document (docs/openapi.json) is generated from the routes' zod schemas: it must be
- * committed as `npm run openapi` writes it, and every route must declare its success answer.
+ * committed as `npm run openapi` writes it, and every route must declare its success answer. The web
+ * app's types (web/src/api/schema.d.ts) are generated from it and must be committed as generated.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { generateOpenApi } from '../../src/server/openapi.ts';
+import { generateWebTypes } from '../../scripts/web-types.ts';
 
 /** Routes allowed without a 2xx response schema (none: add one to the route instead). */
 const WITHOUT_RESPONSE_SCHEMA: string[] = [];
@@ -21,6 +23,13 @@ describe('OpenAPI document', () => {
     const committed = await readFile(fileURLToPath(new URL('../../docs/openapi.json', import.meta.url)), 'utf8').catch(() => '');
     expect(committed === generated, 'docs/openapi.json differs from the routes: run `npm run openapi` and commit docs/openapi.json').toBe(true);
   }, 120_000);
+
+  it('web/src/api/schema.d.ts is what openapi-typescript produces from the document', async () => {
+    const types = await generateWebTypes(generated);
+    expect(types).toContain('export interface paths');
+    const committed = await readFile(fileURLToPath(new URL('../../web/src/api/schema.d.ts', import.meta.url)), 'utf8').catch(() => '');
+    expect(committed === types, 'web/src/api/schema.d.ts differs from docs/openapi.json: run `npm run openapi` and commit web/src/api/schema.d.ts').toBe(true);
+  });
 
   it('is a valid OpenAPI 3.1 document', async () => {
     const validator = new Validator();

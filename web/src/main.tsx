@@ -4,7 +4,7 @@ import { createBrowserRouter, Link } from 'react-router';
 import { RouterProvider } from 'react-router/dom';
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { startReactDsfr } from '@codegouvfr/react-dsfr/spa';
-import { ApiError } from './api';
+import { ApiError } from './api/client';
 import { routes } from './routes';
 import { marquerNavigation } from './navigation';
 import { SESSION_KEY } from './session';

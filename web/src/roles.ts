@@ -1,65 +1,50 @@
-import type { CodeRole, TypeOrganisation } from './types';
+/**
+ * Role labels come from the server (GET /api/libelles); the role descriptions of the home page and the
+ * organisation types' group labels are the web app's own wording.
+ */
+import { useQuery } from '@tanstack/react-query';
+import { call, client } from './api/client';
+import type { CodeRole } from './types';
 
-export interface DefinitionRole {
-  code: CodeRole;
-  libelle: string;
-  /** What the role does in Passerelle, in plain French, shown on the home page. */
-  description: string;
+/** The labels of server codes (roles, a person's fields): public, the same for the whole session. */
+export function useLibelles() {
+  return useQuery({ queryKey: ['libelles'], queryFn: ({ signal }) => call(client.GET('/api/libelles', { signal })), staleTime: Infinity });
 }
 
-export const ROLES: readonly DefinitionRole[] = [
-  {
-    code: 'agent',
-    libelle: "Agent d'accompagnement",
-    description:
-      "Travailler votre liste de personnes à contacter : envoyer l'offre, appeler, noter le résultat de l'appel, l'accord de la personne, le rendez-vous pris puis honoré ou non, et les orientations vers les partenaires.",
-  },
-  {
-    code: 'charge_echanges',
-    libelle: 'Chargé des échanges',
-    description:
-      "Lancer chaque mois le ciblage d'un programme, envoyer le paquet scellé à l'organisme partenaire, recevoir et importer les paquets que vos partenaires vous adressent.",
-  },
-  {
-    code: 'pilote_local',
-    libelle: 'Pilote local',
-    description:
-      'Suivre les parcours (de la personne repérée au rendez-vous honoré) et les indicateurs de votre territoire, préparer la revue de projet et le bilan annuel.',
-  },
-  {
-    code: 'pilote_national',
-    libelle: 'Pilote national',
-    description:
-      'Consulter les indicateurs agrégés de tous les territoires, uniquement sous forme anonyme : aucune donnée personnelle.',
-  },
-  {
-    code: 'dpo',
-    libelle: 'Délégué à la protection des données',
-    description:
-      'Consulter le registre des traitements établi à partir des programmes, vérifier les durées de conservation, les preuves de destruction et le journal des accès.',
-  },
-  {
-    code: 'administrateur',
-    libelle: 'Administrateur',
-    description: "Gérer les comptes : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.",
-  },
-  {
-    code: 'signalant',
-    libelle: 'Signalant (établissement de santé)',
-    description:
-      "Signaler au service social de la Carsat les patients qui sortent d'hospitalisation avec un besoin d'aide pour le retour à domicile, un par un ou par fichier, et suivre l'état de vos signalements.",
-  },
-];
-
-export function libelleRole(code: string): string {
-  return ROLES.find((role) => role.code === code)?.libelle ?? code;
+/** The roles in the order to present them, with their labels (empty while loading). */
+export function useRoles() {
+  return useLibelles().data?.roles ?? [];
 }
 
-export function definitionRole(code: string): DefinitionRole | undefined {
-  return ROLES.find((role) => role.code === code);
+/** `(code) => label`, the code itself while the labels load or for an unknown code. */
+export function useLibelleRole(): (code: string) => string {
+  const roles = useRoles();
+  return (code) => roles.find((role) => role.code === code)?.libelle ?? code;
 }
 
-export const LIBELLES_TYPE_ORGANISATION: Record<TypeOrganisation, string> = {
+/** What each role does in Passerelle, in plain French, shown on the home page. */
+export const DESCRIPTIONS_ROLE: Record<CodeRole, string> = {
+  agent:
+    "Travailler votre liste de personnes à contacter : envoyer l'offre, appeler, noter le résultat de l'appel, l'accord de la personne, le rendez-vous pris puis honoré ou non, et les orientations vers les partenaires.",
+  charge_echanges:
+    "Lancer chaque mois le ciblage d'un programme, envoyer le paquet scellé à l'organisme partenaire, recevoir et importer les paquets que vos partenaires vous adressent.",
+  pilote_local:
+    'Suivre les parcours (de la personne repérée au rendez-vous honoré) et les indicateurs de votre territoire, préparer la revue de projet et le bilan annuel.',
+  pilote_national:
+    'Consulter les indicateurs agrégés de tous les territoires, uniquement sous forme anonyme : aucune donnée personnelle.',
+  dpo:
+    'Consulter le registre des traitements établi à partir des programmes, vérifier les durées de conservation, les preuves de destruction et le journal des accès.',
+  administrateur:
+    "Gérer les comptes : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.",
+  signalant:
+    "Signaler au service social de la Carsat les patients qui sortent d'hospitalisation avec un besoin d'aide pour le retour à domicile, un par un ou par fichier, et suivre l'état de vos signalements.",
+};
+
+export function estRoleConnu(code: string): code is CodeRole {
+  return Object.hasOwn(DESCRIPTIONS_ROLE, code);
+}
+
+export const LIBELLES_TYPE_ORGANISATION: Record<string, string> = {
   caf: "Caisses d'allocations familiales (Caf)",
   cpam: "Caisses primaires d'assurance maladie (CPAM)",
   ces: "Centres d'examens de santé (CES)",

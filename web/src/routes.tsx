@@ -1,53 +1,53 @@
 import type { RouteObject } from 'react-router';
 import { Layout } from './components/Layout';
-import { Protege } from './components/Protege';
-import { Chargement } from './components/Chargement';
-import { ErreurRoute } from './pages/ErreurRoute';
-import { Connexion } from './pages/Connexion';
-import { Accueil } from './pages/Accueil';
-import { PageNonTrouvee } from './pages/PageNonTrouvee';
+import { Protected } from './components/Protected';
+import { Loading } from './components/Loading';
+import { RouteError } from './pages/RouteError';
+import { LoginPage } from './pages/LoginPage';
+import { HomePage } from './pages/HomePage';
+import { NotFoundPage } from './pages/NotFoundPage';
 
 export const routes: RouteObject[] = [
   {
     element: <Layout />,
-    hydrateFallbackElement: <Chargement />,
-    errorElement: <ErreurRoute />,
+    hydrateFallbackElement: <Loading />,
+    errorElement: <RouteError />,
     children: [
-      { path: '/connexion', element: <Connexion /> },
+      { path: '/connexion', element: <LoginPage /> },
       {
         path: '/territoires',
-        lazy: async () => ({ Component: (await import('./pages/Territoires')).Territoires }),
+        lazy: async () => ({ Component: (await import('./pages/TerritoriesPage')).TerritoriesPage }),
       },
       // Citizen orientation: public, loaded only when visited (the first load stays light).
       {
         path: '/orientation',
-        lazy: async () => ({ Component: (await import('./orientation/PageChoixParcours')).PageChoixParcours }),
+        lazy: async () => ({ Component: (await import('./orientation/ParcoursChoicePage')).ParcoursChoicePage }),
       },
       {
         path: '/orientation/:parcours',
-        lazy: async () => ({ Component: (await import('./orientation/PageParcours')).PageParcours }),
+        lazy: async () => ({ Component: (await import('./orientation/ParcoursPage')).ParcoursPage }),
       },
       // The opposition link carried by every offer (public: the person is not signed in).
       { path: '/opposition/:jeton', lazy: async () => ({ Component: (await import('./mail/OppositionPage')).OppositionPage }) },
       {
         path: '/accessibilite',
-        lazy: async () => ({ Component: (await import('./pages/Accessibilite')).Accessibilite }),
+        lazy: async () => ({ Component: (await import('./pages/AccessibilityPage')).AccessibilityPage }),
       },
       {
-        element: <Protege />,
+        element: <Protected />,
         children: [
-          { path: '/', element: <Accueil /> },
+          { path: '/', element: <HomePage /> },
           {
             path: '/administration/comptes',
-            lazy: async () => ({ Component: (await import('./pages/AdministrationComptes')).AdministrationComptes }),
+            lazy: async () => ({ Component: (await import('./pages/AccountsPage')).AccountsPage }),
           },
           {
             path: '/orientation/entretien',
-            lazy: async () => ({ Component: (await import('./orientation/PageEntretien')).PageEntretien }),
+            lazy: async () => ({ Component: (await import('./orientation/InterviewPage')).InterviewPage }),
           },
           {
             path: '/administration/orientation',
-            lazy: async () => ({ Component: (await import('./orientation/PageCatalogue')).PageCatalogue }),
+            lazy: async () => ({ Component: (await import('./orientation/CataloguePage')).CataloguePage }),
           },
           // Exchange officer (web/src/exchange) and the DPO's register (web/src/privacy).
           { path: '/echanges', lazy: async () => ({ Component: (await import('./exchange/ExchangesPage')).ExchangesPage }) },
@@ -73,7 +73,7 @@ export const routes: RouteObject[] = [
           { path: '/conventions/:id', lazy: async () => ({ Component: (await import('./conventions/ConventionPage')).ConventionPage }) },
         ],
       },
-      { path: '*', element: <PageNonTrouvee /> },
+      { path: '*', element: <NotFoundPage /> },
     ],
   },
 ];

@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, setCsrfToken } from './api';
+import { ApiError, call, client, setCsrfToken } from './api/client';
 import type { CompteSession, Session } from './types';
 
 export const SESSION_KEY = ['session'] as const;
 
 async function chargerSession(): Promise<Session | null> {
   try {
-    const session = await api<Session>('/api/session');
+    const session = await call(client.GET('/api/session'));
     setCsrfToken(session.csrfToken);
     return session;
   } catch (error) {
@@ -32,7 +32,7 @@ export function useConnexion() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (identifiants: { email: string; motDePasse: string }) => {
-      await api<{ compte: CompteSession }>('/api/session', { method: 'POST', body: identifiants, csrf: false });
+      await client.POST('/api/session', { body: identifiants });
       // The CSRF token comes with GET /api/session.
       return chargerSession();
     },
@@ -48,7 +48,7 @@ export function useDeconnexion() {
   return useMutation({
     mutationFn: async () => {
       try {
-        await api<void>('/api/session', { method: 'DELETE' });
+        await client.DELETE('/api/session');
       } catch (error) {
         // An expired session is already a logged-out session.
         if (!(error instanceof ApiError && error.status === 401)) throw error;

@@ -1,48 +1,10 @@
-export type CodeRole = 'agent' | 'charge_echanges' | 'pilote_local' | 'pilote_national' | 'dpo' | 'administrateur' | 'signalant';
+/** Names for the API types the whole app uses: aliases of the generated types (./api/schema.d.ts), never copies. */
+import type { ApiOk, ApiBody, components } from './api/client';
 
-export type TypeOrganisation = 'caf' | 'cpam' | 'ces' | 'carsat' | 'cgss' | 'css' | 'ccss' | 'national' | 'etablissement';
-
-export interface Organisation {
-  code: string;
-  nom: string;
-  type: TypeOrganisation | string;
-}
-
-export interface CompteSession {
-  id: string | number;
-  email: string;
-  nom: string;
-  roles: string[];
-  organisation: Organisation;
-}
-
-export interface Session {
-  compte: CompteSession;
-  csrfToken: string;
-  /** The branch whose offers the agent shows first (the server's organisation model: the PDF uses the same). */
-  brancheOffres: 'caf' | 'assurance_maladie' | 'carsat' | null;
-}
-
-export interface CompteAdministre {
-  id: string | number;
-  email: string;
-  nom: string;
-  roles: string[];
-  actif: boolean;
-  version: number;
-  organisation: { code: string; nom: string };
-}
-
-export interface Commune {
-  code: string;
-  nom: string;
-  departement: { code: string; nom: string };
-  caf: { code: string; nom: string } | null;
-  cpam: { code: string; nom: string } | null;
-  carsat: { code: string; nom: string } | null;
-}
-
-export interface ResultatCodePostal {
-  codePostal: string;
-  communes: Commune[];
-}
+export type Session = ApiOk<'/api/session'>;
+export type CompteSession = Session['compte'];
+export type Organisation = CompteSession['organisation'];
+export type CompteAdministre = components['schemas']['Compte'];
+export type CodeRole = NonNullable<ApiBody<'/api/comptes/{id}', 'patch'>['roles']>[number];
+export type ResultatCodePostal = ApiOk<'/api/territoires/code-postal/{cp}'>;
+export type Commune = ResultatCodePostal['communes'][number];

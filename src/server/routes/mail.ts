@@ -47,11 +47,14 @@ const OppositionView = z.object({
 });
 const SentMail = z.object({
   id: z.string(), contactId: z.string(), organisation: z.string(), programme: z.string(), periode: z.string(), modele: z.string(), objet: z.string(),
-  statut: z.string(), tentatives: int, derniereErreur: z.string().nullable(), creeLe: z.string(), envoyeLe: z.string().nullable(),
+  statut: z.enum(['en_attente', 'envoye', 'echec', 'rejete', 'annule']), tentatives: int, derniereErreur: z.string().nullable(), creeLe: z.string(), envoyeLe: z.string().nullable(),
   recuLe: z.string().nullable(), corpsDisponible: z.boolean(),
 });
 const CampaignResult = z.object({
-  campagne: z.record(z.string(), z.unknown()).meta({ description: 'Les comptes de la campagne (lignes lues, personnes ajoutées, courriels préparés…).' }),
+  campagne: z.looseObject({
+    lignesLues: int, lignesRejetees: int, nonCibles: int, nonContactables: int, retenus: int, ajoutes: int, dejaSuivis: int,
+    opposes: int, courrielsPrepares: int, courriers: int, courriersAFaire: int, sansCanal: int,
+  }).meta({ description: 'Les comptes de la campagne (lignes lues, personnes ajoutées, courriels préparés…).' }),
   rapport: z.array(z.object({ ligne: z.string(), raison: z.string() })),
   rapportTronque: z.boolean(),
 });

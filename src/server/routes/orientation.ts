@@ -12,6 +12,19 @@ import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 const Ref = z.object({ code: z.string(), nom: z.string() });
 const Lien = z.object({ libelle: z.string(), url: z.string() });
 const Source = z.object({ titre: z.string(), url: z.string() });
+const Branche = z.enum(['caf', 'assurance_maladie', 'carsat']);
+const Nature = z.enum(['droit', 'service', 'demarche']);
+const Etape = z.enum(['maintenant', 'bientot', 'ensuite']);
+const Contact = z.object({
+  code: z.string(), nom: z.string(), branches: z.array(Branche), roles: z.array(z.string()),
+  telephones: z.array(z.object({ numero: z.string(), libelle: z.string() })), site: Lien,
+});
+/**
+ * The answers (`reponses`: question id → string, number or boolean). Documents the body only: the routes check it by
+ * hand (`reponsesOf`, the benchmark's hot path), hence their pass-through validator.
+ */
+const AnswersBody = z.object({ reponses: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) });
+const checkedByHand = () => (data: unknown) => ({ value: data });
 /** A condition of the catalogue (recursive: `tous`, `un`, `non`), see docs/orientation.md. */
 const Condition = z.record(z.string(), z.unknown()).meta({ description: 'Condition du catalogue, dans le langage de règles unique (ADR 0006) : toujours, tous, un, non, ou { champ (la question), egal / dans / auMoins / auPlus… }.' });
 const Question = z.object({
@@ -34,11 +47,11 @@ const Montant = z.object({
 const OrientationResult = z.object({
   parcours: z.object({ id: z.string(), titre: z.string() }),
   commune: z.object({ code: z.string(), nom: z.string(), departement: Ref }),
-  contacts: z.array(z.record(z.string(), z.unknown())).meta({ description: 'Les accueils locaux des organismes compétents (src/orientation/contacts.ts).' }),
-  date: z.string(), catalogue: z.object({ version: z.string() }), libelles: z.record(z.string(), z.unknown()), avertissement: z.string(),
+  contacts: z.array(Contact).meta({ description: 'Les accueils locaux des organismes compétents (src/orientation/contacts.ts).' }),
+  date: z.string(), catalogue: z.object({ version: z.string() }), libelles: z.object({ branches: z.record(Branche, z.string()), etapes: z.record(Etape, z.string()) }), avertissement: z.string(),
   offres: z.array(z.object({
-    id: z.string(), branche: z.string(), brancheLibelle: z.string(), organisme: z.string(), nature: z.string(), titre: z.string(), description: z.string(),
-    pourquoi: z.string(), demarches: z.array(z.string()), lien: Lien, montants: z.array(Montant), etape: z.string(), etapeLibelle: z.string(),
+    id: z.string(), branche: Branche, brancheLibelle: z.string(), organisme: z.string(), nature: Nature, titre: z.string(), description: z.string(),
+    pourquoi: z.string(), demarches: z.array(z.string()), lien: Lien, montants: z.array(Montant), etape: Etape, etapeLibelle: z.string(),
     ordre: z.number(), checklist: z.boolean(),
   })),
 });
@@ -46,7 +59,7 @@ const Catalogue = z.object({
   version: z.string(), revue: z.object({ date: z.string(), note: z.string() }), date: z.string(),
   parcours: z.array(z.object({ id: z.string(), titre: z.string(), offres: z.array(z.string()) })),
   offres: z.array(z.object({
-    id: z.string(), branche: z.string(), organisme: z.string(), nature: z.string(), titre: z.string(), lien: Lien, etape: z.string(), ordre: z.number(),
+    id: z.string(), branche: Branche, organisme: z.string(), nature: Nature, titre: z.string(), lien: Lien, etape: Etape, ordre: z.number(),
     checklist: z.boolean(), parametres: z.array(z.string()),
     parcours: z.array(z.object({ id: z.string(), titre: z.string(), condition: z.string(), si: Condition, pourquoi: z.string() })),
   })),
@@ -56,7 +69,7 @@ const Catalogue = z.object({
   })),
 });
 /** A refused evaluation: the messages, and when the postal code has several communes, the communes to choose from. */
-const OrientationError = ErrorSchema.extend({ communes: z.array(z.unknown()).optional() });
+const OrientationError = ErrorSchema.extend({ communes: z.array(z.object({ code: z.string(), nom: z.string() })).optional() });
 const orientationErrors = { 400: OrientationError, 404: OrientationError, 422: OrientationError, ...errors };
 const pdf = (description: string) => ({ 200: fileResponse('application/pdf', description), ...orientationErrors });
 
@@ -109,7 +122,8 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours', {
     bodyLimit: BODY_LIMIT,
     config: { access: 'public' },
-    schema: { response: { 200: OrientationResult, ...orientationErrors } },
+    schema: { body: AnswersBody, response: { 200: OrientationResult, ...orientationErrors } },
+    validatorCompiler: checkedByHand,
   }, async (request, reply) => {
     const reponses = reponsesOf(request.body);
     if (!reponses) return badBody(reply);
@@ -122,7 +136,8 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours/checklist.pdf', {
     bodyLimit: BODY_LIMIT,
     config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
-    schema: { response: pdf('La liste des démarches du citoyen (PDF).') },
+    schema: { body: AnswersBody, response: pdf('La liste des démarches du citoyen (PDF).') },
+    validatorCompiler: checkedByHand,
   }, async (request, reply) => {
     const reponses = reponsesOf(request.body);
     if (!reponses) return badBody(reply);
@@ -139,7 +154,8 @@ export function orientationRoutes(app: FastifyInstance, database: Database) {
   app.post<Params>('/api/orientation/:parcours/entretien.pdf', {
     bodyLimit: BODY_LIMIT,
     config: { access: { roles: ['agent'] } },
-    schema: { response: pdf('La liste de l’entretien (PDF).') },
+    schema: { body: AnswersBody, response: pdf('La liste de l’entretien (PDF).') },
+    validatorCompiler: checkedByHand,
   }, async (request, reply) => {
     const actor = actorOf(request);
     const reponses = reponsesOf(request.body);

@@ -7,7 +7,7 @@ import { headerFooterDisplayItem } from '@codegouvfr/react-dsfr/Display';
 import { SkipLinks } from '@codegouvfr/react-dsfr/SkipLinks';
 import type { MainNavigationProps } from '@codegouvfr/react-dsfr/MainNavigation';
 import { estAdministrateur, useDeconnexion, useSession } from '../session';
-import { Chargement } from './Chargement';
+import { Loading } from './Loading';
 
 const brandTop = (
   <>
@@ -119,7 +119,7 @@ export function Layout() {
             La déconnexion a échoué. Fermez votre navigateur pour terminer la session en toute sécurité.
           </p>
         ) : null}
-        <Suspense fallback={<Chargement />}>
+        <Suspense fallback={<Loading />}>
           <Outlet />
         </Suspense>
       </main>

@@ -5,13 +5,13 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { api, ApiError, messageErreur, type ChampsErreur } from '../api';
+import { type ApiBody, ApiError, call, client, messageErreur, type FieldErrors } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageTitle } from '../components/PageTitle';
+import { FieldsCheckbox } from './FieldsCheckbox';
+import { Loading } from '../components/Loading';
 import { StatutBadge } from './ConventionsPage';
 import { CONVENTIONS_KEY, dateLongue, useConvention, type ConventionDetail } from './api';
 
@@ -29,10 +29,10 @@ export function ConventionPage() {
         currentPageLabel={query.data?.convention.intitule ?? 'Convention'}
         className={fr.cx('fr-mt-0', 'fr-mb-3w')}
       />
-      {query.isPending ? <Chargement texte="Chargement de la convention…" /> : null}
+      {query.isPending ? <Loading texte="Chargement de la convention…" /> : null}
       {query.isError ? (
         <>
-          <TitrePage titre="Convention introuvable" />
+          <PageTitle titre="Convention introuvable" />
           <Alert severity="error" small description={messageErreur(query.error)} />
         </>
       ) : null}
@@ -45,7 +45,7 @@ function Detail({ convention: c }: { convention: ConventionDetail }) {
   const libelle = (code: string) => c.champsPossibles.find((f) => f.champ === code)?.libelle ?? code;
   return (
     <>
-      <TitrePage titre={c.intitule} className={fr.cx('fr-mb-2w')} />
+      <PageTitle titre={c.intitule} className={fr.cx('fr-mb-2w')} />
       <p>
         <StatutBadge statut={c.statut} /> <span data-testid="libelle-statut">{c.libelle}</span>
       </p>
@@ -113,6 +113,11 @@ function Detail({ convention: c }: { convention: ConventionDetail }) {
   );
 }
 
+type ConventionAction =
+  | { path: 'signature'; body: ApiBody<'/api/conventions/{id}/signature'> }
+  | { path: 'avenants'; body: ApiBody<'/api/conventions/{id}/avenants'> }
+  | { path: 'denonciation'; body: ApiBody<'/api/conventions/{id}/denonciation'> };
+
 function Actions({ convention: c }: { convention: ConventionDetail }) {
   const queryClient = useQueryClient();
   const [mode, setMode] = useState<'avenant' | 'denonciation' | null>(null);
@@ -121,11 +126,15 @@ function Actions({ convention: c }: { convention: ConventionDetail }) {
   const [date, setDate] = useState('');
   const [motif, setMotif] = useState('');
   const [champs, setChamps] = useState<string[]>(c.champs.map((f) => f.champ));
-  const [errors, setErrors] = useState<ChampsErreur>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [done, setDone] = useState<string | null>(null);
   const action = useMutation({
-    mutationFn: ({ path, body }: { path: string; body: unknown; message: string }) =>
-      api<{ convention: ConventionDetail }>(`/api/conventions/${encodeURIComponent(c.id)}/${path}`, { method: 'POST', body }),
+    mutationFn: ({ request }: { request: ConventionAction; message: string }) => {
+      const params = { path: { id: c.id } };
+      if (request.path === 'signature') return call(client.POST('/api/conventions/{id}/signature', { params, body: request.body }));
+      if (request.path === 'avenants') return call(client.POST('/api/conventions/{id}/avenants', { params, body: request.body }));
+      return call(client.POST('/api/conventions/{id}/denonciation', { params, body: request.body }));
+    },
     onSuccess: async (_data, variables) => {
       setDone(variables.message);
       setMode(null);
@@ -135,9 +144,9 @@ function Actions({ convention: c }: { convention: ConventionDetail }) {
     onError: (error) => setErrors(error instanceof ApiError ? error.champs : {}),
   });
   if (!c.actions.signer && !c.actions.amender && !c.actions.denoncer) return null;
-  const submit = (event: FormEvent, path: string, body: unknown, message: string) => {
+  const submit = (event: FormEvent, request: ConventionAction, message: string) => {
     event.preventDefault();
-    action.mutate({ path, body, message });
+    action.mutate({ request, message });
   };
   const pending = c.enAttente?.objet === 'avenant' ? `l'avenant n° ${c.enAttente.numero}` : 'la convention';
   return (
@@ -148,7 +157,7 @@ function Actions({ convention: c }: { convention: ConventionDetail }) {
       {done ? <Alert severity="success" small description={done} className={fr.cx('fr-mb-2w')} /> : null}
       {action.isError ? <Alert severity="error" small description={messageErreur(action.error)} className={fr.cx('fr-mb-2w')} /> : null}
       {c.actions.signer ? (
-        <form onSubmit={(e) => submit(e, 'signature', { qualite }, `Vous avez signé ${pending}.`)}>
+        <form onSubmit={(e) => submit(e, { path: 'signature', body: { qualite } }, `Vous avez signé ${pending}.`)}>
           <p>
             {c.enAttente?.objet === 'avenant' ? `L'avenant n° ${c.enAttente.numero}` : 'Ce projet'} attend la signature de votre organisme. Relisez les
             données transmises ci-dessous avant de signer.
@@ -174,48 +183,40 @@ function Actions({ convention: c }: { convention: ConventionDetail }) {
         </div>
       ) : null}
       {mode === 'avenant' ? (
-        <form onSubmit={(e) => submit(e, 'avenants', { date, objet, champs, qualite }, "Avenant proposé et signé pour votre organisme : il attend la signature de l'autre organisme.")}>
+        <form onSubmit={(e) => submit(e, { path: 'avenants', body: { date, objet, champs, qualite } }, "Avenant proposé et signé pour votre organisme : il attend la signature de l'autre organisme.")}>
           <Input label="Objet de l'avenant" state={errors.objet ? 'error' : 'default'} stateRelatedMessage={errors.objet} nativeInputProps={{ value: objet, onChange: (e) => setObjet(e.target.value), name: 'objet', required: true }} />
           <Input label="Date d'effet" state={errors.date ? 'error' : 'default'} stateRelatedMessage={errors.date} nativeInputProps={{ type: 'date', value: date, onChange: (e) => setDate(e.target.value), name: 'date', required: true }} />
-          <Checkbox
+          <FieldsCheckbox
             legend="Données transmises à partir de cette date (liste complète)"
-            state={errors.champs ? 'error' : 'default'}
-            stateRelatedMessage={errors.champs}
-            options={c.champsPossibles.map((f) => ({
-              label: f.libelle,
-              hintText: f.pourquoi,
-              nativeInputProps: {
-                name: 'champs',
-                value: f.champ,
-                checked: champs.includes(f.champ),
-                onChange: (e) => setChamps((cur) => (e.target.checked ? c.champsPossibles.map((x) => x.champ).filter((x) => x === f.champ || cur.includes(x)) : cur.filter((x) => x !== f.champ))),
-              },
-            }))}
+            error={errors.champs}
+            fields={c.champsPossibles}
+            value={champs}
+            onChange={setChamps}
           />
-          <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
-            <Button type="submit" disabled={action.isPending}>
-              Signer et proposer l'avenant
-            </Button>
-            <Button type="button" priority="secondary" onClick={() => setMode(null)}>
-              Annuler
-            </Button>
-          </div>
+          <SubmitOrCancel label="Signer et proposer l'avenant" busy={action.isPending} onCancel={() => setMode(null)} />
         </form>
       ) : null}
       {mode === 'denonciation' ? (
-        <form onSubmit={(e) => submit(e, 'denonciation', { motif, qualite }, 'Dénonciation notifiée : la convention prend fin dans deux mois.')}>
+        <form onSubmit={(e) => submit(e, { path: 'denonciation', body: { motif, qualite } }, 'Dénonciation notifiée : la convention prend fin dans deux mois.')}>
           <p>La dénonciation prend effet deux mois après sa notification (préavis). Jusque-là, les échanges continuent.</p>
           <Input label="Motif (facultatif)" nativeInputProps={{ value: motif, onChange: (e) => setMotif(e.target.value), name: 'motif' }} />
-          <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
-            <Button type="submit" disabled={action.isPending}>
-              Notifier la dénonciation
-            </Button>
-            <Button type="button" priority="secondary" onClick={() => setMode(null)}>
-              Annuler
-            </Button>
-          </div>
+          <SubmitOrCancel label="Notifier la dénonciation" busy={action.isPending} onCancel={() => setMode(null)} />
         </form>
       ) : null}
     </section>
+  );
+}
+
+/** The buttons of an action's form: do it, or close the form. */
+function SubmitOrCancel({ label, busy, onCancel }: { label: string; busy: boolean; onCancel: () => void }) {
+  return (
+    <div className={fr.cx('fr-btns-group', 'fr-btns-group--inline')}>
+      <Button type="submit" disabled={busy}>
+        {label}
+      </Button>
+      <Button type="button" priority="secondary" onClick={onCancel}>
+        Annuler
+      </Button>
+    </div>
   );
 }

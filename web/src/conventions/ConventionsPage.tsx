@@ -2,14 +2,13 @@ import { Link } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Table } from '@codegouvfr/react-dsfr/Table';
 import type { AlertProps } from '@codegouvfr/react-dsfr/Alert';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { dateLongue, useConventions, type ConventionStatut } from './api';
 
 const STATUTS: Record<ConventionStatut, { label: string; severity: AlertProps.Severity | 'new' }> = {
@@ -36,13 +35,12 @@ export function ConventionsPage() {
   if (!account) return null;
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Conventions" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Conventions locales" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Conventions locales" crumb="Conventions" />
       <p className={fr.cx('fr-text--lead')}>
         Une convention signée par les deux organismes est le seul cadre dans lequel des données personnelles passent de l'un à l'autre. Sans
         convention active, aucun paquet n'est scellé.
       </p>
-      {list.isPending ? <Chargement texte="Chargement des conventions…" /> : null}
+      {list.isPending ? <Loading texte="Chargement des conventions…" /> : null}
       {list.isError ? <Alert severity="error" small description={messageErreur(list.error)} /> : null}
       {list.isSuccess ? (
         <>

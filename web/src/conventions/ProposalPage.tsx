@@ -3,17 +3,16 @@ import { useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
-import { api, ApiError, messageErreur, type ChampsErreur } from '../api';
+import { ApiError, call, client, messageErreur, type FieldErrors } from '../api/client';
 import { estAdministrateur, useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageHeader } from '../components/PageHeader';
+import { FieldsCheckbox } from './FieldsCheckbox';
+import { Loading } from '../components/Loading';
 import { AccessDenied } from '../exchange/access';
-import { CONVENTIONS_KEY, useProposalModels, type ConventionDetail, type Org, type ProposalModel } from './api';
+import { CONVENTIONS_KEY, useProposalModels, type Org, type ProposalModel } from './api';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -25,18 +24,12 @@ export function ProposalPage() {
   if (!estAdministrateur(account)) return <AccessDenied account={account} who="aux administrateurs" />;
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Conventions', linkProps: { to: '/conventions' } }]}
-        currentPageLabel="Proposer une convention"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Proposer une convention" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Proposer une convention" parent={{ label: 'Conventions', to: '/conventions' }} />
       <p className={fr.cx('fr-text--lead')}>
         Vous proposez la convention et la signez pour votre organisme ; l'administrateur de l'autre organisme la relit et la signe. Elle devient
         active une fois signée par les deux, à sa date de début.
       </p>
-      {models.isPending ? <Chargement texte="Chargement des programmes…" /> : null}
+      {models.isPending ? <Loading texte="Chargement des programmes…" /> : null}
       {models.isError ? <Alert severity="error" small description={messageErreur(models.error)} /> : null}
       {models.isSuccess && models.data.programmes.length === 0 ? (
         <Alert severity="info" small description={`${models.data.organisation.nom} ne prend part à aucun programme d'échange.`} />
@@ -55,7 +48,7 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
   const [champs, setChamps] = useState<string[]>(programme.champs.map((f) => f.champ));
   const [dateDebut, setDateDebut] = useState(today());
   const [qualite, setQualite] = useState('');
-  const [errors, setErrors] = useState<ChampsErreur>({});
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [general, setGeneral] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
@@ -70,7 +63,7 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const found: ChampsErreur = {};
+    const found: FieldErrors = {};
     if (!partenaire) found[other] = `Choisissez l'organisme ${other === 'destinataire' ? 'destinataire' : 'expéditeur'}.`;
     if (champs.length === 0) found.champs = 'Cochez au moins une donnée transmise.';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(dateDebut)) found.dateDebut = 'Indiquez la date de début.';
@@ -90,7 +83,7 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
         dateDebut,
         qualite,
       };
-      const { convention } = await api<{ convention: ConventionDetail }>('/api/conventions', { method: 'POST', body });
+      const { convention } = await call(client.POST('/api/conventions', { body }));
       await queryClient.invalidateQueries({ queryKey: CONVENTIONS_KEY });
       navigate(`/conventions/${encodeURIComponent(convention.id)}`);
     } catch (error) {
@@ -134,22 +127,13 @@ function Form({ organisation, programmes }: { organisation: Org; programmes: Pro
           </option>
         ))}
       </Select>
-      <Checkbox
+      <FieldsCheckbox
         legend="Données transmises"
         hintText="Ne cochez que les données nécessaires : chacune dit pourquoi le programme en a besoin. Les autres ne passeront jamais."
-        state={state('champs')}
-        stateRelatedMessage={errors.champs}
-        options={programme.champs.map((f) => ({
-          label: f.libelle,
-          hintText: f.pourquoi,
-          nativeInputProps: {
-            name: 'champs',
-            value: f.champ,
-            checked: champs.includes(f.champ),
-            onChange: (e) =>
-              setChamps((cur) => (e.target.checked ? programme.champs.map((x) => x.champ).filter((x) => x === f.champ || cur.includes(x)) : cur.filter((x) => x !== f.champ))),
-          },
-        }))}
+        error={errors.champs}
+        fields={programme.champs}
+        value={champs}
+        onChange={setChamps}
       />
       <Input
         label="Date de début"

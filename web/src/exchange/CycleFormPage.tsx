@@ -3,16 +3,15 @@ import { Link, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
-import { api, ApiError, messageErreur } from '../api';
-import { useCompte, useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
-import { CYCLES_KEY, uploadFile, useSendableProgrammes, type Cycle, type SendableProgramme } from './api';
+import { ApiError, call, client, messageErreur } from '../api/client';
+import { useCompte } from '../session';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
+import { CYCLES_KEY, uploadFile, useSendableProgrammes, type SendableProgramme } from './api';
 import { fileSize } from './display';
 import { AccessDenied, isOfficer } from './access';
 import { usePrecheck, type Precheck } from '../conventions/api';
@@ -34,18 +33,12 @@ export function CycleFormPage() {
   if (!isOfficer(account)) return <AccessDenied account={account} />;
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
-        currentPageLabel="Lancer le cycle du mois"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Lancer le cycle du mois" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Lancer le cycle du mois" parent={{ label: 'Échanges sécurisés', to: '/echanges' }} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez l'extrait du mois : Passerelle contrôle chaque ligne, retient les personnes du programme, scelle un paquet chiffré par
         organisme destinataire et vous donne le rapport des lignes rejetées.
       </p>
-      {programmes.isPending ? <Chargement texte="Chargement des programmes…" /> : null}
+      {programmes.isPending ? <Loading texte="Chargement des programmes…" /> : null}
       {programmes.isError ? <Alert severity="error" small description={messageErreur(programmes.error)} /> : null}
       {programmes.isSuccess && programmes.data.programmes.length === 0 ? (
         <Alert
@@ -65,7 +58,6 @@ export function CycleFormPage() {
 function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; maxBytes: number }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const { data: session } = useSession();
   const [programmeId, setProgrammeId] = useState(programmes[0]!.id);
   const [month, setMonth] = useState(currentMonth());
   const [files, setFiles] = useState<Record<string, File | null>>({});
@@ -124,7 +116,7 @@ function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; 
         if (!file) continue;
         setProgress({ label: `Dépôt de ${file.name} (${fileSize(file.size)})`, fraction: 0 });
         try {
-          const uploaded = await uploadFile(file, 'extrait', session?.csrfToken ?? null, (fraction) =>
+          const uploaded = await uploadFile(file, 'extrait', (fraction) =>
             setProgress({ label: `Dépôt de ${file.name} (${fileSize(file.size)})`, fraction }),
           );
           ids[f.cle] = uploaded.id;
@@ -134,7 +126,7 @@ function CycleForm({ programmes, maxBytes }: { programmes: SendableProgramme[]; 
         }
       }
       setProgress({ label: 'Lancement du cycle…', fraction: 1 });
-      const { cycle } = await api<{ cycle: Cycle }>('/api/echanges/cycles', { method: 'POST', body: { programme: programme.id, mois: month, fichiers: ids } });
+      const { cycle } = await call(client.POST('/api/echanges/cycles', { body: { programme: programme.id, mois: month, fichiers: ids } }));
       await queryClient.invalidateQueries({ queryKey: CYCLES_KEY });
       navigate(`/echanges/cycles/${cycle.id}`);
     } catch (error) {

@@ -1,15 +1,14 @@
 import { Link, useParams } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
 import { Stepper } from '@codegouvfr/react-dsfr/Stepper';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { isRunning, packageFileUrl, reportUrl, useCycle, type Cycle, type CycleResult } from './api';
 import { count, dateTime, DownloadLink, fileSize, monthLabel } from './display';
 import { AccessDenied, canRead, isOfficer } from './access';
@@ -34,14 +33,8 @@ export function CyclePage() {
 
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
-        currentPageLabel={title}
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre={title} className={fr.cx('fr-mb-2w')} />
-      {query.isPending ? <Chargement texte="Chargement du cycle…" /> : null}
+      <PageHeader title={title} parent={{ label: 'Échanges sécurisés', to: '/echanges' }} />
+      {query.isPending ? <Loading texte="Chargement du cycle…" /> : null}
       {query.isError ? <Alert severity="error" title="Cycle indisponible" description={messageErreur(query.error)} /> : null}
       {cycle ? <CycleView cycle={cycle} officer={isOfficer(account)} /> : null}
     </>

@@ -2,14 +2,13 @@ import { Link } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { ButtonsGroup } from '@codegouvfr/react-dsfr/ButtonsGroup';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { isRunning, packageFileUrl, useCycles, usePackages, type Cycle, type ExchangePackage } from './api';
 import { count, dateTime, monthLabel, PackageStatusBadge } from './display';
 import { AccessDenied, canRead, isOfficer } from './access';
@@ -156,8 +155,7 @@ export function ExchangesPage() {
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Échanges sécurisés" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Échanges sécurisés" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Échanges sécurisés" />
       <p className={fr.cx('fr-text--lead')}>
         Les paquets scellés que {account.organisation.nom} envoie à ses partenaires et ceux qu'il en reçoit : quand ils ont été scellés,
         envoyés, reçus, importés puis détruits.
@@ -178,7 +176,7 @@ export function ExchangesPage() {
       )}
 
       <h2>Paquets</h2>
-      {packages.isPending ? <Chargement texte="Chargement des paquets…" /> : null}
+      {packages.isPending ? <Loading texte="Chargement des paquets…" /> : null}
       {packages.isError ? <Alert severity="error" small description={messageErreur(packages.error)} className={fr.cx('fr-mb-4w')} /> : null}
       {packages.isSuccess && packages.data.paquets.length === 0 ? (
         <div className={fr.cx('fr-callout', 'fr-mb-4w')} data-etat="vide">

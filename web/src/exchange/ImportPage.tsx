@@ -2,12 +2,11 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
-import { api, messageErreur } from '../api';
-import { useCompte, useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
+import { call, client, messageErreur } from '../api/client';
+import { useCompte } from '../session';
+import { PageHeader } from '../components/PageHeader';
 import { PACKAGES_KEY, uploadFile, useSendableProgrammes, type ImportRecord } from './api';
 import { count, dateOnly, fileSize } from './display';
 import { AccessDenied, isOfficer } from './access';
@@ -22,13 +21,7 @@ export function ImportPage() {
   if (!isOfficer(account)) return <AccessDenied account={account} />;
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[{ label: 'Échanges sécurisés', linkProps: { to: '/echanges' } }]}
-        currentPageLabel="Importer un paquet reçu"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Importer un paquet reçu" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Importer un paquet reçu" parent={{ label: 'Échanges sécurisés', to: '/echanges' }} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez les trois fichiers du paquet que votre partenaire vous a transmis. Passerelle vérifie la signature de l'expéditeur, que le
         paquet vous est bien destiné, la convention et l'intégrité du contenu, puis ajoute les personnes à votre liste de travail.
@@ -40,7 +33,6 @@ export function ImportPage() {
 }
 
 function PackageImport({ organisation }: { organisation: string }) {
-  const { data: session } = useSession();
   const programmes = useSendableProgrammes();
   const queryClient = useQueryClient();
   const [files, setFiles] = useState<File[]>([]);
@@ -75,10 +67,10 @@ function PackageImport({ organisation }: { organisation: string }) {
       for (const file of files) {
         const label = `Dépôt de ${file.name} (${fileSize(file.size)})`;
         setProgress({ label, fraction: 0 });
-        ids.push((await uploadFile(file, 'paquet', session?.csrfToken ?? null, (fraction) => setProgress({ label, fraction }))).id);
+        ids.push((await uploadFile(file, 'paquet', (fraction) => setProgress({ label, fraction }))).id);
       }
       setProgress({ label: 'Vérification et import du paquet…', fraction: 1 });
-      const { import: record } = await api<{ import: ImportRecord }>('/api/echanges/imports', { method: 'POST', body: { televersements: ids } });
+      const { import: record } = await call(client.POST('/api/echanges/imports', { body: { televersements: ids } }));
       setOutcome({ kind: 'imported', record });
       await queryClient.invalidateQueries({ queryKey: PACKAGES_KEY });
     } catch (e) {
@@ -164,7 +156,6 @@ function PackageImport({ organisation }: { organisation: string }) {
 }
 
 function AcknowledgementForm() {
-  const { data: session } = useSession();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -179,11 +170,8 @@ function AcknowledgementForm() {
     }
     setBusy(true);
     try {
-      const uploaded = await uploadFile(file, 'paquet', session?.csrfToken ?? null);
-      const { accuse } = await api<{ accuse: { paquet: string; importes: number; statut: string } }>('/api/echanges/accuses', {
-        method: 'POST',
-        body: { televersement: uploaded.id },
-      });
+      const uploaded = await uploadFile(file, 'paquet');
+      const { accuse } = await call(client.POST('/api/echanges/accuses', { body: { televersement: uploaded.id } }));
       setMessage({ ok: true, text: `Accusé de réception enregistré : ${count(accuse.importes)} personne(s) importée(s) par le destinataire.` });
       await queryClient.invalidateQueries({ queryKey: PACKAGES_KEY });
     } catch (e) {

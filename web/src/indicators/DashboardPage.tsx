@@ -5,9 +5,9 @@ import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Bar, BarChart, CartesianGrid, LabelList, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { messageErreur } from '../api';
-import { Chargement } from '../components/Chargement';
-import { TitrePage } from '../components/TitrePage';
+import { messageErreur } from '../api/client';
+import { Loading } from '../components/Loading';
+import { PageTitle } from '../components/PageTitle';
 import { useCompte } from '../session';
 import { DataTable } from './DataTable';
 import {
@@ -34,20 +34,20 @@ export function DashboardPage() {
   if (!pilote) {
     return (
       <>
-        <TitrePage titre="Indicateurs des programmes" />
+        <PageTitle titre="Indicateurs des programmes" />
         <Alert severity="warning" title="Accès réservé aux pilotes" description="Les indicateurs sont consultés par les pilotes locaux et nationaux. Demandez ce rôle à l'administrateur de votre organisme si vous en avez besoin." />
       </>
     );
   }
   return (
     <>
-      <TitrePage titre="Indicateurs des programmes" />
+      <PageTitle titre="Indicateurs des programmes" />
       <p>
         Pour chaque programme, l'entonnoir compte des <strong>personnes</strong> (et non des actions) : celles entrées dans la liste de travail
         par le cycle d'un mois (la cohorte), avec tout ce qui leur est arrivé depuis, quelle que soit la date. Chaque taux précise son numérateur
         et son dénominateur.
       </p>
-      {opts.isPending ? <Chargement /> : null}
+      {opts.isPending ? <Loading /> : null}
       {opts.isError ? <Alert severity="error" small description={messageErreur(opts.error)} /> : null}
       {opts.data ? <Dashboard options={opts.data} /> : null}
     </>
@@ -135,7 +135,7 @@ function Dashboard({ options: o }: { options: Options }) {
         </div>
       </form>
 
-      {entonnoir.isPending && pret ? <Chargement /> : null}
+      {entonnoir.isPending && pret ? <Loading /> : null}
       {entonnoir.isError ? <Alert severity="error" className={fr.cx('fr-mb-3w')} title="Indicateurs indisponibles" description={messageErreur(entonnoir.error)} /> : null}
       {entonnoir.data && !entonnoir.isError ? (
         <FunnelSection data={entonnoir.data} filtres={filtres} />

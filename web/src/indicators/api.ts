@@ -1,53 +1,33 @@
 /** The pilots' indicators API (GET /api/indicateurs/...): aggregates only, no personal data. */
-import { api } from '../api';
+import { apiUrl, call, client, type ApiOk, type ApiQuery } from '../api/client';
 
-/** A stage of the programme's funnel (its `etapes`: `cibles`, `joints`… for the caregivers, `tisf_proposee` for PRADO…). */
-export type StageCode = string;
-
-export interface Stage { code: StageCode; libelle: string; definition: string; programme: boolean; count: number | null }
-export interface Rate { code: string; libelle: string; numerator: StageCode; denominator: StageCode; value: number | null; reference?: string }
-export interface ScopeInfo { level: 'organisation' | 'departement' | 'region' | 'national'; code: string | null; nom: string }
-
-export interface FunnelResult {
-  programme: { id: string; titre: string };
-  perimetre: ScopeInfo;
-  periode: { du: string; au: string };
-  masque: boolean;
-  stages: Stage[];
-  rates: Rate[];
-  detail: { perimetre: ScopeInfo; stages: { code: StageCode; count: number | null }[] }[];
-}
-
-export interface TrendResult {
-  programme: { id: string; titre: string };
-  perimetre: ScopeInfo;
-  masque: boolean;
-  mois: { periode: string; stages: Stage[]; rates: Rate[] }[];
-}
-
-export interface Options {
-  programmes: { id: string; titre: string; etapes: { code: StageCode; libelle: string }[] }[];
-  organisation: { code: string; nom: string } | null;
-  departements: { code: string; nom: string; region: string }[];
-  regions: { code: string; nom: string }[];
-}
+export type FunnelResult = ApiOk<'/api/indicateurs/entonnoir'>;
+export type TrendResult = ApiOk<'/api/indicateurs/tendance'>;
+export type Options = ApiOk<'/api/indicateurs/options'>;
+type IndicatorQuery = ApiQuery<'/api/indicateurs/entonnoir'>;
+export type Stage = FunnelResult['stages'][number];
+export type Rate = FunnelResult['rates'][number];
+export type ScopeInfo = FunnelResult['perimetre'];
 
 export type Perimetre = { niveau: 'organisation'; code: string } | { niveau: 'departement'; code: string } | { niveau: 'region'; code: string } | { niveau: 'national' };
 
 export interface Filtres { programme: string; du: string; au: string; perimetre: Perimetre }
 
-export function queryString(f: Filtres): string {
-  const params = new URLSearchParams({ programme: f.programme, mois: f.du });
-  if (f.au !== f.du) params.set('au', f.au);
-  if (f.perimetre.niveau === 'national') params.set('national', '1');
-  else params.set(f.perimetre.niveau, f.perimetre.code);
-  return params.toString();
+/** The query of the indicator routes: a month or a range, and the scope. */
+export function query(f: Filtres): IndicatorQuery {
+  return {
+    programme: f.programme,
+    mois: f.du,
+    ...(f.au !== f.du ? { au: f.au } : {}),
+    ...(f.perimetre.niveau === 'national' ? { national: '1' as const } : { [f.perimetre.niveau]: f.perimetre.code }),
+  };
 }
 
-export const options = () => api<Options>('/api/indicateurs/options');
-export const funnel = (f: Filtres) => api<FunnelResult>(`/api/indicateurs/entonnoir?${queryString(f)}`);
-export const trend = (f: Filtres) => api<TrendResult>(`/api/indicateurs/tendance?${queryString(f)}`);
-export const exportUrl = (f: Filtres, format: 'csv' | 'xlsx') => `/api/indicateurs/entonnoir.${format}?${queryString(f)}`;
+export const options = () => call(client.GET('/api/indicateurs/options'));
+export const funnel = (f: Filtres) => call(client.GET('/api/indicateurs/entonnoir', { params: { query: query(f) } }));
+export const trend = (f: Filtres) => call(client.GET('/api/indicateurs/tendance', { params: { query: query(f) } }));
+export const exportUrl = (f: Filtres, format: 'csv' | 'xlsx') =>
+  format === 'csv' ? apiUrl('/api/indicateurs/entonnoir.csv', { query: query(f) }) : apiUrl('/api/indicateurs/entonnoir.xlsx', { query: query(f) });
 
 /** « 19 % », « 45,9 % ». */
 export function formatRate(value: number | null): string {

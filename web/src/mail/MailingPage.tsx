@@ -5,10 +5,9 @@ import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { ApiError, messageErreur } from '../api';
-import { TitrePage } from '../components/TitrePage';
-import { useSession } from '../session';
-import { downloadPdf, mailingPreview, type MailingReport } from './api';
+import { ApiError, messageErreur } from '../api/client';
+import { PageTitle } from '../components/PageTitle';
+import { downloadMailing, mailingPreview, type MailingReport } from './api';
 
 const PROGRAMMES = [
   { id: 'separation', label: 'Séparation et familles monoparentales' },
@@ -19,7 +18,6 @@ const currentMonth = () => new Date().toISOString().slice(0, 7);
 
 /** The month's mailing: what it would hold, then the merged PDF of every letter still to send (recorded as sent). */
 export function MailingPage() {
-  const session = useSession();
   const [programme, setProgramme] = useState('separation');
   const [month, setMonth] = useState(currentMonth());
   const [report, setReport] = useState<MailingReport | null>(null);
@@ -44,7 +42,7 @@ export function MailingPage() {
     setBusy(true);
     setErrors(null);
     try {
-      const file = await downloadPdf('/api/courriers/publipostage', { programme, mois: month }, session.data?.csrfToken ?? null, `publipostage-${programme}-${month}.pdf`);
+      const file = await downloadMailing(programme, month);
       const count = file.headers.get('x-passerelle-courriers') ?? '?';
       setStatus(`Publipostage téléchargé : ${file.fileName} (${count} courrier(s)). Les envois sont notés dans l'historique de chaque personne.`);
       await preview();
@@ -58,7 +56,7 @@ export function MailingPage() {
 
   return (
     <>
-      <TitrePage titre="Publipostage du mois" />
+      <PageTitle titre="Publipostage du mois" />
       <p>
         Un seul fichier PDF avec le courrier de chaque personne de la liste du mois qui n'a pas encore reçu l'offre, prêt à imprimer et à mettre
         sous enveloppe à fenêtre. Les personnes signalées à risque de violences ne reçoivent jamais de courrier au domicile, ni celles qui se sont

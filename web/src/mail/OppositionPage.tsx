@@ -4,9 +4,9 @@ import { useQuery } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { messageErreur } from '../api';
-import { Chargement } from '../components/Chargement';
-import { TitrePage } from '../components/TitrePage';
+import { messageErreur } from '../api/client';
+import { Loading } from '../components/Loading';
+import { PageTitle } from '../components/PageTitle';
 import { oppositionView, recordOpposition, type OppositionView } from './api';
 
 /** Public page of the link carried by every offer (e-mail or letter): the person objects to further contact. */
@@ -30,11 +30,11 @@ export function OppositionPage() {
     }
   }
 
-  if (query.isPending) return <Chargement />;
+  if (query.isPending) return <Loading />;
   if (query.isError) {
     return (
       <>
-        <TitrePage titre="Ne plus être contacté(e)" />
+        <PageTitle titre="Ne plus être contacté(e)" />
         <Alert as="h2" severity="error" title="Lien non reconnu" description={messageErreur(query.error)} />
         <p className={fr.cx('fr-mt-3w')}>Vous pouvez aussi appeler l'organisme qui vous a écrit : son numéro figure dans le message ou le courrier reçu.</p>
       </>
@@ -43,7 +43,7 @@ export function OppositionPage() {
   const view = done ?? query.data.opposition;
   return (
     <>
-      <TitrePage titre="Ne plus être contacté(e)" />
+      <PageTitle titre="Ne plus être contacté(e)" />
       {view.donneesDetruites ? (
         <Alert
           as="h2"

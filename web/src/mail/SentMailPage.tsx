@@ -6,9 +6,9 @@ import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { messageErreur } from '../api';
-import { Chargement } from '../components/Chargement';
-import { TitrePage } from '../components/TitrePage';
+import { messageErreur } from '../api/client';
+import { Loading } from '../components/Loading';
+import { PageTitle } from '../components/PageTitle';
 import { dateTimeFr, mailBody, sentMail, STATUS_LABELS, type MailBody, type OutboxStatus, type SentMail } from './api';
 
 const SEVERITY: Record<OutboxStatus, 'success' | 'error' | 'warning' | 'info' | 'new'> = {
@@ -35,7 +35,7 @@ export function SentMailPage() {
   const pages = query.data ? Math.max(1, Math.ceil(query.data.total / query.data.taille)) : 1;
   return (
     <>
-      <TitrePage titre="Courriels envoyés" />
+      <PageTitle titre="Courriels envoyés" />
       <p>
         Les offres envoyées par courriel aux personnes des listes de travail de votre organisme : quand, pour quelle démarche, avec quel objet,
         et ce qu'il en est advenu. Le contenu d'un message n'est affiché qu'à la demande, et chaque consultation est tracée dans le journal d'audit.
@@ -57,7 +57,7 @@ export function SentMailPage() {
           </Select>
         </div>
       </div>
-      {query.isPending ? <Chargement /> : null}
+      {query.isPending ? <Loading /> : null}
       {query.isError ? <Alert severity="error" small description={messageErreur(query.error)} /> : null}
       {query.data ? (
         <>
@@ -101,7 +101,7 @@ export function SentMailPage() {
         <section aria-labelledby="message-titre" className={fr.cx('fr-mt-4w', 'fr-p-3w')} style={{ border: '1px solid var(--border-default-grey)' }}>
           <h2 id="message-titre" className={fr.cx('fr-h5')}>{open.body ? `Message : ${open.body.objet}` : 'Message'}</h2>
           {open.error ? <Alert severity="error" small description={open.error} /> : null}
-          {!open.body && !open.error ? <Chargement /> : null}
+          {!open.body && !open.error ? <Loading /> : null}
           {open.body?.efface ? <p>Le contenu de ce message a été effacé avec les données de la personne.</p> : null}
           {open.body && !open.body.efface ? (
             <>

@@ -5,18 +5,13 @@ import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { api, ApiError, messageErreur } from '../api';
-import { TitrePage } from '../components/TitrePage';
+import { ApiError, call, client, messageErreur, type ApiOk } from '../api/client';
+import { PageTitle } from '../components/PageTitle';
 import { uploadFile } from '../exchange/api';
-import { useSession } from '../session';
 
-interface CampaignCounts {
-  lignesLues: number; lignesRejetees: number; retenus: number; ajoutes: number; dejaSuivis: number;
-  nonContactables: number; opposes: number; courrielsPrepares: number; courriersAFaire: number; sansCanal: number; nonCibles: number;
-}
-interface CampaignAnswer { campagne: CampaignCounts; rapport: { ligne: string; raison: string }[]; rapportTronque: boolean }
 /** A campaign run by the server's job queue (202): polled until `termine` or `echec`. */
-interface QueuedCampaign { id: string; statut: 'en_attente' | 'en_cours' | 'termine' | 'echec'; erreur: string | null; reprise: string | null; resultat: CampaignAnswer | null }
+type QueuedCampaign = ApiOk<'/api/courriels/campagnes/separation/{id}'>['campagne'];
+type CampaignAnswer = NonNullable<QueuedCampaign['resultat']>;
 
 const lastMonth = () => {
   const d = new Date();
@@ -27,7 +22,6 @@ const lastMonth = () => {
 
 /** The Caf's separation contact plan: the month's extracts in, the joint offer out, on the Caf's own worklist. */
 export function SeparationCampaignPage() {
-  const session = useSession();
   const [month, setMonth] = useState(lastMonth());
   const [channel, setChannel] = useState<'auto' | 'courriel' | 'courrier'>('auto');
   const [files, setFiles] = useState<{ separations: File | null; allocataires: File | null }>({ separations: null, allocataires: null });
@@ -44,21 +38,20 @@ export function SeparationCampaignPage() {
     if (Object.keys(champs).length) { setErrors({ message: 'Deux fichiers sont nécessaires.', champs }); return; }
     setErrors(null);
     setResult(null);
-    const csrf = session.data?.csrfToken ?? null;
     try {
       setProgress('Dépôt du fichier des séparations…');
-      const separations = await uploadFile(files.separations!, 'extrait', csrf);
+      const separations = await uploadFile(files.separations!, 'extrait');
       setProgress('Dépôt du fichier des allocataires…');
-      const allocataires = await uploadFile(files.allocataires!, 'extrait', csrf);
+      const allocataires = await uploadFile(files.allocataires!, 'extrait');
       setProgress('Ciblage et envoi de l’offre…');
-      const answer = await api<CampaignAnswer | { campagne: QueuedCampaign }>('/api/courriels/campagnes/separation', {
-        method: 'POST', body: { mois: month, canal: channel, fichiers: { caf_separations: separations.id, caf_allocataires: allocataires.id } },
-      });
+      const answer = await call(client.POST('/api/courriels/campagnes/separation', {
+        body: { mois: month, canal: channel, fichiers: { caf_separations: separations.id, caf_allocataires: allocataires.id } },
+      }));
       if ('rapport' in answer) { setResult(answer); return; }
       // Queued on the server (it survives a restart): its state is polled until it ends.
       for (;;) {
         await new Promise((ok) => setTimeout(ok, 1000));
-        const { campagne } = await api<{ campagne: QueuedCampaign }>(`/api/courriels/campagnes/separation/${answer.campagne.id}`);
+        const { campagne } = await call(client.GET('/api/courriels/campagnes/separation/{id}', { params: { path: { id: answer.campagne.id } } }));
         if (campagne.statut === 'termine' && campagne.resultat) { setResult(campagne.resultat); return; }
         if (campagne.statut === 'echec') { setErrors({ message: campagne.erreur ?? 'La campagne n’a pas abouti.', champs: {} }); return; }
         setProgress(campagne.reprise ?? (campagne.statut === 'en_attente' ? 'Campagne en attente sur le serveur…' : 'Ciblage et envoi de l’offre…'));
@@ -73,7 +66,7 @@ export function SeparationCampaignPage() {
   const c = result?.campagne;
   return (
     <>
-      <TitrePage titre="Plan de contacts « séparation »" />
+      <PageTitle titre="Plan de contacts « séparation »" />
       <p>
         Chaque mois, la Caf écrit aux allocataires qui ont déclaré une séparation avec au moins un enfant à charge, pour leur présenter les offres
         de la Caf <strong>et</strong> de l'Assurance Maladie. Aucune donnée personnelle ne quitte la Caf : les personnes sont inscrites sur la

@@ -1,104 +1,46 @@
 /** Calls of the channels API (e-mail, letters, outbox, opposition): see src/server/routes/mail.ts. */
-import { api, ApiError } from '../api';
+import { call, client, download, type ApiOk } from '../api/client';
 
-export interface QueuedMail { courriel: { id: string; statut: string }; message: string }
+export type QueuedMail = ApiOk<'/api/courriels/contacts/{id}', 'post'>;
+export type MailingReport = ApiOk<'/api/courriers/publipostage'>['publipostage'];
+export type SentMailList = ApiOk<'/api/courriels'>;
+export type SentMail = SentMailList['lignes'][number];
+export type OutboxStatus = SentMail['statut'];
+export type MailBody = ApiOk<'/api/courriels/{id}'>['courriel'];
+export type OppositionView = ApiOk<'/api/opposition/{jeton}'>['opposition'];
 
-export function sendOfferEmail(contactId: string, version: number): Promise<QueuedMail> {
-  return api<QueuedMail>(`/api/courriels/contacts/${encodeURIComponent(contactId)}`, { method: 'POST', body: { version } });
+export function sendOfferEmail(id: string, version: number): Promise<QueuedMail> {
+  return call(client.POST('/api/courriels/contacts/{id}', { params: { path: { id } }, body: { version } }));
 }
 
-export interface DownloadedFile { fileName: string; size: number; headers: Headers }
+const PDF = { parseAs: 'blob', headers: { accept: 'application/pdf' } } as const;
 
-/** POSTs and saves the PDF answer as a file (a JSON answer is an error in French). */
-export async function downloadPdf(path: string, body: unknown, csrf: string | null, fallbackName: string): Promise<DownloadedFile> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { accept: 'application/pdf', 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': csrf } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, 'Impossible de joindre le service Passerelle. Vérifiez votre connexion puis réessayez.');
-  }
-  if (!response.ok) {
-    let message = 'Le document n’a pas pu être produit. Réessayez dans quelques instants.';
-    try {
-      const payload = (await response.json()) as { erreur?: unknown };
-      if (typeof payload.erreur === 'string') message = payload.erreur;
-    } catch {
-      // keep the generic message
-    }
-    throw new ApiError(response.status, message);
-  }
-  const blob = await response.blob();
-  const disposition = response.headers.get('content-disposition') ?? '';
-  const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return { fileName, size: blob.size, headers: response.headers };
+/** The month's mailing PDF (the letters are recorded as sent); `x-passerelle-courriers` says how many. */
+export const downloadMailing = (programme: string, mois: string) =>
+  download(client.POST('/api/courriers/publipostage', { body: { programme, mois }, ...PDF }), `publipostage-${programme}-${mois}.pdf`);
+
+/** One person's offer letter (PDF). */
+export const downloadLetter = (id: string, version: number) =>
+  download(client.POST('/api/courriers/contacts/{id}', { params: { path: { id } }, body: { version }, ...PDF }), `courrier-${id}.pdf`);
+
+export function mailingPreview(programme: string, mois: string) {
+  return call(client.GET('/api/courriers/publipostage', { params: { query: { programme, mois } } }));
 }
 
-export interface MailingReport {
-  organisation: string;
-  programme: string;
-  periode: string;
-  personnes: number;
-  courriers: number;
-  exclus: { raison: string; nombre: number }[];
+export function sentMail(page: number, statut: OutboxStatus | '') {
+  return call(client.GET('/api/courriels', { params: { query: { page, taille: 25, ...(statut ? { statut } : {}) } } }));
 }
 
-export function mailingPreview(programme: string, month: string): Promise<{ publipostage: MailingReport }> {
-  return api(`/api/courriers/publipostage?programme=${encodeURIComponent(programme)}&mois=${encodeURIComponent(month)}`);
+export function mailBody(id: string) {
+  return call(client.GET('/api/courriels/{id}', { params: { path: { id } } }));
 }
 
-export type OutboxStatus = 'en_attente' | 'envoye' | 'echec' | 'rejete' | 'annule';
-
-export interface SentMail {
-  id: string;
-  contactId: string;
-  organisation: string;
-  programme: string;
-  periode: string;
-  modele: string;
-  objet: string;
-  statut: OutboxStatus;
-  tentatives: number;
-  derniereErreur: string | null;
-  creeLe: string;
-  envoyeLe: string | null;
-  recuLe: string | null;
-  corpsDisponible: boolean;
+export function oppositionView(jeton: string) {
+  return call(client.GET('/api/opposition/{jeton}', { params: { path: { jeton } } }));
 }
 
-export interface SentMailList { total: number; lignes: SentMail[]; page: number; taille: number; serveurDemo: boolean }
-
-export function sentMail(page: number, status: OutboxStatus | ''): Promise<SentMailList> {
-  return api(`/api/courriels?page=${page}&taille=25${status ? `&statut=${status}` : ''}`);
-}
-
-export interface MailBody { id: string; objet: string; statut: string; texte: string | null; html: string | null; brut: string | null; recuLe: string | null; efface: boolean }
-
-export function mailBody(id: string): Promise<{ courriel: MailBody }> {
-  return api(`/api/courriels/${encodeURIComponent(id)}`);
-}
-
-export interface OppositionView { programme: string; programmeTitre: string; organisation: string; dejaEnregistree: boolean; donneesDetruites: boolean }
-
-export function oppositionView(token: string): Promise<{ opposition: OppositionView }> {
-  return api(`/api/opposition/${encodeURIComponent(token)}`);
-}
-
-export function recordOpposition(token: string): Promise<{ opposition: OppositionView; nouvelle: boolean }> {
-  return api(`/api/opposition/${encodeURIComponent(token)}`, { method: 'POST', csrf: false });
+export function recordOpposition(jeton: string) {
+  return call(client.POST('/api/opposition/{jeton}', { params: { path: { jeton } } }));
 }
 
 export const STATUS_LABELS: Record<OutboxStatus, string> = {

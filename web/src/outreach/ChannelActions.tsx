@@ -2,9 +2,8 @@ import { useState } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { messageErreur } from '../api';
-import { downloadPdf, sendOfferEmail } from '../mail/api';
-import { useSession } from '../session';
+import { messageErreur } from '../api/client';
+import { downloadLetter as downloadLetterPdf, sendOfferEmail } from '../mail/api';
 
 type State = { kind: 'idle' } | { kind: 'busy'; what: 'email' | 'letter' } | { kind: 'done'; message: string } | { kind: 'error'; message: string };
 
@@ -14,7 +13,6 @@ type State = { kind: 'idle' } | { kind: 'busy'; what: 'email' | 'letter' } | { k
  * flag, address, authorisation) and says in French why an action is refused.
  */
 export function ChannelActions({ contactId, version, onDone }: { contactId: string; version: number; onDone: () => void }) {
-  const session = useSession();
   const [state, setState] = useState<State>({ kind: 'idle' });
 
   async function sendEmail() {
@@ -33,7 +31,7 @@ export function ChannelActions({ contactId, version, onDone }: { contactId: stri
     if (state.kind === 'busy') return;
     setState({ kind: 'busy', what: 'letter' });
     try {
-      const file = await downloadPdf(`/api/courriers/contacts/${encodeURIComponent(contactId)}`, { version }, session.data?.csrfToken ?? null, `courrier-${contactId}.pdf`);
+      const file = await downloadLetterPdf(contactId, version);
       setState({ kind: 'done', message: `Courrier téléchargé : ${file.fileName} (PDF). Imprimez-le et postez-le : l'envoi est noté dans l'historique.` });
       onDone();
     } catch (error) {

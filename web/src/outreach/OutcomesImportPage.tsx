@@ -1,50 +1,36 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
-import { messageErreur } from '../api';
-import { useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
+import { useFileUpload } from '../components/useFileUpload';
+import { RowReport } from '../components/RowReport';
+import { PageHeader } from '../components/PageHeader';
 import { fetchWorklist, uploadOutcomes, type OutcomesReport } from './api';
 
 const RESULT_LABELS: Record<OutcomesReport['rapport'][number]['resultat'], string> = { enregistree: 'Enregistrée', deja_enregistree: 'Déjà enregistrée', rejetee: 'Rejetée' };
 
 /** /listes/resultats — bulk outcomes upload (CSV pseudonyme;date;evenement;detail) with a row report. */
 export function OutcomesImportPage() {
-  const { data: session } = useSession();
   const lists = useQuery({ queryKey: ['listes', 'organisations'], queryFn: () => fetchWorklist(new URLSearchParams({ taille: '1' })) });
   const [organisation, setOrganisation] = useState('');
   const [programme, setProgramme] = useState('');
-  const [file, setFile] = useState<File | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [report, setReport] = useState<OutcomesReport | null>(null);
-  const [pending, setPending] = useState(false);
-  const result = useRef<HTMLDivElement>(null);
   const organisations = lists.data?.organisations ?? [];
   const target = organisation || organisations[0] || '';
   const programmes = lists.data?.programmes ?? [];
   const chosen = programmes.find((p) => p.code === programme) ?? (programmes.length === 1 ? programmes[0] : undefined);
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setReport(null);
-    if (!file) { setError('Sélectionnez le fichier CSV des résultats.'); return; }
-    setError(null);
-    setPending(true);
-    try { setReport(await uploadOutcomes(file, target, session?.csrfToken ?? null, chosen?.code)); } catch (e) { setError(messageErreur(e)); } finally {
-      setPending(false);
-      requestAnimationFrame(() => result.current?.focus());
-    }
-  }
+  const { setFile, error, report, pending, resultRef: result, submit } = useFileUpload(
+    (file) => uploadOutcomes(file, target, chosen?.code),
+    'Sélectionnez le fichier CSV des résultats.',
+  );
+
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[{ label: 'Listes de travail', linkProps: { to: '/listes' } }]} currentPageLabel="Importer des résultats" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Importer des résultats d'appels" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Importer des résultats d'appels" crumb="Importer des résultats" parent={{ label: 'Listes de travail', to: '/listes' }} />
       <p className={fr.cx('fr-text--lead')}>
         Déposez un fichier CSV exporté par votre outil d'appels, avec les colonnes <code>pseudonyme;date;evenement;detail</code> (séparateur point-virgule ou virgule).
         Chaque ligne valide est enregistrée ; chaque ligne rejetée est signalée avec son numéro et la raison.
@@ -87,19 +73,7 @@ export function OutcomesImportPage() {
               description={report.rejetees > 0
                 ? 'Corrigez les lignes rejetées ci-dessous puis déposez-les à nouveau. Un résultat déjà enregistré n’est jamais enregistré une seconde fois : vous pouvez renvoyer tout le fichier.'
                 : report.dejaEnregistrees > 0 ? 'Les résultats déjà enregistrés auparavant (même personne, même date, même événement) n’ont pas été enregistrés une seconde fois.' : 'Toutes les lignes ont été enregistrées.'} />
-            {report.rapport.length > 0 ? (
-              <div className={fr.cx('fr-table')}>
-                <table>
-                  <caption>Rapport ligne par ligne</caption>
-                  <thead><tr><th scope="col">Ligne</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>
-                  <tbody>
-                    {report.rapport.map((r) => (
-                      <tr key={r.ligne}><td>{r.ligne}</td><td>{RESULT_LABELS[r.resultat]}</td><td>{r.motif}</td></tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ) : null}
+            <RowReport rows={report.rapport.map((r) => ({ ligne: r.ligne, resultat: RESULT_LABELS[r.resultat], detail: r.motif }))} />
           </>
         ) : null}
       </div>

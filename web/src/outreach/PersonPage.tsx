@@ -4,20 +4,21 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
-import { ApiError, messageErreur } from '../api';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { ApiError, messageErreur } from '../api/client';
+import { PageTitle } from '../components/PageTitle';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { ChannelActions } from './ChannelActions';
-import { dateFr, dateTimeFr, FIELD_LABELS, fetchPerson, patchOrientation, postEvent, type Action, type Person } from './api';
+import { useLibelles } from '../roles';
+import { dateFr, dateTimeFr, fetchPerson, patchOrientation, postEvent, type Action, type Person } from './api';
 
 /** Kinds recorded from the contact's result (a call, a visit); offers by e-mail or letter go through ChannelActions. */
 const CONTACT_KINDS = ['joint', 'tentative'];
 const SENT_BY_CHANNELS = ['offre_email_envoyee', 'offre_email_echec', 'offre_courrier_envoyee'];
-const NEXT_ORIENTATION: Record<string, { statut: string; label: string } | undefined> = {
+const NEXT_ORIENTATION: Record<string, { statut: 'acceptee' | 'realisee'; label: string } | undefined> = {
   envoyee: { statut: 'acceptee', label: 'Marquer acceptée' },
   acceptee: { statut: 'realisee', label: 'Marquer réalisée' },
 };
@@ -29,16 +30,17 @@ export function PersonPage() {
   if (person.isError) {
     return (
       <>
-        <TitrePage titre="Fiche de la personne" />
+        <PageTitle titre="Fiche de la personne" />
         <Alert severity="error" title="Fiche indisponible" description={messageErreur(person.error)} />
       </>
     );
   }
-  if (!person.data) return <Chargement />;
+  if (!person.data) return <Loading />;
   return <PersonView data={person.data} />;
 }
 
 function PersonView({ data }: { data: Person }) {
+  const fieldLabels = useLibelles().data?.champs ?? {};
   const queryClient = useQueryClient();
   const { contact } = data;
   const [feedback, setFeedback] = useState<{ severity: 'success' | 'error' | 'warning'; text: string; conflict?: boolean } | null>(null);
@@ -112,9 +114,7 @@ function PersonView({ data }: { data: Person }) {
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[{ label: 'Listes de travail', linkProps: { to: `/listes?programme=${contact.programme}&mois=${contact.periode}` } }]}
-        currentPageLabel={name} className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre={name} className={fr.cx('fr-mb-1w')} />
+      <PageHeader title={name} parent={{ label: 'Listes de travail', to: `/listes?programme=${contact.programme}&mois=${contact.periode}` }} titleClassName={fr.cx('fr-mb-1w')} />
       <p className={fr.cx('fr-mb-3w')}>
         <Badge noIcon severity={contact.termine ? 'success' : 'info'} as="span">{contact.statutLibelle}</Badge>{' '}
         {contact.programmeTitre} · liste de {new Date(`${contact.periode}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric' })} · {contact.agent ? `attribuée à ${contact.agent.nom}` : 'non attribuée'}
@@ -143,7 +143,7 @@ function PersonView({ data }: { data: Person }) {
             <dl>
               {Object.entries(contact.champs).map(([k, v]) => (
                 <div key={k} className={fr.cx('fr-mb-1w')}>
-                  <dt className={fr.cx('fr-text--bold', 'fr-mb-0')}>{FIELD_LABELS[k] ?? k}</dt>
+                  <dt className={fr.cx('fr-text--bold', 'fr-mb-0')}>{fieldLabels[k] ?? k}</dt>
                   <dd style={{ marginLeft: 0 }}>{k === 'telephone' && v ? <a href={`tel:${v.replace(/\s/g, '')}`}>{v}</a> : v || '—'}</dd>
                 </div>
               ))}

@@ -7,10 +7,10 @@ import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Pagination } from '@codegouvfr/react-dsfr/Pagination';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageTitle } from '../components/PageTitle';
+import { Loading } from '../components/Loading';
 import { assign, closeMonth, dateTimeFr, fetchAgents, fetchWorklist } from './api';
 
 const monthLabel = (m: string) => new Date(`${m}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric' });
@@ -30,7 +30,7 @@ export function WorklistPage() {
   if (!isAgent) {
     return (
       <>
-        <TitrePage titre="Listes de travail" />
+        <PageTitle titre="Listes de travail" />
         <Alert severity="info" title="Réservé aux agents d'accompagnement" description="Les listes de travail contiennent des données personnelles : seuls les agents de l'organisme qui détient la liste (ou d'un centre qui lui est rattaché) peuvent les consulter. Les pilotes suivent les entonnoirs anonymes." />
       </>
     );
@@ -68,10 +68,10 @@ export function WorklistPage() {
 
   return (
     <>
-      <TitrePage titre="Listes de travail" />
+      <PageTitle titre="Listes de travail" />
       <p className={fr.cx('fr-text--lead')}>Les personnes à contacter, mois par mois. Ouvrez une fiche pour appeler et noter le résultat.</p>
       {list.isError ? <Alert severity="error" title="La liste n'a pas pu être chargée" description={messageErreur(list.error)} className={fr.cx('fr-mb-3w')} /> : null}
-      {!data ? <Chargement /> : (
+      {!data ? <Loading /> : (
         <>
           <form className={fr.cx('fr-grid-row', 'fr-grid-row--gutters', 'fr-mb-2w')} onSubmit={(e) => e.preventDefault()} aria-label="Filtres de la liste">
             {data.organisations.length > 1 ? (

@@ -4,60 +4,18 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Accordion } from '@codegouvfr/react-dsfr/Accordion';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { api, messageErreur } from '../api';
+import { call, client, messageErreur, type ApiOk } from '../api/client';
 import { useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { AccessDenied } from '../exchange/access';
 import { count, dateOnly, dateTime, DownloadLink } from '../exchange/display';
 
-interface DataCategory {
-  categorie: string;
-  champs: string[];
-  sensible: boolean;
-}
-
-interface RegisterEntry {
-  reference: string;
-  programme: string;
-  programmeTitre: string;
-  document: string;
-  convention: string | null;
-  statutConvention: string | null;
-  responsableTraitement: string;
-  finalite: string;
-  usagesInterdits: string;
-  baseLegale: string[];
-  categoriesPersonnes: string;
-  categoriesDonnees: DataCategory[];
-  donneesSensibles: boolean;
-  champsTransmis: string[];
-  destinataires: string[];
-  transfertsHorsUE: string;
-  conservation: string;
-  mesuresSecurite: string[];
-}
-
-interface DestructionRecord {
-  entree: string;
-  hash: string;
-  horodatage: string;
-  organisation: string | null;
-  programme: string | null;
-  paquet: string | null;
-  nombre: number;
-  echeance: string | null;
-  empreinteSha256: string | null;
-}
-
-/** Contacts past their deadline still holding data, and the destruction job's last run. */
-interface DestructionState {
-  retard: { nombre: number; plusAncienneEcheance: string | null };
-  derniereExecution: { debut: string; fin: string | null; statut: 'en_cours' | 'reussie' | 'echouee' | 'interrompue'; message: string | null } | null;
-}
+type RegisterEntry = ApiOk<'/api/registre'>['entrees'][number];
+type DestructionsAnswer = ApiOk<'/api/registre/destructions'>;
+type ChainCheck = ApiOk<'/api/audit/verification'>;
 
 const RUN_STATUS: Record<string, string> = { en_cours: 'en cours', reussie: 'réussie', echouee: 'échouée', interrompue: 'interrompue (relancée à la prochaine exécution)' };
 
@@ -66,7 +24,6 @@ const longDate = (iso: string) => new Intl.DateTimeFormat('fr-FR', { day: 'numer
   .format(new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T12:00:00Z` : iso));
 const longDateTime = (iso: string) => `${longDate(iso)} à ${new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' }).format(new Date(iso))}`;
 
-type ChainCheck = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: string; reason: string };
 
 export const canSeeRegister = (roles: string[]) => roles.includes('dpo') || roles.includes('administrateur');
 
@@ -76,12 +33,12 @@ export function RegisterPage() {
   const allowed = account ? canSeeRegister(account.roles) : false;
   const register = useQuery({
     queryKey: ['registre'],
-    queryFn: ({ signal }) => api<{ organisation: { code: string; nom: string }; date: string; entrees: RegisterEntry[] }>('/api/registre', { signal }),
+    queryFn: ({ signal }) => call(client.GET('/api/registre', { signal })),
     enabled: allowed,
   });
   const destructions = useQuery({
     queryKey: ['registre', 'destructions'],
-    queryFn: ({ signal }) => api<{ destructions: DestructionRecord[] } & DestructionState>('/api/registre/destructions', { signal }),
+    queryFn: ({ signal }) => call(client.GET('/api/registre/destructions', { signal })),
     enabled: allowed,
   });
   if (!account) return null;
@@ -89,13 +46,12 @@ export function RegisterPage() {
 
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Registre des traitements" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Registre des traitements" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Registre des traitements" />
       <p className={fr.cx('fr-text--lead')}>
         Les traitements de données personnelles que {account.organisation.nom} met en œuvre dans Passerelle (article 30 du RGPD), établis à
         partir des programmes et des conventions locales, et les preuves de destruction des données.
       </p>
-      {register.isPending ? <Chargement texte="Chargement du registre…" /> : null}
+      {register.isPending ? <Loading texte="Chargement du registre…" /> : null}
       {register.isError ? <Alert severity="error" title="Le registre n’a pas pu être chargé" description={messageErreur(register.error)} /> : null}
       {register.isSuccess ? (
         <>
@@ -128,7 +84,7 @@ export function RegisterPage() {
         et empreinte SHA-256 de leurs pseudonymes triés — jamais les données elles-mêmes. Qui détient les pseudonymes d'un paquet peut
         recalculer l'empreinte (<code>LC_ALL=C sort pseudonymes.txt | sha256sum</code>).
       </p>
-      {destructions.isPending ? <Chargement texte="Chargement des destructions…" /> : null}
+      {destructions.isPending ? <Loading texte="Chargement des destructions…" /> : null}
       {destructions.isSuccess ? <DestructionStatus state={destructions.data} /> : null}
       {destructions.isError ? <Alert severity="error" small description={messageErreur(destructions.error)} /> : null}
       {destructions.isSuccess && destructions.data.destructions.length === 0 ? (
@@ -174,7 +130,7 @@ function ChainVerification() {
     if (state.busy) return;
     setState({ busy: true, result: null, error: null });
     try {
-      setState({ busy: false, result: await api<ChainCheck>('/api/audit/verification'), error: null });
+      setState({ busy: false, result: await call(client.GET('/api/audit/verification')), error: null });
     } catch (e) {
       setState({ busy: false, result: null, error: messageErreur(e) });
     }
@@ -258,7 +214,7 @@ function List({ items }: { items: string[] }) {
 }
 
 /** Overdue records (past their deadline, not yet destroyed) and the destruction job's last run. */
-function DestructionStatus({ state }: { state: DestructionState }) {
+function DestructionStatus({ state }: { state: DestructionsAnswer }) {
   const run = state.derniereExecution;
   const runText = run
     ? `Dernière exécution de la destruction automatique : le ${longDateTime(run.debut)}, ${RUN_STATUS[run.statut] ?? run.statut}${run.message ? ` — ${run.message}` : ''}`

@@ -8,12 +8,13 @@ import { Input } from '@codegouvfr/react-dsfr/Input';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
 import { Select } from '@codegouvfr/react-dsfr/SelectNext';
 import { Upload } from '@codegouvfr/react-dsfr/Upload';
-import { api, ApiError, messageErreur } from '../api';
-import { useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import type { ResultatCodePostal } from '../types';
+import { ApiError, messageErreur } from '../api/client';
+import { useFileUpload } from '../components/useFileUpload';
+import { RowReport } from '../components/RowReport';
+import { communesOf } from '../territories';
+import { PageTitle } from '../components/PageTitle';
 import {
-  dateLongue, fetchSignalements, postSignalement, rapportCsv, uploadSignalements, RESULTATS, type RapportImport, type SignalementCree, type StatutSignalement,
+  dateLongue, fetchSignalements, postSignalement, rapportCsv, uploadSignalements, RESULTATS, type SignalementBody, type SignalementCree, type StatutSignalement,
 } from './api';
 
 const aujourdHui = () => new Date().toISOString().slice(0, 10);
@@ -28,7 +29,6 @@ const SEVERITE: Record<StatutSignalement, 'info' | 'success' | 'error'> = { recu
 
 /** /signalements — a health establishment signals people leaving hospital to the Carsat social service and follows their status. */
 export function SignalementsPage() {
-  const { data: session } = useSession();
   const client = useQueryClient();
   const liste = useQuery({ queryKey: ['signalements'], queryFn: fetchSignalements });
   const [valeurs, setValeurs] = useState(VIDE);
@@ -43,7 +43,7 @@ export function SignalementsPage() {
   useEffect(() => {
     if (!/^\d{5}$/.test(valeurs.code_postal ?? '')) { setCommunes([]); return; }
     const controller = new AbortController();
-    api<ResultatCodePostal>(`/api/territoires/code-postal/${valeurs.code_postal}`, { signal: controller.signal })
+    communesOf(valeurs.code_postal ?? '', controller.signal)
       .then((r) => {
         const list = r.communes.map((c) => ({ code: c.code, nom: c.nom }));
         setCommunes(list);
@@ -54,7 +54,8 @@ export function SignalementsPage() {
   }, [valeurs.code_postal]);
 
   const envoi = useMutation({
-    mutationFn: () => postSignalement(Object.fromEntries(Object.entries(valeurs).filter(([k, v]) => v !== '' || k === 'gir'))),
+    // The form keeps every field as text; the server checks each one and answers per field (`champs`).
+    mutationFn: () => postSignalement(Object.fromEntries(Object.entries(valeurs).filter(([k, v]) => v !== '' || k === 'gir')) as SignalementBody),
     onSuccess: (r) => {
       setCree(r); setChamps({}); setErreur(null); setValeurs({ ...VIDE, date_signalement: aujourdHui() }); setCommunes([]);
       void client.invalidateQueries({ queryKey: ['signalements'] });
@@ -81,7 +82,7 @@ export function SignalementsPage() {
 
   return (
     <>
-      <TitrePage titre="Signalements de sortie d'hospitalisation" className={fr.cx('fr-mb-2w')} />
+      <PageTitle titre="Signalements de sortie d'hospitalisation" className={fr.cx('fr-mb-2w')} />
       <p className={fr.cx('fr-text--lead')}>
         Signalez au service social de la Carsat les patients qui sortent d'hospitalisation avec un besoin d'aide pour le retour à domicile.
         Le signalement va à la Carsat compétente pour la commune où vit la personne. Vous suivez ici l'état de vos signalements ; le détail de
@@ -150,7 +151,7 @@ export function SignalementsPage() {
         </div>
       </section>
 
-      <ImportFichier csrf={session?.csrfToken ?? null} onDone={() => void client.invalidateQueries({ queryKey: ['signalements'] })} />
+      <ImportFichier onDone={() => void client.invalidateQueries({ queryKey: ['signalements'] })} />
 
       <section aria-labelledby="liste-titre">
         <h2 id="liste-titre">Vos signalements</h2>
@@ -183,24 +184,12 @@ export function SignalementsPage() {
   );
 }
 
-function ImportFichier({ csrf, onDone }: { csrf: string | null; onDone: () => void }) {
-  const [file, setFile] = useState<File | null>(null);
-  const [erreur, setErreur] = useState<string | null>(null);
-  const [rapport, setRapport] = useState<RapportImport | null>(null);
-  const [pending, setPending] = useState(false);
-  const zone = useRef<HTMLDivElement>(null);
-
-  async function envoyer(event: FormEvent) {
-    event.preventDefault();
-    setRapport(null);
-    if (!file) { setErreur('Sélectionnez le fichier CSV des signalements.'); return; }
-    setErreur(null);
-    setPending(true);
-    try { setRapport(await uploadSignalements(file, csrf)); onDone(); } catch (e) { setErreur(messageErreur(e)); } finally {
-      setPending(false);
-      requestAnimationFrame(() => zone.current?.focus());
-    }
-  }
+function ImportFichier({ onDone }: { onDone: () => void }) {
+  const { setFile, error: erreur, report: rapport, pending, resultRef: zone, submit: envoyer } = useFileUpload(async (file) => {
+    const r = await uploadSignalements(file);
+    onDone();
+    return r;
+  }, 'Sélectionnez le fichier CSV des signalements.');
 
   const telecharger = rapport ? URL.createObjectURL(new Blob([rapportCsv(rapport)], { type: 'text/csv;charset=utf-8' })) : null;
   return (
@@ -222,15 +211,7 @@ function ImportFichier({ csrf, onDone }: { csrf: string | null; onDone: () => vo
             <Alert severity={rapport.rejetees === 0 ? 'success' : 'warning'} small
               description={`${rapport.lignes} ligne(s) lue(s) : ${rapport.ajoutes} signalement(s) transmis, ${rapport.dejaSuivis} personne(s) déjà suivie(s), ${rapport.rejetees} ligne(s) rejetée(s).`} />
             {telecharger ? <p className={fr.cx('fr-mt-2w')}><a className={fr.cx('fr-link', 'fr-icon-download-line', 'fr-link--icon-left')} href={telecharger} download="signalements.rapport.csv">Télécharger le rapport ligne par ligne (CSV)</a></p> : null}
-            {rapport.rapport.length > 0 ? (
-              <div className={fr.cx('fr-table')}>
-                <table>
-                  <caption>Rapport ligne par ligne</caption>
-                  <thead><tr><th scope="col">Ligne</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>
-                  <tbody>{rapport.rapport.map((r, i) => <tr key={`${r.ligne}-${i}`}><td>{r.ligne}</td><td>{RESULTATS[r.resultat]}</td><td>{r.raison}</td></tr>)}</tbody>
-                </table>
-              </div>
-            ) : null}
+            <RowReport rows={rapport.rapport.map((r) => ({ ligne: r.ligne, resultat: RESULTATS[r.resultat], detail: r.raison }))} />
           </>
         ) : null}
       </div>

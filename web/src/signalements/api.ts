@@ -1,46 +1,15 @@
 /** API of the establishment's signalements page (src/server/routes/signalements.ts). */
-import { api, ApiError } from '../api';
+import { call, client, upload, type ApiBody, type ApiOk } from '../api/client';
 
-export type StatutSignalement = 'recu' | 'pris_en_charge' | 'refuse';
+export type SignalementBody = ApiBody<'/api/signalements'>;
+export type SignalementCree = ApiOk<'/api/signalements', 'post'>;
+export type StatutSignalement = SignalementCree['statut'];
+export type ListeSignalements = ApiOk<'/api/signalements'>;
+export type RapportImport = ApiOk<'/api/signalements/fichier', 'post'>;
 
-export interface SignalementCree {
-  id: string;
-  resultat: 'ajoute' | 'deja_suivi';
-  organisme: { code: string; nom: string };
-  periode: string;
-  statut: StatutSignalement;
-  statutLibelle: string;
-  message: string;
-}
-
-export interface ListeSignalements {
-  etablissement: { code: string; nom: string; finess: string };
-  page: number;
-  taille: number;
-  total: number;
-  signalements: {
-    id: string; dateSignalement: string; personne: string; organisme: { code: string; nom: string }; dejaSuivi: boolean;
-    origine: 'formulaire' | 'fichier'; statut: StatutSignalement; statutLibelle: string; creeLe: string;
-  }[];
-}
-
-export interface RapportImport {
-  lignes: number; ajoutes: number; dejaSuivis: number; rejetees: number; opposes: number; valeursIgnorees: number;
-  rapport: { ligne: number; resultat: 'ajoute' | 'deja_suivi' | 'rejete' | 'avertissement'; raison: string }[];
-}
-
-export const fetchSignalements = () => api<ListeSignalements>('/api/signalements?taille=200');
-export const postSignalement = (body: Record<string, string>) => api<SignalementCree>('/api/signalements', { method: 'POST', body });
-
-export async function uploadSignalements(file: File, csrf: string | null): Promise<RapportImport> {
-  const response = await fetch('/api/signalements/fichier', {
-    method: 'POST', credentials: 'same-origin', body: file,
-    headers: { 'content-type': 'application/octet-stream', accept: 'application/json', ...(csrf ? { 'x-csrf-token': csrf } : {}) },
-  });
-  const body = (await response.json().catch(() => ({}))) as { erreur?: string };
-  if (!response.ok) throw new ApiError(response.status, body.erreur ?? "L'envoi du fichier a échoué.");
-  return body as RapportImport;
-}
+export const fetchSignalements = () => call(client.GET('/api/signalements', { params: { query: { taille: 200 } } }));
+export const postSignalement = (body: SignalementBody) => call(client.POST('/api/signalements', { body }));
+export const uploadSignalements = (file: File) => upload('/api/signalements/fichier', file);
 
 export const RESULTATS: Record<RapportImport['rapport'][number]['resultat'], string> = {
   ajoute: 'Transmis', deja_suivi: 'Déjà suivi', rejete: 'Rejeté', avertissement: 'Valeur ignorée',

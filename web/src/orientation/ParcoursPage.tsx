@@ -1,20 +1,21 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, type FormEvent } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Stepper } from '@codegouvfr/react-dsfr/Stepper';
-import { messageErreur } from '../api';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
-import { ErreurOrientation, evaluerParcours, useListeParcours } from './api';
-import { ChampCommune, ChampQuestion } from './Champ';
-import { Contacts, dateLongue } from './affichage';
-import { ListeOffres, resumeOffres } from './Offres';
-import { BoutonTelechargement } from './Telechargement';
+import { messageErreur } from '../api/client';
+import { PageTitle } from '../components/PageTitle';
+import { Loading } from '../components/Loading';
+import { useListeParcours } from './api';
+import { useEvaluation } from './useEvaluation';
+import { CommuneField, QuestionField } from './Field';
+import { Contacts, dateLongue } from './display';
+import { OfferList, offersSummary } from './Offers';
+import { DownloadButton } from './DownloadButton';
 import { COMMUNE, normaliserCodePostal, preparerReponses, questionsDesEtapes, titreCourt, verifierReponse } from './questions';
-import type { CommuneProposee, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
+import type { Parcours, Reponses, Valeur } from './types';
 
 /**
  * Where the citizen is, kept in the browser history *state* (never in the URL) so that the browser's Back button
@@ -50,14 +51,14 @@ function FilAriane({ titre }: { titre: string }) {
   );
 }
 
-export function PageParcours() {
+export function ParcoursPage() {
   const { parcours: id = '' } = useParams();
   const liste = useListeParcours();
-  if (liste.isPending) return <Chargement texte="Chargement des questions…" />;
+  if (liste.isPending) return <Loading texte="Chargement des questions…" />;
   if (liste.isError) {
     return (
       <>
-        <TitrePage titre="Service indisponible" />
+        <PageTitle titre="Service indisponible" />
         <Alert severity="error" as="h2" title="Les questions n'ont pas pu être chargées" description={messageErreur(liste.error)} />
       </>
     );
@@ -66,7 +67,7 @@ export function PageParcours() {
   if (!parcours) {
     return (
       <>
-        <TitrePage titre="Situation introuvable" />
+        <PageTitle titre="Situation introuvable" />
         <p>Cette page ne correspond à aucune des situations proposées.</p>
         <Button linkProps={{ to: '/orientation' }}>Choisir votre situation</Button>
       </>
@@ -81,12 +82,8 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
   const position = (location.state ?? null) as Position | null;
 
   // Everything the citizen answers lives here, in memory, and nowhere else.
-  const [reponses, setReponses] = useState<Reponses>({});
-  const [erreurs, setErreurs] = useState<Record<string, string>>({});
-  const [communes, setCommunes] = useState<CommuneProposee[] | null>(null);
-  const [resultat, setResultat] = useState<ResultatOrientation | null>(null);
-  const [envoiEnCours, setEnvoiEnCours] = useState(false);
-  const [erreurEnvoi, setErreurEnvoi] = useState<string | null>(null);
+  const { reponses, setReponses, erreurs, setErreurs, communes, setCommunes, resultat, setResultat, envoiEnCours, erreurEnvoi, evaluer } =
+    useEvaluation();
 
   const stepperRef = useRef<HTMLDivElement>(null);
   const formulaireRef = useRef<HTMLFormElement>(null);
@@ -191,37 +188,26 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
 
   async function envoyer() {
     if (envoiEnCours) return;
-    setEnvoiEnCours(true);
-    setErreurEnvoi(null);
-    try {
-      const reponse = await evaluerParcours(parcours.id, preparerReponses(parcours, reponses));
-      setResultat(reponse);
-      navigate(location.pathname, { state: { resultat: true, precedente: idEtape } satisfies Position });
-    } catch (erreur) {
-      if (erreur instanceof ErreurOrientation && erreur.status === 400) {
-        if (erreur.communes && erreur.communes.length > 0) {
-          const dejaChoisie = typeof reponses[COMMUNE] === 'string' && reponses[COMMUNE] !== '';
-          setCommunes(erreur.communes);
-          if (dejaChoisie) {
-            setErreurs((avant) => ({ ...avant, [COMMUNE]: erreur.champs[COMMUNE] ?? erreur.message }));
-            setReponses(({ [COMMUNE]: _retiree, ...reste }) => reste);
-          }
-          if (idEtape !== COMMUNE) aller(COMMUNE, { depuis: idEtape });
-          else focaliserChamp();
-          return;
+    await evaluer(parcours, {
+      surResultat: () => navigate(location.pathname, { state: { resultat: true, precedente: idEtape } satisfies Position }),
+      surCommunes: (message) => {
+        const dejaChoisie = typeof reponses[COMMUNE] === 'string' && reponses[COMMUNE] !== '';
+        if (dejaChoisie) {
+          setErreurs((avant) => ({ ...avant, [COMMUNE]: message }));
+          setReponses(({ [COMMUNE]: _retiree, ...reste }) => reste);
         }
-        const enErreur = etapes.find((e) => erreur.champs[e]);
-        if (enErreur) {
-          setErreurs(erreur.champs);
-          if (enErreur === idEtape) focaliserChamp();
-          else aller(enErreur, { focus: 'champ', remplacer: true });
-          return;
-        }
-      }
-      setErreurEnvoi(erreur instanceof ErreurOrientation ? erreur.message : messageErreur(erreur));
-    } finally {
-      setEnvoiEnCours(false);
-    }
+        if (idEtape !== COMMUNE) aller(COMMUNE, { depuis: idEtape });
+        else focaliserChamp();
+      },
+      surChamps: (champs) => {
+        const enErreur = etapes.find((e) => champs[e]);
+        if (!enErreur) return false;
+        setErreurs(champs);
+        if (enErreur === idEtape) focaliserChamp();
+        else aller(enErreur, { focus: 'champ', remplacer: true });
+        return true;
+      },
+    });
   }
 
   function suivant(event: FormEvent<HTMLFormElement>) {
@@ -256,15 +242,15 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
     return (
       <div ref={resultatRef}>
         <FilAriane titre={parcours.titre} />
-        <TitrePage titre="Vos droits et démarches" className={fr.cx('fr-mb-2w')} />
+        <PageTitle titre="Vos droits et démarches" className={fr.cx('fr-mb-2w')} />
         <p className={fr.cx('fr-text--lead', 'fr-mb-2w')}>
           Situation « {parcours.titre} », commune de {resultat.commune.nom} ({resultat.commune.departement.nom}).
         </p>
-        <p>{resumeOffres(resultat)} Chaque piste indique pourquoi elle vous concerne, ce qu'il faut faire et le lien officiel.</p>
+        <p>{offersSummary(resultat)} Chaque piste indique pourquoi elle vous concerne, ce qu'il faut faire et le lien officiel.</p>
         <Alert severity="info" small description={resultat.avertissement} className={fr.cx('fr-mb-4w')} />
 
         <div className={fr.cx('fr-mb-4w')}>
-          <BoutonTelechargement
+          <DownloadButton
             parcours={parcours.id}
             reponses={reponsesEnvoyees}
             type="checklist"
@@ -291,7 +277,7 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
           <Contacts contacts={resultat.contacts} />
         </section>
 
-        <ListeOffres resultat={resultat} regroupement="etape" public="citoyen" />
+        <OfferList resultat={resultat} regroupement="etape" public="citoyen" />
 
         <p className={fr.cx('fr-text--sm')}>
           Résultat établi le {dateLongue(resultat.date)} à partir du catalogue des offres (version {resultat.catalogue.version}).
@@ -307,7 +293,7 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
     <div className={fr.cx('fr-grid-row')}>
       <div className={fr.cx('fr-col-12', 'fr-col-md-10', 'fr-col-lg-8')}>
         <FilAriane titre={parcours.titre} />
-        <TitrePage titre={parcours.titre} className={fr.cx('fr-mb-2w')} />
+        <PageTitle titre={parcours.titre} className={fr.cx('fr-mb-2w')} />
         <p className={fr.cx('fr-mb-4w')}>{parcours.description}</p>
 
         <Stepper
@@ -328,7 +314,7 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
 
         <form ref={formulaireRef} method="post" noValidate onSubmit={suivant} aria-label={`Question ${index + 1} sur ${etapes.length}`}>
           {question ? (
-            <ChampQuestion
+            <QuestionField
               key={question.id}
               question={question}
               valeur={reponses[question.id]}
@@ -338,7 +324,7 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
               grand
             />
           ) : communes ? (
-            <ChampCommune
+            <CommuneField
               communes={communes}
               codePostal={normaliserCodePostal(String(reponses.codePostal ?? ''))}
               valeur={communeChoisie}
@@ -359,7 +345,7 @@ function Questionnaire({ parcours }: { parcours: Parcours }) {
               {derniere ? 'Voir mes droits et démarches' : 'Suivant'}
             </Button>
           </div>
-          {envoiEnCours ? <Chargement texte="Recherche de vos droits et démarches…" /> : null}
+          {envoiEnCours ? <Loading texte="Recherche de vos droits et démarches…" /> : null}
         </form>
 
         {index === 0 ? (

@@ -5,16 +5,16 @@ import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { PasswordInput } from '@codegouvfr/react-dsfr/blocks/PasswordInput';
-import { ApiError, messageErreur } from '../api';
+import { ApiError, messageErreur } from '../api/client';
 import { useConnexion, useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
+import { PageTitle } from '../components/PageTitle';
 
 interface EtatNavigation {
   depuis?: string;
   deconnecte?: boolean;
 }
 
-export function Connexion() {
+export function LoginPage() {
   const location = useLocation();
   const navigate = useNavigate();
   const etat = (location.state ?? {}) as EtatNavigation;
@@ -48,7 +48,7 @@ export function Connexion() {
   return (
     <div className={fr.cx('fr-grid-row', 'fr-grid-row--center')}>
       <div className={fr.cx('fr-col-12', 'fr-col-md-8', 'fr-col-lg-6')}>
-        <TitrePage titre="Se connecter à Passerelle" />
+        <PageTitle titre="Se connecter à Passerelle" />
         {etat.deconnecte && !erreur ? (
           <Alert severity="success" small description="Vous êtes déconnecté. À bientôt sur Passerelle." className={fr.cx('fr-mb-3w')} />
         ) : null}

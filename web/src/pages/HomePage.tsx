@@ -6,8 +6,8 @@ import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Card } from '@codegouvfr/react-dsfr/Card';
 import { estAdministrateur, useCompte } from '../session';
-import { definitionRole, libelleRole } from '../roles';
-import { TitrePage } from '../components/TitrePage';
+import { DESCRIPTIONS_ROLE, estRoleConnu, useLibelleRole } from '../roles';
+import { PageTitle } from '../components/PageTitle';
 
 /** Roles whose part of Passerelle is built: the tile links to it. */
 const LIENS_ROLE: Partial<Record<string, { to: string; texte: string }>> = {
@@ -20,16 +20,17 @@ const LIENS_ROLE: Partial<Record<string, { to: string; texte: string }>> = {
   signalant: { to: '/signalements', texte: 'Faire un signalement' },
 };
 
-export function Accueil() {
+export function HomePage() {
   const compte = useCompte();
+  const libelleRole = useLibelleRole();
   if (!compte) return null;
   const national = compte.organisation.type === 'national';
-  const roles = compte.roles.filter((code) => definitionRole(code) !== undefined);
-  const rolesInconnus = compte.roles.filter((code) => definitionRole(code) === undefined);
+  const roles = compte.roles.filter(estRoleConnu);
+  const rolesInconnus = compte.roles.filter((code) => !estRoleConnu(code));
 
   return (
     <>
-      <TitrePage titre="Accueil">{compte.nom.trim() ? `Bonjour ${compte.nom.trim()}` : 'Bonjour'}</TitrePage>
+      <PageTitle titre="Accueil">{compte.nom.trim() ? `Bonjour ${compte.nom.trim()}` : 'Bonjour'}</PageTitle>
       <p className={fr.cx('fr-text--lead', 'fr-mb-2w')}>
         Vous êtes connecté au nom de <strong>{compte.organisation.nom}</strong>.
       </p>
@@ -57,7 +58,6 @@ export function Accueil() {
       ) : null}
       <ul className={fr.cx('fr-grid-row', 'fr-grid-row--gutters', 'fr-mb-4w')} style={{ listStyle: 'none', paddingLeft: 0 }}>
         {roles.map((code) => {
-          const role = definitionRole(code)!;
           const lien = LIENS_ROLE[code];
           const disponible = lien !== undefined;
           const description =
@@ -65,11 +65,11 @@ export function Accueil() {
               ? national
                 ? 'Gérer les comptes de tous les organismes : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.'
                 : `Gérer les comptes de ${compte.organisation.nom} : créer un compte, attribuer les rôles, désactiver un compte, réinitialiser un mot de passe.`
-              : role.description;
+              : DESCRIPTIONS_ROLE[code];
           return (
             <li key={code} className={fr.cx('fr-col-12', 'fr-col-md-6', 'fr-col-lg-4')} data-role={code}>
               <Card
-                title={role.libelle}
+                title={libelleRole(code)}
                 titleAs="h3"
                 desc={description}
                 border

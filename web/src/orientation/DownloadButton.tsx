@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { ErreurOrientation, telechargerDocument, type DocumentTelecharge, type TypeDocument } from './api';
+import { ApiError, type SavedFile } from '../api/client';
+import { telechargerDocument, type TypeDocument } from './api';
 import type { Reponses } from './types';
 
-type Etat = { statut: 'repos' } | { statut: 'en_cours' } | { statut: 'fait'; document: DocumentTelecharge } | { statut: 'erreur'; message: string };
+type Etat = { statut: 'repos' } | { statut: 'en_cours' } | { statut: 'fait'; document: SavedFile } | { statut: 'erreur'; message: string };
 
 function taille(octets: number): string {
   return octets < 1024 ? `${octets} octets` : `${Math.max(1, Math.round(octets / 1024))} ko`;
@@ -15,18 +16,16 @@ function taille(octets: number): string {
  * A button that downloads a check-list PDF with a POST (answers in the body), and says in a status message when the
  * file is saved, or why it could not be produced.
  */
-export function BoutonTelechargement({
+export function DownloadButton({
   parcours,
   reponses,
   type,
-  csrf = null,
   libelle,
   priorite = 'primary',
 }: {
   parcours: string;
   reponses: Reponses;
   type: TypeDocument;
-  csrf?: string | null;
   libelle: string;
   priorite?: 'primary' | 'secondary';
 }) {
@@ -37,13 +36,13 @@ export function BoutonTelechargement({
     if (etat.statut === 'en_cours') return;
     setEtat({ statut: 'en_cours' });
     try {
-      const document = await telechargerDocument(parcours, reponses, type, csrf);
+      const document = await telechargerDocument(parcours, reponses, type);
       setEtat({ statut: 'fait', document });
     } catch (erreur) {
       setEtat({
         statut: 'erreur',
         message:
-          erreur instanceof ErreurOrientation
+          erreur instanceof ApiError
             ? erreur.message
             : "Le document n'a pas pu être produit. Réessayez dans quelques instants.",
       });
@@ -65,7 +64,7 @@ export function BoutonTelechargement({
       <p role="status" className={fr.cx('fr-text--sm', 'fr-mt-1w', 'fr-mb-0')}>
         {etat.statut === 'en_cours' ? 'Préparation du document…' : null}
         {etat.statut === 'fait'
-          ? `Document téléchargé : ${etat.document.nomFichier} (PDF, ${taille(etat.document.taille)}). Ouvrez-le pour l'imprimer ou l'enregistrer.`
+          ? `Document téléchargé : ${etat.document.fileName} (PDF, ${taille(etat.document.size)}). Ouvrez-le pour l'imprimer ou l'enregistrer.`
           : null}
       </p>
       {etat.statut === 'erreur' ? (

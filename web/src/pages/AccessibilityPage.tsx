@@ -1,11 +1,11 @@
 import { fr } from '@codegouvfr/react-dsfr';
-import { TitrePage } from '../components/TitrePage';
+import { PageTitle } from '../components/PageTitle';
 
-export function Accessibilite() {
+export function AccessibilityPage() {
   return (
     <div className={fr.cx('fr-grid-row')}>
       <div className={fr.cx('fr-col-12', 'fr-col-md-10', 'fr-col-lg-8')}>
-        <TitrePage titre="Déclaration d'accessibilité" />
+        <PageTitle titre="Déclaration d'accessibilité" />
         <p>
           Les organismes de Sécurité sociale qui utilisent Passerelle s'engagent à rendre leurs services numériques
           accessibles, conformément à l'article 47 de la loi n° 2005-102 du 11 février 2005.

@@ -2,56 +2,40 @@ import { useState } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
-import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { messageErreur } from '../api';
-import { libelleRole } from '../roles';
+import { messageErreur } from '../api/client';
+import { AccessDenied } from '../components/AccessDenied';
 import { estAdministrateur, useCompte } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { useCatalogueAdmin } from './api';
-import { BadgeBranche, BadgeNature, dateLongue, LIBELLES_ETAPE, LienExterne } from './affichage';
+import { BadgeBranche, BadgeNature, dateLongue, LIBELLES_ETAPE, LienExterne } from './display';
 import type { CatalogueAdmin } from './types';
 
 /** /administration/orientation: the offer catalogue, which pathway uses each offer and when, the dated amounts. */
-export function PageCatalogue() {
+export function CataloguePage() {
   const compte = useCompte();
   const administrateur = estAdministrateur(compte);
   const catalogue = useCatalogueAdmin(administrateur);
   if (!compte) return null;
   if (!administrateur) {
     return (
-      <>
-        <TitrePage titre="Accès refusé" />
-        <Alert
-          severity="error"
-          as="h2"
-          title="Cette page est réservée aux administrateurs"
-          description={`Votre compte (${compte.roles.map(libelleRole).join(', ') || 'aucun rôle'}) ne permet pas de consulter le catalogue des offres.`}
-          className={fr.cx('fr-mb-4w')}
-        />
-        <Button linkProps={{ to: '/' }} priority="secondary">
-          Retour à l'accueil
-        </Button>
-      </>
+      <AccessDenied
+        account={compte}
+        who="aux administrateurs"
+        description={(roles) => `Votre compte (${roles}) ne permet pas de consulter le catalogue des offres.`}
+      />
     );
   }
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Catalogue des offres d'orientation"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Catalogue des offres d'orientation" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Catalogue des offres d'orientation" />
       <p className={fr.cx('fr-text--lead')}>
         Les droits, services et démarches que le parcours public propose, pour quelle situation et à quelle condition, et
         les montants datés qu'il affiche.
       </p>
-      {catalogue.isPending ? <Chargement texte="Chargement du catalogue…" /> : null}
+      {catalogue.isPending ? <Loading texte="Chargement du catalogue…" /> : null}
       {catalogue.isError ? (
         <Alert severity="error" as="h2" title="Le catalogue n'a pas pu être chargé" description={messageErreur(catalogue.error)} />
       ) : null}

@@ -3,7 +3,7 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 
 /** Shown when a page fails to load (for instance a new version was deployed meanwhile). */
-export function ErreurRoute() {
+export function RouteError() {
   const error = useRouteError();
   const detail = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : null;
   return (

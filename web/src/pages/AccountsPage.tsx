@@ -4,18 +4,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { Checkbox } from '@codegouvfr/react-dsfr/Checkbox';
 import { Input } from '@codegouvfr/react-dsfr/Input';
 import { Select } from '@codegouvfr/react-dsfr/Select';
 import { Table } from '@codegouvfr/react-dsfr/Table';
-import { api, ApiError, messageErreur, type ChampsErreur } from '../api';
+import { ApiError, call, client, messageErreur, type ApiBody, type FieldErrors } from '../api/client';
 import { estAdministrateur, useCompte } from '../session';
-import { LIBELLES_TYPE_ORGANISATION, libelleRole, ROLES } from '../roles';
-import type { CompteAdministre, CompteSession, Organisation, TypeOrganisation } from '../types';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { AccessDenied } from '../components/AccessDenied';
+import { LIBELLES_TYPE_ORGANISATION, useLibelleRole, useRoles } from '../roles';
+import type { CodeRole, CompteAdministre, CompteSession, Organisation } from '../types';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 
 const COMPTES_KEY = ['administration', 'comptes'] as const;
 const ORGANISATIONS_KEY = ['organisations'] as const;
@@ -35,7 +35,7 @@ function focusApresRendu(element: () => HTMLElement | null) {
 }
 
 /** Field messages the form does not show next to a field (unknown keys), listed in the summary. */
-function ChampsNonAffiches({ champs, affiches }: { champs: ChampsErreur; affiches: string[] }) {
+function ChampsNonAffiches({ champs, affiches }: { champs: FieldErrors; affiches: string[] }) {
   const autres = Object.entries(champs).filter(([cle]) => !affiches.includes(cle));
   if (autres.length === 0) return null;
   return (
@@ -58,11 +58,12 @@ function CasesRoles({
   legende,
 }: {
   idPrefixe: string;
-  valeur: string[];
-  onChange: (roles: string[]) => void;
+  valeur: CodeRole[];
+  onChange: (roles: CodeRole[]) => void;
   erreur?: string;
   legende: string;
 }) {
+  const ROLES = useRoles();
   return (
     <Checkbox
       legend={legende}
@@ -114,7 +115,7 @@ function OptionsOrganisations({ organisations }: { organisations: Organisation[]
   return (
     <>
       {types.map((type) => (
-        <optgroup key={type} label={LIBELLES_TYPE_ORGANISATION[type as TypeOrganisation] ?? type}>
+        <optgroup key={type} label={LIBELLES_TYPE_ORGANISATION[type] ?? type}>
           {(parType.get(type) ?? [])
             .slice()
             .sort((a, b) => a.nom.localeCompare(b.nom, 'fr'))
@@ -129,13 +130,7 @@ function OptionsOrganisations({ organisations }: { organisations: Organisation[]
   );
 }
 
-interface NouveauCompte {
-  email: string;
-  nom: string;
-  organisationCode: string;
-  roles: string[];
-  motDePasse: string;
-}
+type NouveauCompte = ApiBody<'/api/comptes', 'post'>;
 
 function FormulaireCreation({
   administrateur,
@@ -158,7 +153,7 @@ function FormulaireCreation({
   const alerteRef = useRef<HTMLDivElement>(null);
 
   const creation = useMutation({
-    mutationFn: (corps: NouveauCompte) => api<{ compte: CompteAdministre }>('/api/comptes', { method: 'POST', body: corps }),
+    mutationFn: (corps: NouveauCompte) => call(client.POST('/api/comptes', { body: corps })),
     onSuccess: async ({ compte }) => {
       await queryClient.invalidateQueries({ queryKey: COMPTES_KEY });
       onCree(compte);
@@ -167,7 +162,7 @@ function FormulaireCreation({
   });
 
   const erreur = creation.error;
-  const champs: ChampsErreur = erreur instanceof ApiError ? { ...erreur.champs } : {};
+  const champs: FieldErrors = erreur instanceof ApiError ? { ...erreur.champs } : {};
   if (erreur instanceof ApiError && erreur.status === 409 && !champs.email) champs.email = erreur.message;
 
   function soumettre(event: FormEvent<HTMLFormElement>) {
@@ -284,13 +279,7 @@ function FormulaireCreation({
   );
 }
 
-interface Modifications {
-  version: number;
-  nom?: string;
-  roles?: string[];
-  actif?: boolean;
-  motDePasse?: string;
-}
+type Modifications = ApiBody<'/api/comptes/{id}', 'patch'>;
 
 function FormulaireModification({
   compte,
@@ -307,7 +296,7 @@ function FormulaireModification({
 }) {
   const queryClient = useQueryClient();
   const [nom, setNom] = useState(compte.nom);
-  const [roles, setRoles] = useState<string[]>(compte.roles);
+  const [roles, setRoles] = useState<CodeRole[]>(compte.roles);
   const [actif, setActif] = useState(compte.actif);
   const [motDePasse, setMotDePasse] = useState('');
   const [rien, setRien] = useState(false);
@@ -322,10 +311,7 @@ function FormulaireModification({
 
   const modification = useMutation({
     mutationFn: (corps: Modifications) =>
-      api<{ compte: CompteAdministre }>(`/api/comptes/${encodeURIComponent(String(compte.id))}`, {
-        method: 'PATCH',
-        body: corps,
-      }),
+      call(client.PATCH('/api/comptes/{id}', { params: { path: { id: compte.id } }, body: corps })),
     onSuccess: async ({ compte: modifie }) => {
       await queryClient.invalidateQueries({ queryKey: COMPTES_KEY });
       onEnregistre(modifie);
@@ -341,7 +327,7 @@ function FormulaireModification({
   });
 
   const erreur = modification.error instanceof ApiError && modification.error.status === 409 ? null : modification.error;
-  const champs: ChampsErreur = erreur instanceof ApiError ? erreur.champs : {};
+  const champs: FieldErrors = erreur instanceof ApiError ? erreur.champs : {};
 
   function soumettre(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -466,28 +452,20 @@ function FormulaireModification({
 
 function Refus({ compte }: { compte: CompteSession }) {
   return (
-    <>
-      <TitrePage titre="Accès refusé" />
-      <Alert
-        severity="error"
-        as="h2"
-        title="Cette page est réservée aux administrateurs"
-        description={
-          <>
-            Votre compte ({compte.roles.map(libelleRole).join(', ') || 'aucun rôle'}) ne permet pas de gérer les comptes.
-            Si vous en avez besoin, adressez-vous à l'administrateur Passerelle de {compte.organisation.nom}.
-          </>
-        }
-        className={fr.cx('fr-mb-4w')}
-      />
-      <Button linkProps={{ to: '/' }} priority="secondary">
-        Retour à l'accueil
-      </Button>
-    </>
+    <AccessDenied
+      account={compte}
+      who="aux administrateurs"
+      description={(roles) => (
+        <>
+          Votre compte ({roles}) ne permet pas de gérer les comptes.
+          Si vous en avez besoin, adressez-vous à l'administrateur Passerelle de {compte.organisation.nom}.
+        </>
+      )}
+    />
   );
 }
 
-export function AdministrationComptes() {
+export function AccountsPage() {
   const compte = useCompte();
   if (!compte) return null;
   if (!estAdministrateur(compte)) return <Refus compte={compte} />;
@@ -495,14 +473,15 @@ export function AdministrationComptes() {
 }
 
 function GestionComptes({ administrateur }: { administrateur: CompteSession }) {
+  const libelleRole = useLibelleRole();
   const national = administrateur.organisation.type === 'national';
   const comptes = useQuery({
     queryKey: COMPTES_KEY,
-    queryFn: () => api<{ comptes: CompteAdministre[] }>('/api/comptes'),
+    queryFn: ({ signal }) => call(client.GET('/api/comptes', { signal })),
   });
   const organisations = useQuery({
     queryKey: ORGANISATIONS_KEY,
-    queryFn: () => api<{ organisations: Organisation[] }>('/api/organisations'),
+    queryFn: ({ signal }) => call(client.GET('/api/organisations', { signal })),
     staleTime: 10 * 60_000,
   });
   const [selection, setSelection] = useState<string | null>(null);
@@ -534,13 +513,7 @@ function GestionComptes({ administrateur }: { administrateur: CompteSession }) {
 
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Gestion des comptes"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Gestion des comptes" />
+      <PageHeader title="Gestion des comptes" titleClassName={null} />
       <p className={fr.cx('fr-text--lead')}>
         {national
           ? 'Vous administrez les comptes de tous les organismes.'
@@ -580,7 +553,7 @@ function GestionComptes({ administrateur }: { administrateur: CompteSession }) {
 
       <section aria-labelledby="titre-liste" className={fr.cx('fr-mb-6w')}>
         <h2 id="titre-liste">{comptes.isSuccess ? `Comptes (${liste.length})` : 'Comptes'}</h2>
-        {comptes.isPending ? <Chargement texte="Chargement des comptes…" /> : null}
+        {comptes.isPending ? <Loading texte="Chargement des comptes…" /> : null}
         {comptes.isError ? (
           <Alert severity="error" title="La liste des comptes n'a pas pu être chargée" description={messageErreur(comptes.error)} />
         ) : null}
@@ -666,7 +639,7 @@ function GestionComptes({ administrateur }: { administrateur: CompteSession }) {
           />
         ) : null}
         {organisations.isPending ? (
-          <Chargement texte="Chargement des organismes…" />
+          <Loading texte="Chargement des organismes…" />
         ) : (
           <FormulaireCreation
             key={formulaireCreation}

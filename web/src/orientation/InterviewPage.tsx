@@ -1,21 +1,21 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { RadioButtons } from '@codegouvfr/react-dsfr/RadioButtons';
-import { messageErreur } from '../api';
-import { libelleRole } from '../roles';
+import { messageErreur } from '../api/client';
+import { AccessDenied } from '../components/AccessDenied';
 import { useCompte, useSession } from '../session';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
-import { ErreurOrientation, evaluerParcours, useListeParcours } from './api';
-import { ChampCommune, ChampQuestion } from './Champ';
-import { Contacts, dateLongue } from './affichage';
-import { ListeOffres, resumeOffres } from './Offres';
-import { BoutonTelechargement } from './Telechargement';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
+import { useListeParcours } from './api';
+import { useEvaluation } from './useEvaluation';
+import { CommuneField, QuestionField } from './Field';
+import { Contacts, dateLongue } from './display';
+import { OfferList, offersSummary } from './Offers';
+import { DownloadButton } from './DownloadButton';
 import { COMMUNE, normaliserCodePostal, preparerReponses, questionsApplicables, verifierReponse } from './questions';
-import type { Branche, CommuneProposee, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
+import type { Branche, Parcours, Reponses, ResultatOrientation, Valeur } from './types';
 
 const PREFIXE = 'entretien';
 
@@ -31,32 +31,24 @@ function offresDeLaBranche(branche: Branche | null): string {
  * office…). All the questions on one page, the offers of both branches (the agent's own first), the interview sheet
  * and the person's check-list as PDF. Nothing typed here is stored.
  */
-export function PageEntretien() {
+export function InterviewPage() {
   const compte = useCompte();
   const { data: session } = useSession();
   const liste = useListeParcours();
   if (!compte) return null;
   if (!compte.roles.includes('agent')) {
     return (
-      <>
-        <TitrePage titre="Accès refusé" />
-        <Alert
-          severity="error"
-          as="h2"
-          title="Cette page est réservée aux agents d'accompagnement"
-          description={`Votre compte (${compte.roles.map(libelleRole).join(', ') || 'aucun rôle'}) ne permet pas de préparer une check-list d'entretien. Le parcours public reste accessible à tous.`}
-          className={fr.cx('fr-mb-4w')}
-        />
-        <Button linkProps={{ to: '/orientation' }} priority="secondary">
-          Voir le parcours public
-        </Button>
-      </>
+      <AccessDenied
+        account={compte}
+        who="aux agents d'accompagnement"
+        description={(roles) => `Votre compte (${roles}) ne permet pas de préparer une check-list d'entretien. Le parcours public reste accessible à tous.`}
+        back={{ to: '/orientation', label: 'Voir le parcours public' }}
+      />
     );
   }
   return (
     <>
-      <Breadcrumb homeLinkProps={{ to: '/' }} segments={[]} currentPageLabel="Check-list d'entretien" className={fr.cx('fr-mt-0', 'fr-mb-3w')} />
-      <TitrePage titre="Check-list d'entretien" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Check-list d'entretien" />
       <p className={fr.cx('fr-text--lead', 'fr-mb-2w')}>
         Pour un rendez-vous avec une personne (séparation avec le travailleur social de la Caf, accueil de la CPAM,
         conseiller MisAS ou CES…) : posez les questions avec elle, puis imprimez ou remettez la fiche.
@@ -66,7 +58,7 @@ export function PageEntretien() {
         Rien de ce que vous saisissez n'est enregistré. Seule la production d'une fiche d'entretien est tracée (qui, quand,
         quelle situation), sans les réponses ni l'identité de la personne.
       </p>
-      {liste.isPending ? <Chargement texte="Chargement des questions…" /> : null}
+      {liste.isPending ? <Loading texte="Chargement des questions…" /> : null}
       {liste.isError ? <Alert severity="error" as="h2" title="Les questions n'ont pas pu être chargées" description={messageErreur(liste.error)} /> : null}
       {liste.isSuccess ? (
         <Entretien parcoursListe={liste.data.parcours} brancheAgent={session?.brancheOffres ?? null} organisation={compte.organisation.nom} />
@@ -76,14 +68,9 @@ export function PageEntretien() {
 }
 
 function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursListe: Parcours[]; brancheAgent: Branche | null; organisation: string }) {
-  const { data: session } = useSession();
   const [parcoursId, setParcoursId] = useState<string | null>(null);
-  const [reponses, setReponses] = useState<Reponses>({});
-  const [erreurs, setErreurs] = useState<Record<string, string>>({});
-  const [communes, setCommunes] = useState<CommuneProposee[] | null>(null);
-  const [resultat, setResultat] = useState<ResultatOrientation | null>(null);
-  const [envoiEnCours, setEnvoiEnCours] = useState(false);
-  const [erreurEnvoi, setErreurEnvoi] = useState<string | null>(null);
+  const { reponses, setReponses, erreurs, setErreurs, communes, setCommunes, resultat, setResultat, envoiEnCours, erreurEnvoi, setErreurEnvoi, evaluer } =
+    useEvaluation();
   const formulaireRef = useRef<HTMLFormElement>(null);
   const resultatRef = useRef<HTMLHeadingElement>(null);
   const focaliserResultat = useRef(false);
@@ -146,30 +133,21 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
       focaliserPremiereErreur();
       return;
     }
-    setEnvoiEnCours(true);
-    setErreurEnvoi(null);
-    try {
-      const reponse = await evaluerParcours(parcours.id, preparerReponses(parcours, reponses));
-      focaliserResultat.current = true;
-      setResultat(reponse);
-    } catch (erreur) {
-      if (erreur instanceof ErreurOrientation && erreur.status === 400) {
-        if (erreur.communes && erreur.communes.length > 0) {
-          setCommunes(erreur.communes);
-          setErreurs({ [COMMUNE]: erreur.champs[COMMUNE] ?? erreur.message });
-          focaliserPremiereErreur();
-          return;
-        }
-        if (Object.keys(erreur.champs).length > 0) {
-          setErreurs(erreur.champs);
-          focaliserPremiereErreur();
-          return;
-        }
-      }
-      setErreurEnvoi(erreur instanceof ErreurOrientation ? erreur.message : messageErreur(erreur));
-    } finally {
-      setEnvoiEnCours(false);
-    }
+    await evaluer(parcours, {
+      surResultat: () => {
+        focaliserResultat.current = true;
+      },
+      surCommunes: (message) => {
+        setErreurs({ [COMMUNE]: message });
+        focaliserPremiereErreur();
+      },
+      surChamps: (champs) => {
+        if (Object.keys(champs).length === 0) return false;
+        setErreurs(champs);
+        focaliserPremiereErreur();
+        return true;
+      },
+    });
   }
 
   const reponsesEnvoyees = parcours ? preparerReponses(parcours, reponses) : {};
@@ -198,7 +176,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
             <h3 className={fr.cx('fr-h6', 'fr-mt-2w')}>Questions à poser</h3>
             {questions.map((question) => (
               <div key={question.id} className={fr.cx('fr-mb-2w')}>
-                <ChampQuestion
+                <QuestionField
                   question={question}
                   valeur={reponses[question.id]}
                   onChange={(valeur) => repondre(question.id, valeur)}
@@ -206,7 +184,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
                   idPrefixe={PREFIXE}
                 />
                 {question.id === 'codePostal' && communes ? (
-                  <ChampCommune
+                  <CommuneField
                     communes={communes}
                     codePostal={normaliserCodePostal(String(reponses.codePostal ?? ''))}
                     valeur={typeof reponses[COMMUNE] === 'string' ? (reponses[COMMUNE] as string) : undefined}
@@ -221,7 +199,7 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
             <Button type="submit" iconId="fr-icon-search-line">
               Afficher les offres
             </Button>
-            {envoiEnCours ? <Chargement texte="Recherche des offres…" /> : null}
+            {envoiEnCours ? <Loading texte="Recherche des offres…" /> : null}
           </>
         ) : null}
       </form>
@@ -232,18 +210,17 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
             Offres pour cette situation
           </h2>
           <p className={fr.cx('fr-mb-2w')}>
-            « {parcours.titre} », commune de {resultat.commune.nom} ({resultat.commune.departement.nom}). {resumeOffres(resultat)}
+            « {parcours.titre} », commune de {resultat.commune.nom} ({resultat.commune.departement.nom}). {offersSummary(resultat)}
           </p>
           <div className={fr.cx('fr-mb-4w')}>
             <div style={{ display: 'flex', flexWrap: 'wrap', columnGap: '1.5rem' }}>
-              <BoutonTelechargement
+              <DownloadButton
                 parcours={parcours.id}
                 reponses={reponsesEnvoyees}
                 type="entretien"
-                csrf={session?.csrfToken ?? null}
                 libelle="Fiche d'entretien (PDF)"
               />
-              <BoutonTelechargement
+              <DownloadButton
                 parcours={parcours.id}
                 reponses={reponsesEnvoyees}
                 type="checklist"
@@ -270,5 +247,5 @@ function Entretien({ parcoursListe, brancheAgent, organisation }: { parcoursList
 }
 
 function ListeOffresEntretien({ resultat, brancheAgent }: { resultat: ResultatOrientation; brancheAgent: Branche | null }) {
-  return <ListeOffres resultat={resultat} regroupement="branche" brancheEnPremier={brancheAgent} public="agent" niveau={3} />;
+  return <OfferList resultat={resultat} regroupement="branche" brancheEnPremier={brancheAgent} public="agent" niveau={3} />;
 }

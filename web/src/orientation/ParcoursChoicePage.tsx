@@ -1,11 +1,10 @@
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { CallOut } from '@codegouvfr/react-dsfr/CallOut';
 import { Tile } from '@codegouvfr/react-dsfr/Tile';
-import { messageErreur } from '../api';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { messageErreur } from '../api/client';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 import { useListeParcours } from './api';
 import type { Parcours } from './types';
 
@@ -16,24 +15,18 @@ function nombreDeQuestions(parcours: Parcours): string {
 }
 
 /** /orientation: the citizen picks their situation (public page, no sign-in). */
-export function PageChoixParcours() {
+export function ParcoursChoicePage() {
   const liste = useListeParcours();
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Vos droits selon votre situation"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Vos droits et démarches selon votre situation" className={fr.cx('fr-mb-2w')} />
+      <PageHeader title="Vos droits et démarches selon votre situation" crumb="Vos droits selon votre situation" />
       <p className={fr.cx('fr-text--lead', 'fr-mb-4w')}>
         Répondez à quelques questions : vous saurez quelles aides demander à la Caf et à l'Assurance Maladie, pourquoi
         elles vous concernent, quoi faire, et qui contacter près de chez vous.
       </p>
 
       <h2 className={fr.cx('fr-h4')}>Quelle est votre situation ?</h2>
-      {liste.isPending ? <Chargement texte="Chargement des situations…" /> : null}
+      {liste.isPending ? <Loading texte="Chargement des situations…" /> : null}
       {liste.isError ? (
         <Alert severity="error" title="Les situations n'ont pas pu être chargées" description={messageErreur(liste.error)} />
       ) : null}

@@ -6,7 +6,7 @@ import { aNavigueDansLApplication } from '../navigation';
  * The single h1 of a page. Sets the document title and, after a client-side navigation, moves
  * the focus to the heading so screen-reader and keyboard users start reading the new page.
  */
-export function TitrePage({ titre, children, className }: { titre: string; children?: ReactNode; className?: string }) {
+export function PageTitle({ titre, children, className }: { titre: string; children?: ReactNode; className?: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${titre} – Passerelle`;

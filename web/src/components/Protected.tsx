@@ -1,19 +1,19 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { messageErreur } from '../api';
+import { messageErreur } from '../api/client';
 import { useSession } from '../session';
-import { Chargement } from './Chargement';
-import { TitrePage } from './TitrePage';
+import { Loading } from './Loading';
+import { PageTitle } from './PageTitle';
 
 /** Pages behind this route need a session: anonymous visitors are sent to /connexion. */
-export function Protege() {
+export function Protected() {
   const location = useLocation();
   const { data: session, isPending, isError, error } = useSession();
-  if (isPending) return <Chargement texte="Vérification de votre session…" />;
+  if (isPending) return <Loading texte="Vérification de votre session…" />;
   if (isError) {
     return (
       <>
-        <TitrePage titre="Service indisponible" />
+        <PageTitle titre="Service indisponible" />
         <Alert severity="error" as="h2" title="Impossible de vérifier votre session" description={messageErreur(error)} />
       </>
     );

@@ -1,12 +1,12 @@
 import { fr } from '@codegouvfr/react-dsfr';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { TitrePage } from '../components/TitrePage';
+import { PageTitle } from '../components/PageTitle';
 
-export function PageNonTrouvee() {
+export function NotFoundPage() {
   return (
     <div className={fr.cx('fr-grid-row', 'fr-py-4w')}>
       <div className={fr.cx('fr-col-12', 'fr-col-md-8')}>
-        <TitrePage titre="Page non trouvée" />
+        <PageTitle titre="Page non trouvée" />
         <p className={fr.cx('fr-text--sm', 'fr-mb-3w')}>Erreur 404</p>
         <p className={fr.cx('fr-text--lead', 'fr-mb-3w')}>La page que vous cherchez est introuvable. Excusez-nous pour la gêne occasionnée.</p>
         <p className={fr.cx('fr-mb-5w')}>

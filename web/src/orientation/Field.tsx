@@ -15,7 +15,7 @@ function Libelle({ texte, grand }: { texte: string; grand: boolean }) {
  * One question of a pathway, as the DSFR field that fits its type, with its plain-French explanation (`aide`) as
  * the hint. `grand`: the question is alone on the page (citizen stepper), so it is shown large.
  */
-export function ChampQuestion({
+export function QuestionField({
   question,
   valeur,
   onChange,
@@ -100,7 +100,7 @@ export function ChampQuestion({
 }
 
 /** The commune of a postal code shared by several communes: radio buttons, or a list when there are many. */
-export function ChampCommune({
+export function CommuneField({
   communes,
   codePostal,
   valeur,

@@ -3,14 +3,14 @@ import { useSearchParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Alert } from '@codegouvfr/react-dsfr/Alert';
-import { Breadcrumb } from '@codegouvfr/react-dsfr/Breadcrumb';
 import { Button } from '@codegouvfr/react-dsfr/Button';
 import { CallOut } from '@codegouvfr/react-dsfr/CallOut';
 import { Input } from '@codegouvfr/react-dsfr/Input';
-import { api, ApiError, messageErreur } from '../api';
-import type { Commune, ResultatCodePostal } from '../types';
-import { TitrePage } from '../components/TitrePage';
-import { Chargement } from '../components/Chargement';
+import { ApiError, messageErreur } from '../api/client';
+import { communesOf } from '../territories';
+import type { Commune } from '../types';
+import { PageHeader } from '../components/PageHeader';
+import { Loading } from '../components/Loading';
 
 function Organisme({ libelle, organisme }: { libelle: string; organisme: { code: string; nom: string } | null }) {
   return (
@@ -51,7 +51,7 @@ function CarteCommune({ commune }: { commune: Commune }) {
   );
 }
 
-export function Territoires() {
+export function TerritoriesPage() {
   const [params, setParams] = useSearchParams();
   const codePostal = (params.get('codePostal') ?? '').trim();
   const [saisie, setSaisie] = useState(codePostal);
@@ -64,7 +64,7 @@ export function Territoires() {
   const requete = useQuery({
     queryKey: ['territoires', 'code-postal', codePostal],
     queryFn: ({ signal }) =>
-      api<ResultatCodePostal>(`/api/territoires/code-postal/${encodeURIComponent(codePostal)}`, { signal }),
+      communesOf(codePostal, signal),
     enabled: codePostal !== '',
     staleTime: 60 * 60_000,
   });
@@ -97,13 +97,7 @@ export function Territoires() {
 
   return (
     <>
-      <Breadcrumb
-        homeLinkProps={{ to: '/' }}
-        segments={[]}
-        currentPageLabel="Organismes par code postal"
-        className={fr.cx('fr-mt-0', 'fr-mb-3w')}
-      />
-      <TitrePage titre="Trouver les organismes compétents" />
+      <PageHeader title="Trouver les organismes compétents" crumb="Organismes par code postal" titleClassName={null} />
       <p className={fr.cx('fr-text--lead')}>
         Pour chaque commune d'un code postal : la Caf, la caisse d'assurance maladie (CPAM) et la Carsat compétentes.
       </p>
@@ -142,7 +136,7 @@ export function Territoires() {
         </CallOut>
       ) : null}
 
-      {codePostal !== '' && requete.isPending && requete.isFetching ? <Chargement texte="Recherche des communes…" /> : null}
+      {codePostal !== '' && requete.isPending && requete.isFetching ? <Loading texte="Recherche des communes…" /> : null}
 
       {inconnu ? (
         <>

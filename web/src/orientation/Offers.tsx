@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { fr } from '@codegouvfr/react-dsfr';
 import { Accordion } from '@codegouvfr/react-dsfr/Accordion';
 import { Button } from '@codegouvfr/react-dsfr/Button';
-import { BadgeBranche, BadgeNature, LIBELLES_BRANCHE, LIBELLES_ETAPE, LienExterne, MontantIndicatif, ORDRE_BRANCHES, ORDRE_ETAPES } from './affichage';
+import { BadgeBranche, BadgeNature, LIBELLES_BRANCHE, LIBELLES_ETAPE, LienExterne, MontantIndicatif, ORDRE_BRANCHES, ORDRE_ETAPES } from './display';
 import type { Branche, Offre, ResultatOrientation } from './types';
 
 export type Public = 'citoyen' | 'agent';
@@ -101,7 +101,7 @@ function grouper(resultat: ResultatOrientation, regroupement: 'etape' | 'branche
  * The offers of an orientation, as accordions (one per offer), grouped by step (citizen: in the order to act) or by
  * branch (agent: their own branch first). Headings: h2 (or h3, `niveau`) per group, one level below per offer.
  */
-export function ListeOffres({
+export function OfferList({
   resultat,
   regroupement,
   brancheEnPremier = null,
@@ -167,7 +167,7 @@ export function ListeOffres({
 }
 
 /** "17 pistes : 9 à la Caf, 8 à l'Assurance Maladie." */
-export function resumeOffres(resultat: ResultatOrientation): string {
+export function offersSummary(resultat: ResultatOrientation): string {
   const parBranche = ORDRE_BRANCHES.map((branche) => ({
     branche,
     nombre: resultat.offres.filter((offre) => offre.branche === branche).length,
