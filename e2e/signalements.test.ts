@@ -114,7 +114,7 @@ describe('signalements de sortie d’hospitalisation', () => {
     await carsat.page.getByText('Retraité du régime général', { exact: true }).waitFor();
     await carsat.page.getByText('GIR 5', { exact: true }).waitFor();
     await carsat.page.getByText(/aide au retour à domicile après hospitalisation \(ARDH\) possible/).waitFor();
-    await carsat.page.getByText('Établissement', { exact: true }).waitFor();
+    await carsat.page.getByText('Établissement de santé', { exact: true }).waitFor();
     await axe(carsat.page);
     await capture(carsat.page, 'signalements-fiche-carsat');
     expectCleanContext(carsat);

@@ -10,8 +10,8 @@ export const FIELD_LABELS: Record<string, string> = {
   autorisation_contact_telephone: 'Accepte les appels', risque_violence: 'Signalée à risque de violences', adresse_ligne: 'Adresse',
   adresse_complement: "Complément d'adresse", nombre_enfants: "Nombre d'enfants", mode_garde: 'Mode de garde', date_declaration: 'Date de la déclaration',
   date_naissance_mere: 'Date de naissance', chambre: 'Chambre', date_accouchement: "Date de l'accouchement", date_sortie: 'Date de sortie', mode_accouchement: "Mode d'accouchement",
-  date_naissance: 'Date de naissance', etablissement: 'Établissement', date_signalement: 'Date du signalement',
-  date_entree: "Date d'entrée", date_sortie_prevue: 'Sortie prévue', ald: 'Affection de longue durée (ALD)', c2s: 'Complémentaire santé solidaire (C2S)',
+  date_naissance: 'Date de naissance', etablissement: 'Établissement de santé', date_signalement: 'Date du signalement',
+  date_entree: "Date d'entrée dans l'établissement", date_sortie_prevue: 'Sortie prévue', ald: 'Affection de longue durée (ALD)', c2s: 'Complémentaire santé solidaire (C2S)',
   minimum_social: 'Minimum social', sans_complementaire: 'Sans complémentaire santé', difficulte_financement_soins: 'Difficulté à financer les soins',
   retraite: 'Retraité du régime général', gir: 'GIR', situations: 'Situations repérées',
 };
