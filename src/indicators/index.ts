@@ -11,6 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor } from '../accounts/index.ts';
 import type { DB } from '../db/index.ts';
+import { envValue } from '../shared/env.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../programmes/index.ts';
 import {
   addCounts, buildFunnel, emptyCounts, stageRules, unsuppressed, type Funnel, type ShownCount, type StageCode, type StageCounts,
@@ -170,10 +171,10 @@ function checkProtectedRange(from: string, to: string): void {
 
 /**
  * Exact counts (an organisation's own view, the operator's) are shared by identical concurrent requests and kept
- * PASSERELLE_INDICATEURS_LIVE_MS (default 5 s): a dashboard opened by several pilots, or reloaded, runs the query once.
+ * PASSERELLE_INDICATEURS_DIRECT_MS (default 5 s): a dashboard opened by several pilots, or reloaded, runs the query once.
  */
 export const indicatorSettings = {
-  liveCacheMs: Number(process.env.PASSERELLE_INDICATEURS_LIVE_MS ?? 5_000),
+  liveCacheMs: Number(envValue('PASSERELLE_INDICATEURS_DIRECT_MS') ?? 5_000),
   gridCacheMs: Number(process.env.PASSERELLE_INDICATEURS_CACHE_MS ?? 60_000),
 };
 const liveCache = new WeakMap<Kysely<DB>, Map<string, { at: number; rows: Promise<CountRows> }>>();

@@ -16,7 +16,7 @@
  * recipient and period, and in-house lists never take a person twice.
  *
  * Job data: organisation, cycle id, programme, period and the extract's folder (relative to the
- * data folder) — never personal data. Without a queue in the process (PASSERELLE_JOBS=0), the route
+ * data folder) — never personal data. Without a queue in the process (PASSERELLE_TACHES=0), the route
  * runs the cycle in the process, one at a time, and a restart interrupts it for good.
  */
 import { rm, stat } from 'node:fs/promises';

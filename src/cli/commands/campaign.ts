@@ -39,11 +39,11 @@ export function registerCampaign(program: Command) {
   campagne.command('separation')
     .description("Plan de contacts « séparation » de la Caf : cible les séparations avec enfant du mois et envoie l'offre conjointe Caf–Assurance Maladie")
     .requiredOption('--organisation <code>', 'la Caf qui mène la campagne (ex. caf-83)')
-    .requiredOption('--month <AAAA-MM>', 'mois des déclarations de séparation')
+    .requiredOption('--mois <AAAA-MM>', 'mois des déclarations de séparation')
     .requiredOption('--source <dossier>', 'dossier écrit par « passerelle generate » (caf_separations.csv et caf_allocataires.csv)')
     .option('--canal <canal>', 'courriel, courrier, ou auto (courriel si possible, sinon courrier)', 'auto')
-    .option('--out <dossier>', 'dossier du rapport des lignes et du publipostage PDF', '.')
-    .action((options: { organisation: string; month: string; source: string; canal: string; out: string }) => withInstance(async (database) => {
+    .option('--sortie <dossier>', 'dossier du rapport des lignes et du publipostage PDF', '.')
+    .action((options: { organisation: string; mois: string; source: string; canal: string; sortie: string }) => withInstance(async (database) => {
       if (!(CAMPAIGN_CHANNELS as readonly string[]).includes(options.canal)) return fail(`Canal invalide : « ${options.canal} » ; courriel, courrier ou auto.`, 2);
       const config = readConfig();
       const settings = mailSettings(config);
@@ -53,10 +53,10 @@ export function registerCampaign(program: Command) {
       let bar: ProgressBar | null = null;
       let report: CampaignReport;
       try {
-        report = await recordedRun(database.db, { tache: 'campagne-separation', declenchement: 'commande', parametres: { organisation: options.organisation, periode: options.month, canal: options.canal } }, async () => {
+        report = await recordedRun(database.db, { tache: 'campagne-separation', declenchement: 'commande', parametres: { organisation: options.organisation, periode: options.mois, canal: options.canal } }, async () => {
           const r = await runSeparationCampaign(database.db, {
-            organisation: options.organisation, periode: options.month, source: options.source, canal: options.canal as CampaignChannel,
-            outDir: options.out, mail: settings,
+            organisation: options.organisation, periode: options.mois, source: options.source, canal: options.canal as CampaignChannel,
+            outDir: options.sortie, mail: settings,
             onProgress: (p) => {
               if (tty) {
                 if (!bar) {
@@ -65,7 +65,7 @@ export function registerCampaign(program: Command) {
                   bar.start(p.octetsTotal, p.octetsLus);
                 } else bar.update(p.octetsLus);
               } else {
-                process.stderr.write(`Campagne séparation ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
+                process.stderr.write(`Campagne séparation ${options.mois} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
               }
             },
           });

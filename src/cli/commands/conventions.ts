@@ -140,12 +140,12 @@ export function registerConventions(program: Command) {
     .description('Écrit la convention telle qu’elle est, signée (Ed25519) par un organisme hébergé ici, à remettre à l’instance de l’autre partie')
     .argument('<id>', 'convention')
     .requiredOption('--organisation <code>', 'organisme partie, hébergé par cette instance, qui signe le document')
-    .option('--out <fichier>', 'fichier à écrire (sinon la sortie standard)')
-    .action((id: string, o: { organisation: string; out?: string }) => withInstance(async (database) => {
+    .option('--sortie <fichier>', 'fichier à écrire (sinon la sortie standard)')
+    .action((id: string, o: { organisation: string; sortie?: string }) => withInstance(async (database) => {
       try {
         const signed = await exportConventionDocument(database.db, id, o.organisation);
         const text = `${JSON.stringify(signed, null, 2)}\n`;
-        if (o.out) await writeFile(o.out, text); else process.stdout.write(text);
+        if (o.sortie) await writeFile(o.sortie, text); else process.stdout.write(text);
         process.stderr.write(`Document « ${signed.document.etape} » de la convention ${id}, signé par ${o.organisation} (clé ${signed.document.cle}).\n`);
         return 0;
       } catch (error) {

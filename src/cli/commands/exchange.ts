@@ -79,12 +79,12 @@ export function registerExchange(program: Command) {
   exchange.command('send')
     .description("Envoie un paquet scellé à la boîte aux lettres de l'organisme destinataire (HTTPS) et enregistre son accusé de réception signé")
     .argument('<manifeste>', 'fichier NOM.manifest.json (NOM.payload.age et NOM.sig à côté)')
-    .option('--to <url>', "adresse de la boîte aux lettres (par défaut : celle du partenaire enregistré), ex. https://passerelle.cpam83.example/api/boite/cpam-83/paquets")
+    .option('--boite <url>', "adresse de la boîte aux lettres (par défaut : celle du partenaire enregistré), ex. https://passerelle.cpam83.example/api/boite/cpam-83/paquets")
     .option('--delai <secondes>', "délai maximal d'envoi", (v) => Number(v))
-    .action((manifest: string, options: { to?: string; delai?: number }) => withInstance(async (database) => {
+    .action((manifest: string, options: { boite?: string; delai?: number }) => withInstance(async (database) => {
       if (options.delai !== undefined && !(options.delai > 0)) return fail('--delai : nombre de secondes positif attendu.', 2);
       try {
-        const r = await sendPackage(database.db, manifest, { url: options.to, timeoutMs: options.delai ? options.delai * 1000 : readConfig().sendTimeoutMs });
+        const r = await sendPackage(database.db, manifest, { url: options.boite, timeoutMs: options.delai ? options.delai * 1000 : readConfig().sendTimeoutMs });
         const a = r.accuse;
         if (r.statut === 'acquitte') {
           out(`Paquet ${r.paquet} ${r.rejeu ? 'déjà importé' : 'importé'} par ${r.destinataire} : ${a.importes} enregistrement(s) sur ${a.recus}. Accusé de réception signé enregistré (statut acquitté).`);
@@ -118,8 +118,8 @@ export function registerExchange(program: Command) {
     .description("Exporte le trousseau PUBLIC d'un organisme hébergé ici, à remettre au partenaire (sans aucune clé secrète)")
     .requiredOption('--organisation <code>', 'organisme hébergé par cette instance')
     .option('--boite <url>', 'adresse publique de sa boîte aux lettres, ex. https://passerelle.caf83.example/api/boite/caf-83/paquets')
-    .option('--out <fichier>', 'fichier à écrire (sinon la sortie standard)')
-    .action((options: { organisation: string; boite?: string; out?: string }) => withInstance(async (database) => {
+    .option('--sortie <fichier>', 'fichier à écrire (sinon la sortie standard)')
+    .action((options: { organisation: string; boite?: string; sortie?: string }) => withInstance(async (database) => {
       const ring = await exchangeRepository.keyring(database.db, options.organisation);
       if (!ring || !(await exchangeRepository.hostsOrganisation(database.db, options.organisation))) return fail(`« ${options.organisation} » n'est pas hébergé par cette instance (aucun trousseau secret).`, 2);
       let document;
@@ -128,7 +128,7 @@ export function registerExchange(program: Command) {
         throw error;
       }
       const text = `${JSON.stringify(document, null, 2)}\n`;
-      if (options.out) await writeFile(options.out, text, { mode: 0o644 }); else process.stdout.write(text);
+      if (options.sortie) await writeFile(options.sortie, text, { mode: 0o644 }); else process.stdout.write(text);
       process.stderr.write(`Empreintes à confirmer avec le partenaire par un autre canal (téléphone) : ${keyIds(document.trousseau)}\n`);
       return 0;
     }));

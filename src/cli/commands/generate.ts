@@ -35,10 +35,10 @@ const nf1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1, minimumFr
 
 interface GenerateCliOptions {
   departement?: string;
-  month?: string;
-  out?: string;
-  scale?: string;
-  seed?: string;
+  mois?: string;
+  sortie?: string;
+  echelle?: string;
+  graine?: string;
 }
 
 export function registerGenerate(program: Command, io: GenerateCommandIo = defaultIo()): void {
@@ -46,10 +46,10 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
     .command('generate')
     .description('Génère des extraits sources synthétiques (Caf, CPAM, Carsat, établissements de santé) pour un département et un mois')
     .option('--departement <code>', 'département (83, 2A, 971…) ou « all » pour la métropole et les DROM')
-    .option('--month <AAAA-MM>', 'mois couvert par les extraits, par exemple 2026-11')
-    .option('--out <dossier>', 'dossier où écrire les fichiers CSV (créé au besoin)')
-    .option('--scale <n>', 'échelle du volume : 1 = volume réaliste, 0.01 = petit jeu de test', '1')
-    .option('--seed <n>', 'graine : mêmes options et même graine donnent des fichiers identiques', '1')
+    .option('--mois <AAAA-MM>', 'mois couvert par les extraits, par exemple 2026-11')
+    .option('--sortie <dossier>', 'dossier où écrire les fichiers CSV (créé au besoin)')
+    .option('--echelle <n>', 'échelle du volume : 1 = volume réaliste, 0.01 = petit jeu de test', '1')
+    .option('--graine <n>', 'graine : mêmes options et même graine donnent des fichiers identiques', '1')
     .addHelpText('after', '\nFichiers produits et colonnes : docs/extract-formats.md')
     .action(async function (this: Command, options: GenerateCliOptions) {
       const { generateExtracts, GenerateOptionsError, validateGenerateOptions } = await import('../../generate/index.ts');
@@ -57,10 +57,10 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
       try {
         valid = validateGenerateOptions({
           departement: options.departement,
-          month: options.month,
-          outDir: options.out,
-          scale: options.scale,
-          seed: options.seed,
+          month: options.mois,
+          outDir: options.sortie,
+          scale: options.echelle,
+          seed: options.graine,
         });
       } catch (error) {
         if (error instanceof GenerateOptionsError) this.error(error.problems.join('\n'), { exitCode: 2, code: 'passerelle.generate.options' });

@@ -10,7 +10,7 @@
  *   recus/<id>/import.json                    the import's result or refusal
  *
  * A cycle runs as a job of the queue (`cycle-televerse`, src/server/web-cycles.ts), which writes
- * cycle.json at each phase and every second while it reads. Without a queue (PASSERELLE_JOBS=0) the
+ * cycle.json at each phase and every second while it reads. Without a queue (PASSERELLE_TACHES=0) the
  * route runs it in the process with the serial runner below: one cycle at a time, the others wait.
  */
 import { createWriteStream } from 'node:fs';

@@ -200,7 +200,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     return saved;
   };
 
-  /** Without a job queue in this process (PASSERELLE_JOBS=0): the cycle runs here, one at a time, and a restart interrupts it. */
+  /** Without a job queue in this process (PASSERELLE_TACHES=0): the cycle runs here, one at a time, and a restart interrupts it. */
   const runInProcess = (state: CycleState) => {
     inProcess.add(state.id);
     runner.run(async () => {
