@@ -53,19 +53,14 @@ export function registerExchange(program: Command) {
     .description("Enregistre l'accusé de réception signé d'un paquet envoyé")
     .argument('<fichier>', 'fichier NOM.accuse.json')
     .action((file: string) => withInstance(async (database) => {
-      try {
-        const a = await recordAcknowledgementFile(database.db, file);
-        if (a.perime) {
-          out(`Accusé périmé, ignoré : il est antérieur à l'accusé déjà enregistré pour le paquet ${a.paquet} (ou c'est un rejet reçu après son import) ; l'état du paquet ne change pas. Il reste tracé au journal d'audit.`);
-          return 0;
-        }
-        out(`Accusé enregistré : paquet ${a.paquet} ${a.statut === 'importe' ? 'importé' : `rejeté (${a.motif})`} par ${a.destinataire}, ${a.importes} enregistrement(s) sur ${a.recus}.`);
+      const a = await recordAcknowledgementFile(database.db, file);
+      if (a.perime) {
+        out(`Accusé périmé, ignoré : il est antérieur à l'accusé déjà enregistré pour le paquet ${a.paquet} (ou c'est un rejet reçu après son import) ; l'état du paquet ne change pas. Il reste tracé au journal d'audit.`);
         return 0;
-      } catch (error) {
-        if (error instanceof AcknowledgementRefused) return fail(error.message, 2);
-        throw error;
       }
-    }));
+      out(`Accusé enregistré : paquet ${a.paquet} ${a.statut === 'importe' ? 'importé' : `rejeté (${a.motif})`} par ${a.destinataire}, ${a.importes} enregistrement(s) sur ${a.recus}.`);
+      return 0;
+    }, [AcknowledgementRefused]));
 
   const exchange = program.command('exchange').description('Échanges scellés');
   exchange.command('setup')
@@ -122,16 +117,12 @@ export function registerExchange(program: Command) {
     .action((options: { organisation: string; boite?: string; sortie?: string }) => withInstance(async (database) => {
       const ring = await exchangeRepository.keyring(database.db, options.organisation);
       if (!ring || !(await exchangeRepository.hostsOrganisation(database.db, options.organisation))) return fail(`« ${options.organisation} » n'est pas hébergé par cette instance (aucun trousseau secret).`, 2);
-      let document;
-      try { document = exportPublicKeyring(ring, options.boite); } catch (error) {
-        if (error instanceof TransportError) return fail(error.message, 2);
-        throw error;
-      }
+      const document = exportPublicKeyring(ring, options.boite);
       const text = `${JSON.stringify(document, null, 2)}\n`;
       if (options.sortie) await writeFile(options.sortie, text, { mode: 0o644 }); else process.stdout.write(text);
       process.stderr.write(`Empreintes à confirmer avec le partenaire par un autre canal (téléphone) : ${keyIds(document.trousseau)}\n`);
       return 0;
-    }));
+    }, [TransportError]));
   partner.command('ajouter')
     .description("Enregistre (ou met à jour après une rotation) un partenaire à partir de son trousseau public exporté")
     .argument('<fichier>', 'trousseau public exporté par le partenaire (passerelle exchange partenaire exporter)')
@@ -187,30 +178,20 @@ export function registerExchange(program: Command) {
     .description("Ajoute une nouvelle génération de clés à l'organisme (les anciennes restent pour ouvrir les paquets déjà reçus) ; tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')
     .action((options: { organisation: string }) => withInstance(async (database) => {
-      try {
-        const r = await rotateOrganisationKeys(database.db, options.organisation);
-        out(`Nouvelle génération de clés pour ${options.organisation} : chiffrement ${r.chiffrement}, signature ${r.signature} (${r.generations} génération(s) au trousseau).`);
-        out(`Les partenaires doivent réimporter le trousseau public : « npx passerelle exchange partenaire exporter --organisation ${options.organisation} ».`);
-        return 0;
-      } catch (error) {
-        if (error instanceof KeyManagementError) return fail(error.message, 2);
-        throw error;
-      }
-    }));
+      const r = await rotateOrganisationKeys(database.db, options.organisation);
+      out(`Nouvelle génération de clés pour ${options.organisation} : chiffrement ${r.chiffrement}, signature ${r.signature} (${r.generations} génération(s) au trousseau).`);
+      out(`Les partenaires doivent réimporter le trousseau public : « npx passerelle exchange partenaire exporter --organisation ${options.organisation} ».`);
+      return 0;
+    }, [KeyManagementError]));
   keys.command('retire')
     .description("Retire une ancienne génération de clés, une fois détruits les paquets reçus avant la rotation ; tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')
     .requiredOption('--cle <keyId>', "identifiant d'une des clés de la génération à retirer")
     .action((options: { organisation: string; cle: string }) => withInstance(async (database) => {
-      try {
-        const r = await retireOrganisationKey(database.db, options.organisation, options.cle);
-        out(`Génération retirée : ${r.generations} génération(s) restent au trousseau de ${options.organisation}.`);
-        return 0;
-      } catch (error) {
-        if (error instanceof KeyManagementError) return fail(error.message, 2);
-        throw error;
-      }
-    }));
+      const r = await retireOrganisationKey(database.db, options.organisation, options.cle);
+      out(`Génération retirée : ${r.generations} génération(s) restent au trousseau de ${options.organisation}.`);
+      return 0;
+    }, [KeyManagementError]));
   keys.command('export-identity')
     .description("Affiche l'identité age (secrète) de l'organisme, pour ouvrir un paquet avec l'outil age ; réservé aux administrateurs, tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')

@@ -1,21 +1,9 @@
 /** `passerelle generate`: writes synthetic source extracts for a département (or all) and a month. */
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 // The generator (and faker's name lists) is loaded only when the command runs: every other command stays free of it.
 import type { GenerateReport } from '../../generate/index.ts';
-
-// cli-progress ships no type declarations: the little used here is typed locally.
-interface ProgressBar {
-  start(total: number, startValue: number, payload?: Record<string, unknown>): void;
-  update(value: number, payload?: Record<string, unknown>): void;
-  stop(): void;
-}
-interface CliProgress {
-  SingleBar: new (options: Record<string, unknown>, preset?: unknown) => ProgressBar;
-  Presets: { shades_classic: unknown };
-}
-const require = createRequire(import.meta.url);
+import { progressBar } from '../progress.ts';
 
 export interface GenerateCommandIo {
   out: (text: string) => void;
@@ -82,25 +70,8 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
 
 function progressReporter(io: GenerateCommandIo) {
   if (io.tty) {
-    const cliProgress = require('cli-progress') as CliProgress;
-    const bar = new cliProgress.SingleBar({
-      format: 'Génération {bar} {percentage} % | {value}/{total} personnes | {label}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: false,
-    }, cliProgress.Presets.shades_classic);
-    let started = false;
-    return {
-      update(done: number, total: number, label: string) {
-        if (!started) {
-          bar.start(total, done, { label });
-          started = true;
-        } else bar.update(done, { label });
-      },
-      stop() {
-        if (started) bar.stop();
-      },
-    };
+    const bar = progressBar('Génération {bar} {percentage} % | {value}/{total} personnes | {label}');
+    return { update: (done: number, total: number, label: string) => bar.update(done, total, { label }), stop: () => bar.stop() };
   }
   let nextTenth = 1;
   return {
