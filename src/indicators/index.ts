@@ -291,15 +291,21 @@ function scopeChildren(scope: Scope, present: OrganisationInfo[]): { scope: Scop
 
 // --- public operations -------------------------------------------------------------------------------------------
 
-export async function computeFunnel(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer): Promise<FunnelResult> {
+/** What a funnel and a trend both start from: the checked request, the scope's organisations, the viewer's own, the count filter. */
+async function prepareCount(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer) {
   checkViewer(viewer);
   const programme = programmeFor(request.programme);
   const { from, to } = monthRange(request.from, request.to);
   const { info, organisations } = await describeScope(db, request.scope);
   const own = ownOrganisations(await organisationsOf(db), viewer);
+  const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
+  return { programme, from, to, info, organisations, own, filter };
+}
+
+export async function computeFunnel(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer): Promise<FunnelResult> {
+  const { programme, from, to, info, organisations, own, filter } = await prepareCount(db, request, viewer);
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info, periode: { du: from, au: to } };
   if (isExact(request.scope, own)) {
-    const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
     const codes = programme.etapes.map((e) => e.code);
     const [total] = request.scope.level !== 'national' && organisations.length === 0
       ? [{ counts: emptyCounts(codes) }]
@@ -338,15 +344,10 @@ function organisationsIn(scope: Scope, present: OrganisationInfo[]): string[] {
 }
 
 export async function computeTrend(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer): Promise<TrendResult> {
-  checkViewer(viewer);
-  const programme = programmeFor(request.programme);
-  const { from, to } = monthRange(request.from, request.to);
-  const { info, organisations } = await describeScope(db, request.scope);
-  const own = ownOrganisations(await organisationsOf(db), viewer);
+  const { programme, from, to, info, organisations, own, filter } = await prepareCount(db, request, viewer);
   const months = monthsBetween(from, to);
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info };
   if (isExact(request.scope, own)) {
-    const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
     const rows = request.scope.level !== 'national' && organisations.length === 0 ? [] : await countLive(db, filter, 'periode');
     return {
       ...header, masque: false,
