@@ -27,6 +27,16 @@ describe.skipIf(POSTGRES_URL)('npx passerelle funnel', () => {
 
     const result = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--mois', '2023-06', '--fin', '2023-12', '--json']);
     expect(result.code, result.stderr).toBe(0);
+
+    // The former English flags and variables still work, each with one warning in French (docs/adr/0004-glossary-and-language-policy.md)
+    const former = await runCli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2023-06', '--to=2023-12', '--json'],
+      dataDir, { PASSERELLE_LOGIN_RATE: '7' });
+    expect(former.code, former.stderr).toBe(0);
+    expect(former.stdout).toBe(result.stdout);
+    for (const warning of ["L'option --month est obsolète : utilisez --mois.", "L'option --to est obsolète : utilisez --fin.",
+      'PASSERELLE_LOGIN_RATE est obsolète : utilisez PASSERELLE_CONNEXION_DEBIT.']) {
+      expect(former.stderr.split(warning).length - 1, former.stderr).toBe(1);
+    }
     const json = JSON.parse(result.stdout);
     expect(Object.keys(json)).toEqual(['stages', 'rates']);
     expect(json.stages).toEqual([
