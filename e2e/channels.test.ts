@@ -36,7 +36,7 @@ const pseudo = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Worklists the server opens: caregivers with an e-mail (cpam-83), separations with a postal address (caf-83). */
 async function prepareWorklists(dataDir: string): Promise<void> {
-  const env = { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
+  const env = { ...process.env, PASSERELLE_DOSSIER_DONNEES: dataDir, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
   const { database } = await openInstance(readConfig(env));
   try {
     const names = ['Martin', 'Bernard', 'Thomas', 'Petit', 'Robert', 'Richard'];

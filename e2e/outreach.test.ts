@@ -23,7 +23,7 @@ const contextes: Contexte[] = [];
 /** A worklist in the fresh data folder (the server then opens it); the folder is kept for the upload test. */
 async function prepareWorklist(folder: string): Promise<void> {
   dataDir = folder;
-  const env = { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
+  const env = { ...process.env, PASSERELLE_DOSSIER_DONNEES: dataDir, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
   const { database } = await openInstance(readConfig(env));
   try {
     const rows = Array.from({ length: 12 }, (_, i) => ({

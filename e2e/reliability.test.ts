@@ -18,7 +18,7 @@ let navigateur: Browser;
 
 /** 12 contacts of the CPAM du Var past their deadline (the oldest on 1 October 2026). */
 async function overdue(folder: string): Promise<void> {
-  const env = { ...process.env, PASSERELLE_DATA_DIR: folder, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
+  const env = { ...process.env, PASSERELLE_DOSSIER_DONNEES: folder, DATABASE_URL: '', NODE_ENV: 'test' } as Record<string, string>;
   const { database } = await openInstance(readConfig(env));
   try {
     await database.db.insertInto('contacts').values(Array.from({ length: 12 }, (_, i) => ({
@@ -52,7 +52,7 @@ afterAll(async () => { await navigateur?.close(); });
 
 describe('destruction that catches up, seen by the DPO', () => {
   test('without the job queue: the overdue records are shown with their oldest deadline', async () => {
-    const serveur = await demarrerServeur({ preparer: overdue, env: { PASSERELLE_JOBS: '0' } });
+    const serveur = await demarrerServeur({ preparer: overdue, env: { PASSERELLE_TACHES: '0' } });
     try {
       const { text } = await dpoPage(serveur, '30-dpo-retard');
       expect(text).toContain('12 personne(s) dont l’échéance de conservation est dépassée');

@@ -43,7 +43,7 @@ export interface Serveur {
 export async function demarrerServeur(
   options: {
     delaiMs?: number; /** Prepares the fresh data folder before the server starts (e.g. inserts test data). */ preparer?: (dossierDonnees: string) => Promise<void>;
-    /** More environment for the server (e.g. PASSERELLE_JOBS=0). */ env?: Record<string, string>;
+    /** More environment for the server (e.g. PASSERELLE_TACHES=0). */ env?: Record<string, string>;
   } = {},
 ): Promise<Serveur> {
   if (!existsSync(join(RACINE, 'web', 'dist', 'index.html'))) {
@@ -60,10 +60,10 @@ export async function demarrerServeur(
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      PASSERELLE_DATA_DIR: dossierDonnees,
+      PASSERELLE_DOSSIER_DONNEES: dossierDonnees,
       NODE_ENV: 'test',
       // The tests sign in some twenty times within a minute from the same address.
-      PASSERELLE_LOGIN_RATE: '1000',
+      PASSERELLE_CONNEXION_DEBIT: '1000',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

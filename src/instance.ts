@@ -52,7 +52,7 @@ async function prepareInstance(config: Parameters<typeof openInstance>[0], log: 
   // the master key that encrypts the secret keys kept in the database (src/exchange/protection.ts)
   const masterKeys = await loadMasterKeys(config);
   configureMasterKeys(masterKeys);
-  if (masterKeys.source === 'fichier-cree') log(`Clé maîtresse créée dans ${config.dataDir} (mode 0600) : en production, fournissez PASSERELLE_MASTER_KEY depuis un coffre de secrets.`);
+  if (masterKeys.source === 'fichier-cree') log(`Clé maîtresse créée dans ${config.dataDir} (mode 0600) : en production, fournissez PASSERELLE_CLE_MAITRE depuis un coffre de secrets.`);
   const database: Database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir });
   try {
     const migrations = await migrateToLatest(database.db);

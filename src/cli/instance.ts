@@ -17,8 +17,14 @@ export const fail = (message: string, exitCode = 1): never => {
   throw new CliError(message, exitCode);
 };
 
-/** Opens the same database as the server, preparing it the same way when it is new. The work returns an exit code. */
-export async function withInstance(work: (database: Database) => Promise<number | void>): Promise<void> {
+/** A class of errors whose message is a French refusal the user can act on (bad input, refused by a rule). */
+type RefusalClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Opens the same database as the server, preparing it the same way when it is new. The work returns an exit code.
+ * An error of one of the `refusals` classes ends the command with its message and exit code 2 (invalid input).
+ */
+export async function withInstance(work: (database: Database) => Promise<number | void>, refusals: readonly RefusalClass[] = []): Promise<void> {
   const config = readConfig();
   let exitCode = 0;
   let message: string | undefined;
@@ -33,9 +39,13 @@ export async function withInstance(work: (database: Database) => Promise<number 
     try {
       exitCode = (await work(opened.database)) ?? 0;
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      message = error.message;
-      exitCode = error.exitCode;
+      if (error instanceof CliError) {
+        message = error.message;
+        exitCode = error.exitCode;
+      } else if (refusals.some((kind) => error instanceof kind)) {
+        message = (error as Error).message;
+        exitCode = 2;
+      } else throw error;
     } finally {
       await opened.database.close();
     }

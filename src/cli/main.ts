@@ -13,11 +13,12 @@ import { registerTerritories } from './commands/territories.ts';
 import { registerOutreach } from './commands/outreach.ts';
 import { registerSignalements } from './commands/signalements.ts';
 import { registerConventions } from './commands/conventions.ts';
+import { withRenamedFlags } from './flags.ts';
 import { CliError } from './instance.ts';
 
 const program = new Command('passerelle')
   .description('Passerelle : offres coordonnées et aller-vers entre la Caf, la CPAM et la Carsat.\n' +
-    'Les commandes travaillent sur la base embarquée de PASSERELLE_DATA_DIR (./var par défaut) ou sur DATABASE_URL.')
+    'Les commandes travaillent sur la base embarquée de PASSERELLE_DOSSIER_DONNEES (./var par défaut) ou sur DATABASE_URL.')
   .showHelpAfterError();
 
 registerInit(program);
@@ -36,7 +37,8 @@ registerSignalements(program);
 registerConventions(program);
 
 try {
-  await program.parseAsync(process.argv);
+  // Old English flags (--month, --out…) still work, with a warning (src/cli/flags.ts).
+  await program.parseAsync(withRenamedFlags(program, process.argv));
 } catch (error) {
   if (!(error instanceof CliError)) throw error;
   process.stderr.write(`${error.message}\n`);

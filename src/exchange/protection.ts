@@ -93,7 +93,7 @@ export function unprotectSecret(value: string, context: string, keys: MasterKeys
   const master = [keys.current, ...keys.previous].find((k) => k.id === id);
   if (!master) {
     throw new MasterKeyError(`Le secret « ${context} » est chiffré par la clé maîtresse ${id}, que cette instance ne connaît pas `
-      + `(clé actuelle ${keys.current.id}) : fournissez-la dans PASSERELLE_MASTER_KEY, ou dans PASSERELLE_MASTER_KEY_PREVIOUS pendant une rotation.`);
+      + `(clé actuelle ${keys.current.id}) : fournissez-la dans PASSERELLE_CLE_MAITRE, ou dans PASSERELLE_CLE_MAITRE_PRECEDENTES pendant une rotation.`);
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', master.key, Buffer.from(iv, 'base64url'));
@@ -111,9 +111,9 @@ export function readSecret(value: string, context: string, keys?: MasterKeys): s
 }
 
 export interface MasterKeySettings {
-  /** PASSERELLE_MASTER_KEY: base64 of 32 bytes. */
+  /** PASSERELLE_CLE_MAITRE: base64 of 32 bytes. */
   masterKey?: string | undefined;
-  /** PASSERELLE_MASTER_KEY_PREVIOUS: base64 keys separated by commas, still accepted for reading. */
+  /** PASSERELLE_CLE_MAITRE_PRECEDENTES: base64 keys separated by commas, still accepted for reading. */
   previousMasterKeys?: string[] | undefined;
   dataDir: string;
   databaseUrl?: string | undefined;
@@ -152,19 +152,19 @@ export async function writeMasterKeyFile(dataDir: string, keys: MasterKey[]): Pr
 }
 
 /**
- * The master keys of an instance: PASSERELLE_MASTER_KEY when set (required with PostgreSQL outside
+ * The master keys of an instance: PASSERELLE_CLE_MAITRE when set (required with PostgreSQL outside
  * demo mode); otherwise the file `cle-maitre.key` of the data folder, created (mode 0600) on first
  * start. Production supplies the key from a secret store, never from a file next to the data.
  */
 export async function loadMasterKeys(settings: MasterKeySettings): Promise<MasterKeys> {
   const previousFromEnv = (settings.previousMasterKeys ?? []).filter((k) => k.trim())
-    .map((k, i) => masterKeyFromBase64(k, `PASSERELLE_MASTER_KEY_PREVIOUS, clé ${i + 1}`));
+    .map((k, i) => masterKeyFromBase64(k, `PASSERELLE_CLE_MAITRE_PRECEDENTES, clé ${i + 1}`));
   if (settings.masterKey) {
-    const current = masterKeyFromBase64(settings.masterKey, 'PASSERELLE_MASTER_KEY');
+    const current = masterKeyFromBase64(settings.masterKey, 'PASSERELLE_CLE_MAITRE');
     return { current, previous: previousFromEnv.filter((k) => k.id !== current.id), source: 'environnement' };
   }
   if (settings.databaseUrl && !settings.demo) {
-    throw new MasterKeyError('PASSERELLE_MASTER_KEY est obligatoire avec une base PostgreSQL (DATABASE_URL) hors démonstration : '
+    throw new MasterKeyError('PASSERELLE_CLE_MAITRE est obligatoire avec une base PostgreSQL (DATABASE_URL) hors démonstration : '
       + 'fournissez 32 octets en base64 depuis votre coffre de secrets (par exemple « openssl rand -base64 32 »).');
   }
   const path = join(settings.dataDir, MASTER_KEY_FILE);

@@ -162,7 +162,7 @@ export async function sendPackage(db: Kysely<DB>, manifestPath: string, options:
   const url = options.url ?? partner?.url ?? undefined;
   if (!url) {
     throw new TransportError('adresse_inconnue', `Aucune adresse de boîte aux lettres connue pour « ${manifest.destinataire} » : `
-      + 'enregistrez-la avec « passerelle exchange partenaire ajouter … --url https://… » ou passez --to.');
+      + 'enregistrez-la avec « passerelle exchange partenaire ajouter … --url https://… » ou passez --boite.');
   }
   let target: URL;
   try { target = new URL(url); } catch { throw new TransportError('adresse_invalide', `Adresse de boîte aux lettres invalide : « ${url} ».`); }

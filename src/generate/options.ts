@@ -57,7 +57,7 @@ export function validateGenerateOptions(raw: RawGenerateOptions): ValidGenerateO
 
   let month = '';
   if (raw.month === undefined || raw.month.trim() === '') {
-    problems.push('Indiquez le mois avec --month au format AAAA-MM (par exemple 2026-11).');
+    problems.push('Indiquez le mois avec --mois au format AAAA-MM (par exemple 2026-11).');
   } else {
     const match = /^(\d{4})-(\d{2})$/.exec(raw.month.trim());
     const year = Number(match?.[1]);
@@ -68,7 +68,7 @@ export function validateGenerateOptions(raw: RawGenerateOptions): ValidGenerateO
   }
 
   let outDir = '';
-  if (raw.outDir === undefined || raw.outDir.trim() === '') problems.push('Indiquez le dossier de sortie avec --out.');
+  if (raw.outDir === undefined || raw.outDir.trim() === '') problems.push('Indiquez le dossier de sortie avec --sortie.');
   else outDir = raw.outDir;
 
   let scale = 1;

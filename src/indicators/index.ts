@@ -11,6 +11,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor } from '../accounts/index.ts';
 import type { DB } from '../db/index.ts';
+import { envValue } from '../shared/env.ts';
 import { findProgramme, isIsoMonth, loadProgrammes, type Programme } from '../programmes/index.ts';
 import {
   addCounts, buildFunnel, emptyCounts, stageRules, unsuppressed, type Funnel, type ShownCount, type StageCode, type StageCounts,
@@ -172,10 +173,10 @@ function checkProtectedRange(from: string, to: string): void {
 
 /**
  * Exact counts (an organisation's own view, the operator's) are shared by identical concurrent requests and kept
- * PASSERELLE_INDICATEURS_LIVE_MS (default 5 s): a dashboard opened by several pilots, or reloaded, runs the query once.
+ * PASSERELLE_INDICATEURS_DIRECT_MS (default 5 s): a dashboard opened by several pilots, or reloaded, runs the query once.
  */
 export const indicatorSettings = {
-  liveCacheMs: Number(process.env.PASSERELLE_INDICATEURS_LIVE_MS ?? 5_000),
+  liveCacheMs: Number(envValue('PASSERELLE_INDICATEURS_DIRECT_MS') ?? 5_000),
   gridCacheMs: Number(process.env.PASSERELLE_INDICATEURS_CACHE_MS ?? 60_000),
 };
 const liveCache = new WeakMap<Kysely<DB>, Map<string, { at: number; rows: Promise<CountRows> }>>();
@@ -292,15 +293,21 @@ function scopeChildren(scope: Scope, present: OrganisationInfo[]): { scope: Scop
 
 // --- public operations -------------------------------------------------------------------------------------------
 
-export async function computeFunnel(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer): Promise<FunnelResult> {
+/** What a funnel and a trend both start from: the checked request, the scope's organisations, the viewer's own, the count filter. */
+async function prepareCount(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer) {
   checkViewer(viewer);
   const programme = programmeFor(request.programme);
   const { from, to } = monthRange(request.from, request.to);
   const { info, organisations } = await describeScope(db, request.scope);
   const own = ownOrganisations(await organisationsOf(db), viewer);
+  const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
+  return { programme, from, to, info, organisations, own, filter };
+}
+
+export async function computeFunnel(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer): Promise<FunnelResult> {
+  const { programme, from, to, info, organisations, own, filter } = await prepareCount(db, request, viewer);
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info, periode: { du: from, au: to } };
   if (isExact(request.scope, own)) {
-    const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
     const codes = programme.etapes.map((e) => e.code);
     const [total] = request.scope.level !== 'national' && organisations.length === 0
       ? [{ counts: emptyCounts(codes) }]
@@ -339,15 +346,10 @@ function organisationsIn(scope: Scope, present: OrganisationInfo[]): string[] {
 }
 
 export async function computeTrend(db: Kysely<DB>, request: FunnelRequest, viewer: Viewer): Promise<TrendResult> {
-  checkViewer(viewer);
-  const programme = programmeFor(request.programme);
-  const { from, to } = monthRange(request.from, request.to);
-  const { info, organisations } = await describeScope(db, request.scope);
-  const own = ownOrganisations(await organisationsOf(db), viewer);
+  const { programme, from, to, info, organisations, own, filter } = await prepareCount(db, request, viewer);
   const months = monthsBetween(from, to);
   const header = { programme: { id: programme.id, titre: programme.titre }, perimetre: info };
   if (isExact(request.scope, own)) {
-    const filter = { programme: programme.id, from, to, stages: stageRules(programme), ...(request.scope.level === 'national' ? {} : { organisations: organisations.map((o) => o.code) }) };
     const rows = request.scope.level !== 'national' && organisations.length === 0 ? [] : await countLive(db, filter, 'periode');
     return {
       ...header, masque: false,

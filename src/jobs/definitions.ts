@@ -37,7 +37,7 @@ export interface JobDefinition {
   when: string;
   retryLimit: number;
   retryDelaySeconds: number;
-  /** Validates the parameters given by hand (`jobs run NAME --month …`); throws a French message. */
+  /** Validates the parameters given by hand (`jobs run NAME --mois …`); throws a French message. */
   params(raw: { month?: string; date?: string }): Record<string, unknown>;
   run(context: JobContext): Promise<JobOutcome>;
 }
@@ -117,7 +117,7 @@ const monthlyCycle: JobDefinition = {
   retryLimit: 0,
   retryDelaySeconds: 0,
   params(raw) {
-    if (raw.date) throw new Error('Le cycle mensuel prend un mois (--month AAAA-MM), pas une date.');
+    if (raw.date) throw new Error('Le cycle mensuel prend un mois (--mois AAAA-MM), pas une date.');
     if (raw.month && !isIsoMonth(raw.month)) throw new Error(`Mois invalide : « ${raw.month} » ; AAAA-MM attendu (ex. 2026-11).`);
     return raw.month ? { month: raw.month } : {};
   },

@@ -163,7 +163,7 @@ export async function runMonthlyCycle(db: Kysely<DB>, options: MonthlyCycleOptio
     } else {
       if ('missing' in found) {
         const message = `Extrait introuvable pour ${expediteur}, programme « ${programmeId} », mois ${options.periode} : ${found.missing}. `
-          + `Déposez-y les fichiers écrits par « passerelle generate » (${EXTRACT_FORMATS[programme.source.fichier as ExtractKind].fileName}…) ou un seul fichier CSV/XLSX, puis relancez « npx passerelle jobs run cycle-mensuel --month ${options.periode} ».`;
+          + `Déposez-y les fichiers écrits par « passerelle generate » (${EXTRACT_FORMATS[programme.source.fichier as ExtractKind].fileName}…) ou un seul fichier CSV/XLSX, puis relancez « npx passerelle jobs run cycle-mensuel --mois ${options.periode} ».`;
         report.expediteurs.push({ expediteur, programme: programmeId, statut: 'extrait_absent', message });
         report.problemes.push(message);
         continue;

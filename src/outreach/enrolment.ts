@@ -17,6 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/index.ts';
 import { addMonths, dateFr, type Programme } from '../programmes/index.ts';
+import { monthLabel } from '../shared/calendar.ts';
 
 export const CONTACT_DETAILS_CHANGED = 'coordonnees_modifiees';
 
@@ -61,10 +62,6 @@ const sameFields = (a: Record<string, string>, b: Record<string, string>) => {
   return true;
 };
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
-const monthFr = (periode: string) => {
-  const [y, m] = periode.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-};
 const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`;
 
 /** The date from which a person whose follow-up ended on `end` may be targeted again. */
@@ -104,7 +101,7 @@ export async function enrolContacts(trx: Kysely<DB>, input: EnrolmentInput): Pro
         if (changed) updates.push({ id: current.id, person });
         result.dejaSuivis.push({
           pseudonyme: person.pseudonyme, misAJour: changed,
-          raison: `personne déjà suivie (liste de ${monthFr(current.periode)})${changed ? ' : coordonnées mises à jour' : ''}`,
+          raison: `personne déjà suivie (liste de ${monthLabel(current.periode)})${changed ? ' : coordonnées mises à jour' : ''}`,
         });
         continue;
       }

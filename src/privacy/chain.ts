@@ -84,7 +84,7 @@ export function verifyEntries(entries: Iterable<ChainedEntry>, startHash = GENES
     let expected: string;
     if (keyed && e.cle) {
       const key = keyed.keys.get(e.cle);
-      if (!key) return { ok: false, entries: count, brokenAt: e.id, reason: `l'entrée ${e.id} est scellée par la clé maîtresse ${e.cle}, que cette instance ne connaît pas (fournissez-la dans PASSERELLE_MASTER_KEY_PREVIOUS)` };
+      if (!key) return { ok: false, entries: count, brokenAt: e.id, reason: `l'entrée ${e.id} est scellée par la clé maîtresse ${e.cle}, que cette instance ne connaît pas (fournissez-la dans PASSERELLE_CLE_MAITRE_PRECEDENTES)` };
       expected = keyedEntryHash(key, previous, e.content);
     } else {
       if (keyed && BigInt(e.id) > keyed.bascule) {

@@ -20,7 +20,7 @@ try {
   // Demo without PASSERELLE_SMTP_URL: an in-process SMTP server on 127.0.0.1 catches the offer e-mails (src/channels/catcher.ts).
   const catcher = config.demo && !config.mail.smtpUrl ? await startDemoCatcher(database.db, { log: say }) : null;
   if (catcher) config.mail.smtpUrl = catcher.url;
-  // Job queue (pg-boss) with the scheduled jobs: daily destruction, monthly cycle (src/jobs; PASSERELLE_JOBS=0 to disable).
+  // Job queue (pg-boss) with the scheduled jobs: daily destruction, monthly cycle (src/jobs; PASSERELLE_TACHES=0 to disable).
   const jobs = config.jobs ? await startScheduledJobs(database, config, { log: say }) : null;
   if (jobs) say('Tâches planifiées : destruction des données échues (au démarrage puis toutes les heures) et cycle mensuel (le 5 à 06:00), heure de Paris.');
   if (jobs) await catchUpDestruction(jobs);

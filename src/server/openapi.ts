@@ -113,7 +113,7 @@ export async function generateOpenApi(): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'passerelle-openapi-'));
   const database = await openDatabase({});
   try {
-    const { app } = await buildServer(database, readConfig({ PASSERELLE_DATA_DIR: dataDir }));
+    const { app } = await buildServer(database, readConfig({ PASSERELLE_DOSSIER_DONNEES: dataDir }));
     try {
       await app.ready();
       return openApiText(app);

@@ -9,14 +9,14 @@
  * A restart or a crash reruns it (the campaign is safe to rerun: a person already on the list is not
  * added twice, and e-mails not yet queued are queued). Job data: identifiers only.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Kysely } from 'kysely';
 import { CampaignInputError, deliverOfferEmail, hasMailWorker, queueDelivery, runSeparationCampaign, type CampaignReport, type MailSettings } from '../channels/index.ts';
 import type { Database, DB } from '../db/index.ts';
 import { jobsRepository, WEB_CAMPAIGN_JOB, type JobQueue } from '../jobs/index.ts';
-import { ExchangeStore, UUID } from './routes/exchange-store.ts';
-import type { WebCycleWorkerOptions } from './web-cycles.ts';
+import { ExchangeStore, readJsonFile, UUID, writeJsonFile } from './routes/exchange-store.ts';
+import { afterInternalError, type WebCycleWorkerOptions } from './web-cycles.ts';
 
 export { WEB_CAMPAIGN_JOB };
 const RETRIES = 3;
@@ -59,14 +59,11 @@ export class CampaignStore {
   dir(org: string, id: string) { return join(this.exchange.base(org), 'campagnes', id); }
   sourceDir(org: string, id: string) { return join(this.dir(org, id), 'source'); }
   async save(state: CampaignState): Promise<void> {
-    const dir = this.dir(state.organisation, state.id);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(join(dir, 'campagne.json.tmp'), JSON.stringify(state), { mode: 0o600 });
-    await rename(join(dir, 'campagne.json.tmp'), join(dir, 'campagne.json'));
+    await writeJsonFile(this.dir(state.organisation, state.id), 'campagne.json', state);
   }
   async read(org: string, id: string): Promise<CampaignState | undefined> {
     if (!UUID.test(id)) return undefined;
-    try { return JSON.parse(await readFile(join(this.dir(org, id), 'campagne.json'), 'utf8')) as CampaignState; } catch { return undefined; }
+    return readJsonFile<CampaignState>(join(this.dir(org, id), 'campagne.json'));
   }
   async all(): Promise<CampaignState[]> {
     const out: CampaignState[] = [];
@@ -173,10 +170,9 @@ async function attempt(db: Kysely<DB>, store: CampaignStore, settings: MailSetti
       state.erreur = error.message.replaceAll(source + '/', '').replaceAll(source, 'le dossier des fichiers');
     } else {
       log(`Campagne ${id} : erreur interne à l'essai ${state.essais} : ${(error as Error).message}`);
-      retry = state.essais < MAX_ATTEMPTS;
-      state.statut = retry ? 'en_attente' : 'echec';
-      state.reprise = retry ? `La campagne a rencontré une erreur interne : nouvel essai automatique dans quelques secondes (essai ${state.essais + 1} sur ${MAX_ATTEMPTS}).` : null;
-      if (!retry) state.erreur = 'La campagne a échoué sur une erreur interne. Réessayez ; si l’erreur persiste, signalez-la à l’administrateur.';
+      retry = afterInternalError(state, state.essais, MAX_ATTEMPTS, {
+        retrying: 'La campagne a rencontré une erreur interne', failed: 'La campagne a échoué sur une erreur interne.',
+      });
     }
   }
   const done = finished(state);

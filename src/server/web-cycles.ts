@@ -16,7 +16,7 @@
  * recipient and period, and in-house lists never take a person twice.
  *
  * Job data: organisation, cycle id, programme, period and the extract's folder (relative to the
- * data folder) — never personal data. Without a queue in the process (PASSERELLE_JOBS=0), the route
+ * data folder) — never personal data. Without a queue in the process (PASSERELLE_TACHES=0), the route
  * runs the cycle in the process, one at a time, and a restart interrupts it for good.
  */
 import { rm, stat } from 'node:fs/promises';
@@ -36,6 +36,21 @@ export { WEB_CYCLE_JOB };
 /** Retries after the first attempt (a restart or a crash counts as a failed attempt). */
 export const WEB_CYCLE_RETRIES = 3;
 const MAX_ATTEMPTS = WEB_CYCLE_RETRIES + 1;
+/**
+ * The state of a web-started run after an internal error at `attempt` (a bug, the database gone): waiting for the
+ * queue's next attempt with a message saying so, or failed for good after the last one. True when it will be retried.
+ */
+export function afterInternalError(
+  state: { statut: string; reprise?: string | null; erreur: string | null }, attempt: number, maxAttempts: number,
+  wording: { retrying: string; failed: string },
+): boolean {
+  const retry = attempt < maxAttempts;
+  state.statut = retry ? 'en_attente' : 'echec';
+  state.reprise = retry ? `${wording.retrying} : nouvel essai automatique dans quelques secondes (essai ${attempt + 1} sur ${maxAttempts}).` : null;
+  if (!retry) state.erreur = `${wording.failed} Réessayez ; si l’erreur persiste, signalez-la à l’administrateur.`;
+  return retry;
+}
+
 /** A worker that has not shown it is alive for this long is dead: its job is failed and retried. */
 const HEARTBEAT_SECONDS = 120;
 /** Backstop: the longest a cycle may run (a very large extract takes minutes, not hours). */
@@ -227,15 +242,10 @@ export async function runWebCycle(context: WebCycleRunContext, org: string, id: 
       state.erreur = error.message.replaceAll(sourceDir + '/', '').replaceAll(sourceDir, 'le dossier de l’extrait');
     } else {
       context.log(`Cycle ${id} : erreur interne à l'essai ${state.essais} : ${(error as Error).message}`);
-      retry = state.essais < context.maxAttempts;
-      if (retry) {
-        state.statut = 'en_attente';
-        state.reprise = `Le cycle a rencontré une erreur interne : nouvel essai automatique dans quelques secondes (essai ${state.essais + 1} sur ${context.maxAttempts}).`;
-      } else {
-        state.statut = 'echec';
-        state.reprise = null;
-        state.erreur = 'Le cycle a échoué sur une erreur interne : aucun paquet n’a été envoyé à la suite de cette erreur. Réessayez ; si l’erreur persiste, signalez-la à l’administrateur.';
-      }
+      retry = afterInternalError(state, state.essais!, context.maxAttempts, {
+        retrying: 'Le cycle a rencontré une erreur interne',
+        failed: 'Le cycle a échoué sur une erreur interne : aucun paquet n’a été envoyé à la suite de cette erreur.',
+      });
     }
   }
   // Until the final write below, the page reads the last saved phase: not « terminé » before the

@@ -78,3 +78,12 @@ export function extractMonth(label: string): ExtractMonth {
   const days = daysInMonth(year, month);
   return { label, year, month, firstDay, lastDay: firstDay + days - 1, days };
 }
+
+/** The months' names in French, January first: the one list of the server (the web app has its copy, web/src/calendar.ts). */
+export const MONTH_NAMES = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'] as const;
+
+/** "2026-11" → "novembre 2026"; anything that is not a month is returned as it is. */
+export function monthLabel(period: string): string {
+  const month = /^\d{4}-(\d{2})$/.exec(period) ? Number(period.slice(5, 7)) : 0;
+  return month >= 1 && month <= 12 ? `${MONTH_NAMES[month - 1]} ${period.slice(0, 4)}` : period;
+}

@@ -15,6 +15,7 @@ import { findProgramme, pseudonym, resolveRecipient, toIsoDate, type CompetenceL
 import { recordAudit } from '../privacy/index.ts';
 import { durableEffect } from '../shared/crash-points.ts';
 import { establishmentsByFiness, findEstablishment, findOrganisation, mayBeCompetentFor, organisationNames } from '../territories/index.ts';
+import { monthLabel } from '../shared/calendar.ts';
 import {
   assessSignalement, checkSignalementRow, initials, reportLine, signalementStatus, worklistFields, SIGNALEMENT_FORMAT, SIGNALEMENT_PROGRAMME,
   SIGNALEMENT_STATUS_LABELS, type SignalementStatus,
@@ -159,7 +160,6 @@ export async function submitSignalement(db: Kysely<DB>, actor: Actor, input: Sig
 const frenchDay = (d: Date) => d.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
 
 /** "décembre 2026" from "2026-12". */
-const monthFr = (periode: string) => new Date(`${periode}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 
 export interface ImportOptions {
@@ -255,7 +255,7 @@ export async function importSignalements(db: Kysely<DB>, options: ImportOptions)
     } else {
       report.ajoutes++;
       if (outcome.oppose) report.opposes++;
-      const liste = `la liste de ${monthFr(outcome.periode)} de ${await nameOf(outcome.organisation)}`;
+      const liste = `la liste de ${monthLabel(outcome.periode)} de ${await nameOf(outcome.organisation)}`;
       report.rapport.push({ ligne: line, resultat: 'ajoute', raison: outcome.oppose
         ? `ajouté à ${liste}, marqué en opposition (registre des oppositions) : ne sera pas contacté`
         : `ajouté à ${liste}` });

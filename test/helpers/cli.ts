@@ -9,13 +9,13 @@ import { emptyPostgresDatabase, POSTGRES_URL } from './database.ts';
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
 /**
- * `passerelle …args` with PASSERELLE_DATA_DIR = dataDir and no DATABASE_URL (the embedded PGlite database of
+ * `passerelle …args` with PASSERELLE_DOSSIER_DONNEES = dataDir and no DATABASE_URL (the embedded PGlite database of
  * that folder), plus `env`; resolves with the exit code and the whole output once the process has ended.
  */
 export function runCli(args: readonly string[], dataDir: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/passerelle.js', ...args], {
-      env: { ...process.env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+      env: { ...process.env, PASSERELLE_DOSSIER_DONNEES: dataDir, DATABASE_URL: '', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -44,7 +44,7 @@ export async function cliTarget(prefix: string): Promise<CliTarget> {
   const created = await emptyPostgresDatabase(POSTGRES_URL);
   return {
     dataDir,
-    env: { DATABASE_URL: created.url, PASSERELLE_MASTER_KEY: TEST_MASTER_KEY },
+    env: { DATABASE_URL: created.url, PASSERELLE_CLE_MAITRE: TEST_MASTER_KEY },
     open: () => openDatabase({ databaseUrl: created.url }),
     drop: async () => { await created.drop(); await removeDir(); },
   };

@@ -15,8 +15,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const database = await freshDatabase();
   await ensureDemoAccounts(database.db);
   // Files the server writes (uploads, packages) go to a throwaway folder, never to the repository's var/.
-  const dataDir = env.PASSERELLE_DATA_DIR ? undefined : await mkdtemp(join(tmpdir(), 'passerelle-test-data-'));
-  const server = await buildServer(database, readConfig({ PASSERELLE_LOGIN_RATE: '1000', ...(dataDir ? { PASSERELLE_DATA_DIR: dataDir } : {}), ...env }));
+  const dataDir = env.PASSERELLE_DOSSIER_DONNEES ? undefined : await mkdtemp(join(tmpdir(), 'passerelle-test-data-'));
+  const server = await buildServer(database, readConfig({ PASSERELLE_CONNEXION_DEBIT: '1000', ...(dataDir ? { PASSERELLE_DOSSIER_DONNEES: dataDir } : {}), ...env }));
   await server.app.ready();
   return {
     ...server, database,

@@ -134,7 +134,7 @@ describe(`API (${ENGINE})`, () => {
     });
 
     it('throttles login attempts per address', async () => {
-      const throttled = await startTestServer({ PASSERELLE_LOGIN_RATE: '3' });
+      const throttled = await startTestServer({ PASSERELLE_CONNEXION_DEBIT: '3' });
       try {
         const codes = [];
         for (let i = 0; i < 5; i++) codes.push((await loginThroughApi(throttled.app, 'x@passerelle.test', 'y')).response.statusCode);

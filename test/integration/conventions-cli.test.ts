@@ -17,7 +17,7 @@ import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 const TODAY = toIsoDate(new Date());
 let work = '';
 let target: CliTarget;
-const cli = (args: string[]) => runCli(args, target.dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '', ...target.env });
+const cli = (args: string[]) => runCli(args, target.dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE: '', PASSERELLE_CLE_MAITRE_PRECEDENTES: '', ...target.env });
 
 describe(`conventions from the command line (${ENGINE})`, () => {
   beforeAll(async () => {
@@ -76,7 +76,7 @@ describe(`conventions from the command line (${ENGINE})`, () => {
 
   it('exports a signed proposal that a second instance, hosting the other party, imports', { timeout: 300_000 }, async () => {
     // This process reads the command-line instance's keyrings: it uses that instance's master key.
-    configureMasterKeys(await loadMasterKeys({ dataDir: target.dataDir, demo: true, masterKey: target.env.PASSERELLE_MASTER_KEY }));
+    configureMasterKeys(await loadMasterKeys({ dataDir: target.dataDir, demo: true, masterKey: target.env.PASSERELLE_CLE_MAITRE }));
     const other = await freshDatabase();
     try {
       await ensureExchangeSetup(other.db);
@@ -92,7 +92,7 @@ describe(`conventions from the command line (${ENGINE})`, () => {
         '--champs', 'nom,prenom,telephone', '--debut', TODAY, '--organisation', 'cpam-83', '--signataire', 'Alain Administrateur', '--id', 'conv-export']);
       expect(proposed.code, proposed.stderr).toBe(0);
       const file = join(work, 'conv-export.json');
-      const exported = await cli(['conventions', 'exporter', 'conv-export', '--organisation', 'cpam-83', '--out', file]);
+      const exported = await cli(['conventions', 'exporter', 'conv-export', '--organisation', 'cpam-83', '--sortie', file]);
       expect(exported.code, exported.stderr).toBe(0);
       expect(exported.stderr).toMatch(/Document « proposition » de la convention conv-export, signé par cpam-83/);
       const r = await importConventionDocument(other.db, JSON.parse(await readFile(file, 'utf8')));

@@ -146,9 +146,9 @@ describe.skipIf(POSTGRES_URL)('passerelle cycle --source file.xlsx (embedded dat
     const home = join(dir, 'cli');
     await mkdir(home);
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, ['bin/passerelle.js', 'cycle', '--programme', 'aidants', '--month', '2026-11',
-        '--source', join(dir, 'xlsx', 'caf_allocataires.xlsx'), '--out', join(home, 'paquets'), '--expediteur', 'caf-83'],
-      { env: { ...process.env, PASSERELLE_DATA_DIR: join(home, 'var'), DATABASE_URL: '' } });
+      const child = spawn(process.execPath, ['bin/passerelle.js', 'cycle', '--programme', 'aidants', '--mois', '2026-11',
+        '--source', join(dir, 'xlsx', 'caf_allocataires.xlsx'), '--sortie', join(home, 'paquets'), '--expediteur', 'caf-83'],
+      { env: { ...process.env, PASSERELLE_DOSSIER_DONNEES: join(home, 'var'), DATABASE_URL: '' } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

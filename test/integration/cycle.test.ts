@@ -242,7 +242,7 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
 describe.skipIf(POSTGRES_URL)('cycle, import, ack and destroy from the command line (embedded database)', () => {
   let dir: string;
   const cli = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], { env: { ...process.env, PASSERELLE_DATA_DIR: join(dir, 'var'), DATABASE_URL: '' } });
+    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], { env: { ...process.env, PASSERELLE_DOSSIER_DONNEES: join(dir, 'var'), DATABASE_URL: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -261,10 +261,10 @@ describe.skipIf(POSTGRES_URL)('cycle, import, ack and destroy from the command l
     expect(setup.stderr).toMatch(/Échanges : \d+ trousseau\(x\) de clés et 11 convention\(s\) de démonstration créés/);
     expect(setup.stdout).toMatch(/0 trousseau\(x\) de clés et 0 convention\(s\) créé\(s\)/);
     expect(setup.code).toBe(0);
-    const missing = await cli(['cycle', '--programme', 'aidants', '--month', '2026-11', '--source', join(dir, 'nulle-part'), '--out', join(dir, 'paquets')]);
+    const missing = await cli(['cycle', '--programme', 'aidants', '--mois', '2026-11', '--source', join(dir, 'nulle-part'), '--sortie', join(dir, 'paquets')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Fichier introuvable/);
-    const cycle = await cli(['cycle', '--programme', 'aidants', '--month', '2026-11', '--source', join(dir, 'extrait'), '--out', join(dir, 'paquets'), '--expediteur', 'caf-83']);
+    const cycle = await cli(['cycle', '--programme', 'aidants', '--mois', '2026-11', '--source', join(dir, 'extrait'), '--sortie', join(dir, 'paquets'), '--expediteur', 'caf-83']);
     expect(cycle.stderr).toMatch(/Cycle aidants 2026-11 : 100 % \(\d[\d\s\u202f]* lignes lues\)/);
     expect(cycle.stdout).toMatch(/paquet aidants_caf-83_cpam-83_2026-11 → cpam-83 : \d+ enregistrement/);
     expect([0, 3]).toContain(cycle.code);
@@ -281,11 +281,11 @@ describe.skipIf(POSTGRES_URL)('cycle, import, ack and destroy from the command l
     const ack = await cli(['ack', join(dir, 'paquets', 'aidants_caf-83_cpam-83_2026-11.accuse.json')]);
     expect(ack.stdout).toMatch(/Accusé enregistré : paquet .* importé par cpam-83/);
     expect(ack.code).toBe(0);
-    const dry = await cli(['privacy', 'destroy', '--dry-run', '--date', '2027-12-31']);
+    const dry = await cli(['privacy', 'destroy', '--simulation', '--date', '2027-12-31']);
     expect(dry.stdout).toMatch(/[1-9]\d* contact\(s\) serai\(en\)t détruit\(s\) au 2027-12-31 \(simulation/);
     const real = await cli(['privacy', 'destroy', '--date', '2027-12-31']);
     expect(real.stdout).toMatch(/[1-9]\d* contact\(s\) détruit\(s\) au 2027-12-31\./);
-    const after = await cli(['privacy', 'destroy', '--dry-run', '--date', '2027-12-31']);
+    const after = await cli(['privacy', 'destroy', '--simulation', '--date', '2027-12-31']);
     expect(after.stdout).toMatch(/^0 contact\(s\)/m);
   }, 180_000);
 });

@@ -11,7 +11,7 @@ import { LOCK_FILE } from '../../src/db/lock.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-verrou-'));
-const env = { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '' };
+const env = { PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE: '', PASSERELLE_CLE_MAITRE_PRECEDENTES: '' };
 
 // Independent of the test pass: the commands always open their own embedded folder.
 describe('one process at a time on the embedded database', () => {
@@ -29,7 +29,7 @@ describe('one process at a time on the embedded database', () => {
 
   it('refuses a command while the server holds the folder, then takes over the lock of a killed server', async () => {
     const server = spawn(process.execPath, ['src/server/main.ts'], {
-      env: { ...process.env, ...env, PASSERELLE_DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', PASSERELLE_JOBS: '0', NODE_ENV: 'test' },
+      env: { ...process.env, ...env, PASSERELLE_DOSSIER_DONNEES: dataDir, DATABASE_URL: '', PORT: '0', PASSERELLE_TACHES: '0', NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -60,7 +60,7 @@ const get = (who: Credentials, url: string) => server.app.inject({ method: 'GET'
 describe(`exchange officer's web API (${ENGINE})`, () => {
   beforeAll(async () => {
     server = await startTestServer();
-    small = await startTestServer({ PASSERELLE_UPLOAD_MAX_MB: '0.01' }); // 10 KiB
+    small = await startTestServer({ PASSERELLE_TELEVERSEMENT_MAX_MO: '0.01' }); // 10 KiB
     await ensureExchangeSetup(server.database.db);
     await ensureExchangeSetup(small.database.db);
     caf = await sessionFor(server.database, 'echanges.caf83@passerelle.test');

@@ -20,7 +20,7 @@ import { runCli } from '../helpers/cli.ts';
 let dataDir = '';
 
 // not a demo instance: no demo cycle, keyrings and conventions from `exchange setup`
-const cli = (args: string[]) => runCli(args, dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY: '', PASSERELLE_MASTER_KEY_PREVIOUS: '' });
+const cli = (args: string[]) => runCli(args, dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE: '', PASSERELLE_CLE_MAITRE_PRECEDENTES: '' });
 
 describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance and a server', () => {
   let work: string;
@@ -41,7 +41,7 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
   it('a new instance creates its master key (0600) and stores the keys encrypted', { timeout: 180_000 }, async () => {
     const init = await cli(['init']);
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stderr).toMatch(/Clé maîtresse créée dans .* \(mode 0600\) : en production, fournissez PASSERELLE_MASTER_KEY/);
+    expect(init.stderr).toMatch(/Clé maîtresse créée dans .* \(mode 0600\) : en production, fournissez PASSERELLE_CLE_MAITRE/);
     expect((await stat(join(dataDir, MASTER_KEY_FILE))).mode & 0o777).toBe(0o600);
     const setup = await cli(['exchange', 'setup']);
     expect(setup.stdout).toMatch(/\d{3} trousseau\(x\) de clés et 11 convention\(s\) créé\(s\)/);
@@ -75,7 +75,7 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
     configureMasterKeys(await loadMasterKeys({ dataDir, demo: true }));
     cpam = await freshDatabase();
     await ensureExchangeSetup(cpam.db);
-    const { app } = await buildServer(cpam, readConfig({ PASSERELLE_LOGIN_RATE: '1000' }));
+    const { app } = await buildServer(cpam, readConfig({ PASSERELLE_CONNEXION_DEBIT: '1000' }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     close = () => app.close();
     inbox = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/boite/cpam-83/paquets`;
@@ -103,12 +103,12 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
 
     const source = join(work, 'extrait');
     await generateExtracts({ departement: '83', month: '2026-11', outDir: source, scale: 0.01, seed: 8, people: { ajpa: 20, ajpp: 4 } });
-    const cycle = await cli(['cycle', '--programme', 'aidants', '--month', '2026-11', '--source', source, '--out', join(work, 'paquets'), '--expediteur', 'caf-83']);
+    const cycle = await cli(['cycle', '--programme', 'aidants', '--mois', '2026-11', '--source', source, '--sortie', join(work, 'paquets'), '--expediteur', 'caf-83']);
     expect([0, 3]).toContain(cycle.code);
     const manifest = join(work, 'paquets', 'aidants_caf-83_cpam-83_2026-11.manifest.json');
     const id = JSON.parse(await readFile(manifest, 'utf8')).id as string;
 
-    const unreachable = await cli(['exchange', 'send', manifest, '--to', 'http://127.0.0.1:9/api/boite/cpam-83/paquets', '--delai', '5']);
+    const unreachable = await cli(['exchange', 'send', manifest, '--boite', 'http://127.0.0.1:9/api/boite/cpam-83/paquets', '--delai', '5']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/Envoi impossible : la boîte aux lettres de « cpam-83 » \(http:\/\/127\.0\.0\.1:9\) est injoignable .* Le paquet reste scellé/);
 

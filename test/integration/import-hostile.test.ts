@@ -250,7 +250,7 @@ describe(`import of hostile or repeated packages (${ENGINE})`, () => {
   describe('through the HTTP inbox', () => {
     let app: Awaited<ReturnType<typeof buildServer>>['app'];
     beforeAll(async () => {
-      ({ app } = await buildServer(database, readConfig({ PASSERELLE_LOGIN_RATE: '1000' })));
+      ({ app } = await buildServer(database, readConfig({ PASSERELLE_CONNEXION_DEBIT: '1000' })));
       await app.ready();
     });
     afterAll(async () => { await app?.close(); });
@@ -310,7 +310,7 @@ describe(`import of a hostile package from the command line (${ENGINE})`, () => 
   it('exit 2 with the French refusal and the signed rejection file; no value, no stack trace; nothing imported', async () => {
     const setup = await cli(['exchange', 'setup']);
     expect(setup.code, setup.stderr).toBe(0);
-    configureMasterKeys(await loadMasterKeys({ dataDir: target.dataDir, demo: true, masterKey: target.env.PASSERELLE_MASTER_KEY }));
+    configureMasterKeys(await loadMasterKeys({ dataDir: target.dataDir, demo: true, masterKey: target.env.PASSERELLE_CLE_MAITRE }));
     let p: SealedPackage;
     const database = await target.open();
     let contacts: number;

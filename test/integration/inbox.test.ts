@@ -31,7 +31,7 @@ interface Instance {
 async function startInstance(env: Record<string, string> = {}, existing?: Instance['database']): Promise<Instance> {
   const database = existing ?? await freshDatabase();
   if (!existing) await ensureExchangeSetup(database.db, NOW);
-  const { app } = await buildServer(database, readConfig({ PASSERELLE_LOGIN_RATE: '1000', ...env }));
+  const { app } = await buildServer(database, readConfig({ PASSERELLE_CONNEXION_DEBIT: '1000', ...env }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -266,11 +266,11 @@ describe(`two instances exchange a package over HTTP (${ENGINE})`, () => {
 
   it('a payload over the inbox limit is refused with a clear French message; posts are rate-limited', async () => {
     const p = await cycle('e');
-    const small = await startInstance({ PASSERELLE_INBOX_MAX_MB: '0.0001', PASSERELLE_INBOX_RATE: '2' }, cpam.database);
+    const small = await startInstance({ PASSERELLE_BOITE_MAX_MO: '0.0001', PASSERELLE_BOITE_DEBIT: '2' }, cpam.database);
     try {
       const big = await transportError(sendPackage(caf.database.db, p.manifeste, { url: `${small.origin}/api/boite/cpam-83/paquets` }));
       expect(big).toMatchObject({ code: 'reponse_http', status: 413 });
-      expect(big.message).toMatch(/Paquet trop volumineux : [\d,\u202f ]+ Ko annoncés, cette boîte aux lettres accepte au plus 0,1 Ko \(PASSERELLE_INBOX_MAX_MB\)/);
+      expect(big.message).toMatch(/Paquet trop volumineux : [\d,\u202f ]+ Ko annoncés, cette boîte aux lettres accepte au plus 0,1 Ko \(PASSERELLE_BOITE_MAX_MO\)/);
       // third post within the minute
       await transportError(sendPackage(caf.database.db, p.manifeste, { url: `${small.origin}/api/boite/cpam-83/paquets` }));
       const limited = await transportError(sendPackage(caf.database.db, p.manifeste, { url: `${small.origin}/api/boite/cpam-83/paquets` }));

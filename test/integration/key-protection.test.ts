@@ -69,7 +69,7 @@ describe(`secret keys are encrypted at rest by the master key (${ENGINE})`, () =
 
     // without the right master key, a clear French refusal (and no clear text)
     configureMasterKeys({ current: generateMasterKey(), previous: [], source: 'test' });
-    await expect(exchangeRepository.keyring(database.db, 'cpam-83')).rejects.toThrow(/chiffré par la clé maîtresse [0-9a-f]{16}, que cette instance ne connaît pas .*PASSERELLE_MASTER_KEY/);
+    await expect(exchangeRepository.keyring(database.db, 'cpam-83')).rejects.toThrow(/chiffré par la clé maîtresse [0-9a-f]{16}, que cette instance ne connaît pas .*PASSERELLE_CLE_MAITRE/);
     configureMasterKeys({ current: rotated.current, previous: [], source: 'test' });
   });
 

@@ -22,14 +22,14 @@ interface Instance { dataDir: string; env: Record<string, string>; databaseUrl?:
 
 let work = '';
 const dropped: (() => Promise<void>)[] = [];
-const BASE_ENV = { PASSERELLE_DEMO: '0', PASSERELLE_MASTER_KEY_PREVIOUS: '', PASSERELLE_SMTP_URL: 'smtp://127.0.0.1:9', TZ: 'Europe/Paris' };
+const BASE_ENV = { PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE_PRECEDENTES: '', PASSERELLE_SMTP_URL: 'smtp://127.0.0.1:9', TZ: 'Europe/Paris' };
 
 async function newInstance(name: string): Promise<Instance> {
   const dataDir = join(work, name);
-  if (!POSTGRES_URL) return { dataDir, env: { ...BASE_ENV, PASSERELLE_MASTER_KEY: '' } };
+  if (!POSTGRES_URL) return { dataDir, env: { ...BASE_ENV, PASSERELLE_CLE_MAITRE: '' } };
   const created = await emptyPostgresDatabase(POSTGRES_URL);
   dropped.push(created.drop);
-  return { dataDir, env: { ...BASE_ENV, DATABASE_URL: created.url, PASSERELLE_MASTER_KEY: TEST_MASTER_KEY }, databaseUrl: created.url };
+  return { dataDir, env: { ...BASE_ENV, DATABASE_URL: created.url, PASSERELLE_CLE_MAITRE: TEST_MASTER_KEY }, databaseUrl: created.url };
 }
 
 /** A copy of an instance (files, and its database: the PGlite folder inside, or a PostgreSQL database made from it as a template). */
@@ -119,7 +119,7 @@ async function killAndResume(prepared: Instance, s: Scenario, seed: number) {
     expect(killed.code, `${s.name} : le processus devait être tué après l'effet ${n} (${effects[n - 1]})`).toBeNull();
     if (n === points[0]) {
       // the killed run is listed as interrupted, with what to do
-      const runs = ok(await cli(copy, ['jobs', '--limit', '3']));
+      const runs = ok(await cli(copy, ['jobs', '--limite', '3']));
       expect(runs.stdout).toMatch(/interrompue[\s\S]*relancez la même commande/);
     }
     const rerun = await cli(copy, s.args(copy));
@@ -143,7 +143,7 @@ describe(`kill -9 at any durable effect, then rerun: the same final state as an 
     ok(await cli(prepared, ['init']));
     ok(await cli(prepared, ['exchange', 'setup']));
     extracts = join(work, 'extraits');
-    ok(await cli(prepared, ['generate', '--departement', '83', '--month', '2026-11', '--out', extracts, '--scale', '0.02', '--seed', '5']));
+    ok(await cli(prepared, ['generate', '--departement', '83', '--mois', '2026-11', '--sortie', extracts, '--echelle', '0.02', '--graine', '5']));
     // the Caf du Var's drop folder for the monthly cycle
     const depot = join(prepared.dataDir, 'depot', 'caf-83', 'aidants', '2026-11');
     mkdirSync(depot, { recursive: true });
@@ -157,7 +157,7 @@ describe(`kill -9 at any durable effect, then rerun: the same final state as an 
   });
 
   it('monthly cycle: extract → sealed package → delivered, imported and acknowledged', { timeout: 900_000 }, async () => {
-    const r = await killAndResume(prepared, { name: 'cycle', args: () => ['jobs', 'run', 'cycle-mensuel', '--month', '2026-11'] }, 1);
+    const r = await killAndResume(prepared, { name: 'cycle', args: () => ['jobs', 'run', 'cycle-mensuel', '--mois', '2026-11'] }, 1);
     expect(r.effects).toBeGreaterThanOrEqual(5);
   });
 
@@ -170,15 +170,15 @@ describe(`kill -9 at any durable effect, then rerun: the same final state as an 
 
   it('daily destruction after the cycle: each group destroyed once, with one proof', { timeout: 900_000 }, async () => {
     const afterCycle = await copyInstance(prepared, 'apres-cycle');
-    await cli(afterCycle, ['jobs', 'run', 'cycle-mensuel', '--month', '2026-11']);
-    ok(await cli(afterCycle, ['campagne', 'separation', '--organisation', 'caf-83', '--month', '2026-11', '--source', extracts, '--canal', 'courrier', '--out', join(afterCycle.dataDir, 'campagne')]));
+    await cli(afterCycle, ['jobs', 'run', 'cycle-mensuel', '--mois', '2026-11']);
+    ok(await cli(afterCycle, ['campagne', 'separation', '--organisation', 'caf-83', '--mois', '2026-11', '--source', extracts, '--canal', 'courrier', '--sortie', join(afterCycle.dataDir, 'campagne')]));
     const r = await killAndResume(afterCycle, { name: 'destruction', args: () => ['jobs', 'run', 'destruction-quotidienne', '--date', '2028-01-31'] }, 4);
     expect(r.effects).toBeGreaterThanOrEqual(2);
   });
 
   it('separation campaign: the Caf\'s own list, e-mails queued, letters printed then recorded', { timeout: 900_000 }, async () => {
     const r = await killAndResume(prepared, {
-      name: 'campagne', args: (i) => ['campagne', 'separation', '--organisation', 'caf-83', '--month', '2026-11', '--source', extracts, '--canal', 'auto', '--out', join(i.dataDir, 'campagne')],
+      name: 'campagne', args: (i) => ['campagne', 'separation', '--organisation', 'caf-83', '--mois', '2026-11', '--source', extracts, '--canal', 'auto', '--sortie', join(i.dataDir, 'campagne')],
     }, 2);
     expect(r.effects).toBeGreaterThanOrEqual(3);
   });

@@ -31,7 +31,7 @@ describe(`letter channel: one PDF per person and the month's mailing (${ENGINE})
     .where(sql<boolean>`contact_id = ${id}::bigint`).orderBy('id').execute());
 
   beforeAll(async () => {
-    server = await startTestServer({ PASSERELLE_PUBLIC_URL: 'https://passerelle.test' });
+    server = await startTestServer({ PASSERELLE_URL_PUBLIQUE: 'https://passerelle.test' });
     caf = await sessionFor(server.database, 'agent.caf83@passerelle.test');
     const db = server.database.db;
     const address = { adresse_ligne: '12 rue des Lilas', adresse_complement: 'Bâtiment B', code_postal: '83000', commune: 'Toulon' };

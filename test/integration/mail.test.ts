@@ -7,7 +7,7 @@ import { ENGINE } from '../helpers/database.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 import { decodedText, decodeWords, header, insertContact, startTestSmtp, waitFor, type TestSmtp } from './mail-support.ts';
 
-const ENV = { PASSERELLE_SMTP_TENTATIVES: '3', PASSERELLE_SMTP_DELAI: '1', PASSERELLE_PUBLIC_URL: 'https://passerelle.test' };
+const ENV = { PASSERELLE_SMTP_TENTATIVES: '3', PASSERELLE_SMTP_DELAI: '1', PASSERELLE_URL_PUBLIQUE: 'https://passerelle.test' };
 
 describe(`e-mail channel over a real SMTP server (${ENGINE})`, () => {
   let smtp: TestSmtp;

@@ -20,7 +20,7 @@ import { destroyExpiredContacts } from '../../src/privacy/index.ts';
 import { pseudonym } from '../../src/programmes/index.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
 
-const SETTINGS = { ...mailSettings(readConfig({ PASSERELLE_PUBLIC_URL: 'https://passerelle.test' })), smtpUrl: 'smtp://127.0.0.1:1' };
+const SETTINGS = { ...mailSettings(readConfig({ PASSERELLE_URL_PUBLIQUE: 'https://passerelle.test' })), smtpUrl: 'smtp://127.0.0.1:1' };
 const NOV = new Date('2026-11-28T09:00:00.000Z');
 const DEC = new Date('2027-01-03T09:00:00.000Z');
 

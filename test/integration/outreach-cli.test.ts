@@ -39,7 +39,7 @@ describe.skipIf(POSTGRES_URL)('outreach commands on the embedded database', () =
     expect(report).toMatch(/^\uFEFFligne;resultat;motif\n2;enregistree;statut : Joint\n/);
 
     const out = join(dataDir, 'liste.csv');
-    const exported = await cli(['contacts', 'export', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2026-11', '--out', out]);
+    const exported = await cli(['contacts', 'export', '--organisation', 'cpam-83', '--programme', 'aidants', '--mois', '2026-11', '--sortie', out]);
     expect(exported.stdout).toMatch(/3 personne\(s\) exportée\(s\)/);
     expect(exported.code).toBe(0);
     const lines = readFileSync(out, 'utf8').replace(/^\uFEFF/, '').trim().split('\n');
@@ -47,7 +47,7 @@ describe.skipIf(POSTGRES_URL)('outreach commands on the embedded database', () =
     expect(lines[1]).toBe(`${pseudo('cli-0')};Rendez-vous pris;oui;;0612345678;83000;N0;Alex`);
     expect(lines[2]).toMatch(/;Opposition;/);
 
-    const bad = await cli(['contacts', 'export', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2026-13', '--out', out]);
+    const bad = await cli(['contacts', 'export', '--organisation', 'cpam-83', '--programme', 'aidants', '--mois', '2026-13', '--sortie', out]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Mois invalide/);
     const db = await openDatabase({ dataDir });

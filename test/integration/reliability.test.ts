@@ -89,7 +89,7 @@ describe(`reliability of the HTTP side, assignment, acknowledgements, exports an
 
     it('answers a header too large (431) in French over a real socket', async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'passerelle-431-'));
-      const real = await buildServer(server.database, readConfig({ PASSERELLE_DATA_DIR: dataDir }));
+      const real = await buildServer(server.database, readConfig({ PASSERELLE_DOSSIER_DONNEES: dataDir }));
       await real.app.listen({ port: 0, host: '127.0.0.1' });
       try {
         const port = (real.app.server.address() as { port: number }).port;

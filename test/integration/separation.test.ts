@@ -71,7 +71,7 @@ function writeExtract(dir: string) {
   ], SEPARATION_DEFAULTS));
 }
 
-const SETTINGS = { ...mailSettings(readConfig({ PASSERELLE_PUBLIC_URL: 'https://passerelle.test' })), smtpUrl: 'smtp://127.0.0.1:1' };
+const SETTINGS = { ...mailSettings(readConfig({ PASSERELLE_URL_PUBLIQUE: 'https://passerelle.test' })), smtpUrl: 'smtp://127.0.0.1:1' };
 
 describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
@@ -165,7 +165,7 @@ describe.skipIf(POSTGRES_URL)('npx passerelle campagne separation', () => {
     const source = join(work, 'extrait-cli');
     writeExtract(source);
     const out = join(work, 'sortie-cli');
-    const result = await cli(['campagne', 'separation', '--organisation', 'caf-83', '--month', '2026-11', '--source', source, '--canal', 'courrier', '--out', out], dataDir);
+    const result = await cli(['campagne', 'separation', '--organisation', 'caf-83', '--mois', '2026-11', '--source', source, '--canal', 'courrier', '--sortie', out], dataDir);
     expect(result.stdout, result.stderr).toMatch(/4 personne\(s\) retenue\(s\).*4 ajoutée\(s\) à la liste de travail de caf-83/);
     expect(result.stdout).toMatch(/0 courriel\(s\).*2 courrier\(s\) dans le publipostage/);
     expect(result.stdout).toMatch(/Aucune donnée personnelle ne quitte la Caf/);
@@ -174,10 +174,10 @@ describe.skipIf(POSTGRES_URL)('npx passerelle campagne separation', () => {
     expect(existsSync(join(out, 'publipostage-separation-caf-83-2026-11.pdf'))).toBe(true);
     expect(readFileSync(join(out, 'rapport_separation_2026-11.csv'), 'utf8')).toMatch(/\n7;/);
 
-    const bad = await cli(['campagne', 'separation', '--organisation', 'cpam-83', '--month', '2026-11', '--source', source], dataDir);
+    const bad = await cli(['campagne', 'separation', '--organisation', 'cpam-83', '--mois', '2026-11', '--source', source], dataDir);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/n'est pas une Caf/);
-    const badChannel = await cli(['campagne', 'separation', '--organisation', 'caf-83', '--month', '2026-11', '--source', source, '--canal', 'pigeon'], dataDir);
+    const badChannel = await cli(['campagne', 'separation', '--organisation', 'caf-83', '--mois', '2026-11', '--source', source, '--canal', 'pigeon'], dataDir);
     expect(badChannel.code).toBe(2);
     expect(badChannel.stderr).toMatch(/Canal invalide/);
   }, 180_000);

@@ -43,7 +43,7 @@ describe(`web-started cycles through the job queue (${ENGINE})`, () => {
     work = await mkdtemp(join(tmpdir(), 'passerelle-web-cycles-src-'));
     await generateExtracts({ departement: '83', month: '2026-11', outDir: work, scale: 0.01, seed: 11, people: { ajpa: 30, ajpp: 5 } });
     allocataires = await readFile(join(work, 'caf_allocataires.csv'));
-    config = readConfig({ PASSERELLE_LOGIN_RATE: '1000', PASSERELLE_DATA_DIR: dataDir });
+    config = readConfig({ PASSERELLE_CONNEXION_DEBIT: '1000', PASSERELLE_DOSSIER_DONNEES: dataDir });
     caf = await sessionFor(database, 'echanges.caf83@passerelle.test');
   });
 

@@ -449,7 +449,7 @@ describe('command line', () => {
 
   it('rejects bad options with French messages and exit code 2', async () => {
     const { program, err } = cli();
-    const run = program.parseAsync(['node', 'passerelle', 'generate', '--departement', '99', '--month', '2026-13', '--out', '/tmp/nowhere', '--scale', '-1'], { from: 'node' });
+    const run = program.parseAsync(['node', 'passerelle', 'generate', '--departement', '99', '--mois', '2026-13', '--sortie', '/tmp/nowhere', '--echelle', '-1'], { from: 'node' });
     await expect(run).rejects.toBeInstanceOf(CommanderError);
     await run.catch((e: CommanderError) => expect(e.exitCode).toBe(2));
     const text = err.join('');
@@ -461,7 +461,7 @@ describe('command line', () => {
   it('generates, reports progress every 10 % and prints a summary', async () => {
     const dir = await tempDir();
     const { program, out, err } = cli();
-    await program.parseAsync(['node', 'passerelle', 'generate', '--departement', '48', '--month', MONTH, '--out', dir, '--scale', '0.02'], { from: 'node' });
+    await program.parseAsync(['node', 'passerelle', 'generate', '--departement', '48', '--mois', MONTH, '--sortie', dir, '--echelle', '0.02'], { from: 'node' });
     expect(err.join('')).toMatch(/Génération : 100 %/);
     const summary = out.join('');
     expect(summary).toMatch(/caf_allocataires\.csv/);

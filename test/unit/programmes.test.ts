@@ -431,7 +431,7 @@ describe('against the synthetic extracts', () => {
 });
 
 describe('against one generated Var month (département 83, 2026-11, default scale)', () => {
-  // The whole month as `npx passerelle generate --departement 83 --month 2026-11` writes it
+  // The whole month as `npx passerelle generate --departement 83 --mois 2026-11` writes it
   // (≈ 776 000 people, 200 MB). Large files are read in chunks so memory stays bounded.
   const PERIODE = '2026-11';
   let dir: string;

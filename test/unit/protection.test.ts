@@ -53,11 +53,11 @@ describe('at-rest protection of secrets (AES-256-GCM envelope under a master key
     const raw = Buffer.alloc(32, 7);
     expect(masterKeyFromBase64(raw.toString('base64'), 'test')).toEqual({ id: masterKeyId(raw), key: raw });
     expect(masterKeyFromBase64(raw.toString('base64url'), 'test').key).toEqual(raw);
-    expect(() => masterKeyFromBase64(Buffer.alloc(16).toString('base64'), 'PASSERELLE_MASTER_KEY')).toThrow(/Clé maîtresse invalide \(PASSERELLE_MASTER_KEY\) : 32 octets encodés en base64 attendus/);
+    expect(() => masterKeyFromBase64(Buffer.alloc(16).toString('base64'), 'PASSERELLE_CLE_MAITRE')).toThrow(/Clé maîtresse invalide \(PASSERELLE_CLE_MAITRE\) : 32 octets encodés en base64 attendus/);
     expect(() => masterKeyFromBase64('pas une clé', 'x')).toThrow(/32 octets/);
   });
 
-  it('loads the key from PASSERELLE_MASTER_KEY, else from the data folder file created mode 0600 on first start', async () => {
+  it('loads the key from PASSERELLE_CLE_MAITRE, else from the data folder file created mode 0600 on first start', async () => {
     const dir = await folder();
     const created = await loadMasterKeys({ dataDir: dir, demo: true });
     expect(created.source).toBe('fichier-cree');
@@ -81,7 +81,7 @@ describe('at-rest protection of secrets (AES-256-GCM envelope under a master key
     expect(await loadMasterKeys({ dataDir: second, demo: true })).toMatchObject({ current: { id: a.id }, previous: [{ id: b.id }] });
   });
 
-  it('requires PASSERELLE_MASTER_KEY with PostgreSQL outside demo mode', async () => {
-    await expect(loadMasterKeys({ dataDir: await folder(), demo: false, databaseUrl: 'postgres://x' })).rejects.toThrow(/PASSERELLE_MASTER_KEY est obligatoire avec une base PostgreSQL/);
+  it('requires PASSERELLE_CLE_MAITRE with PostgreSQL outside demo mode', async () => {
+    await expect(loadMasterKeys({ dataDir: await folder(), demo: false, databaseUrl: 'postgres://x' })).rejects.toThrow(/PASSERELLE_CLE_MAITRE est obligatoire avec une base PostgreSQL/);
   });
 });

@@ -14,11 +14,11 @@ export function registerAccounts(program: Command) {
   const c = program.command('comptes').description('Comptes des agents');
   c.command('creer')
     .description('Crée un compte (par exemple le premier administrateur). Mot de passe : PASSERELLE_MOT_DE_PASSE ou entrée standard')
-    .requiredOption('--email <email>').requiredOption('--nom <nom>').requiredOption('--organisation <code>')
+    .requiredOption('--courriel <adresse>').requiredOption('--nom <nom>').requiredOption('--organisation <code>')
     .requiredOption('--roles <roles>', 'rôles séparés par des virgules : agent, charge_echanges, pilote_local, pilote_national, dpo, administrateur')
-    .action(async (o: { email: string; nom: string; organisation: string; roles: string }) => {
+    .action(async (o: { courriel: string; nom: string; organisation: string; roles: string }) => {
       const parsed = newAccountSchema.safeParse({
-        email: o.email, nom: o.nom, organisationCode: o.organisation, roles: o.roles.split(',').map((r) => r.trim()), motDePasse: await readPassword(),
+        email: o.courriel, nom: o.nom, organisationCode: o.organisation, roles: o.roles.split(',').map((r) => r.trim()), motDePasse: await readPassword(),
       });
       if (!parsed.success) {
         process.stderr.write(`${parsed.error.issues.map((i) => `${i.path.join('.')} : ${i.message}`).join('\n')}\n`);

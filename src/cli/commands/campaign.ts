@@ -1,14 +1,11 @@
 /** `passerelle campagne separation`: the Caf's monthly separation contact plan (own worklist, joint offer by e-mail or letter). */
-import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { CAMPAIGN_CHANNELS, CampaignInputError, MAIL_QUEUE, mailSettings, runSeparationCampaign, type CampaignChannel, type CampaignReport } from '../../channels/index.ts';
 import { readConfig } from '../../config.ts';
 import { recordedRun, startJobQueue } from '../../jobs/index.ts';
 import { fail, out, withInstance } from '../instance.ts';
+import { progressBar } from '../progress.ts';
 
-interface ProgressBar { start(total: number, startValue: number): void; update(value: number): void; stop(): void }
-interface CliProgress { SingleBar: new (options: Record<string, unknown>, preset?: unknown) => ProgressBar; Presets: { shades_classic: unknown } }
-const require = createRequire(import.meta.url);
 
 const nf = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 
@@ -39,34 +36,26 @@ export function registerCampaign(program: Command) {
   campagne.command('separation')
     .description("Plan de contacts « séparation » de la Caf : cible les séparations avec enfant du mois et envoie l'offre conjointe Caf–Assurance Maladie")
     .requiredOption('--organisation <code>', 'la Caf qui mène la campagne (ex. caf-83)')
-    .requiredOption('--month <AAAA-MM>', 'mois des déclarations de séparation')
+    .requiredOption('--mois <AAAA-MM>', 'mois des déclarations de séparation')
     .requiredOption('--source <dossier>', 'dossier écrit par « passerelle generate » (caf_separations.csv et caf_allocataires.csv)')
     .option('--canal <canal>', 'courriel, courrier, ou auto (courriel si possible, sinon courrier)', 'auto')
-    .option('--out <dossier>', 'dossier du rapport des lignes et du publipostage PDF', '.')
-    .action((options: { organisation: string; month: string; source: string; canal: string; out: string }) => withInstance(async (database) => {
+    .option('--sortie <dossier>', 'dossier du rapport des lignes et du publipostage PDF', '.')
+    .action((options: { organisation: string; mois: string; source: string; canal: string; sortie: string }) => withInstance(async (database) => {
       if (!(CAMPAIGN_CHANNELS as readonly string[]).includes(options.canal)) return fail(`Canal invalide : « ${options.canal} » ; courriel, courrier ou auto.`, 2);
       const config = readConfig();
       const settings = mailSettings(config);
       // On a demo instance the server's own SMTP catcher sends the mail: queue them even without PASSERELLE_SMTP_URL.
       if (!settings.smtpUrl && config.demo) settings.smtpUrl = 'smtp://demo';
-      const tty = process.stderr.isTTY === true;
-      let bar: ProgressBar | null = null;
+      const bar = process.stderr.isTTY === true ? progressBar('Séparations {bar} {percentage} % | {value}/{total} octets') : null;
       let report: CampaignReport;
       try {
-        report = await recordedRun(database.db, { tache: 'campagne-separation', declenchement: 'commande', parametres: { organisation: options.organisation, periode: options.month, canal: options.canal } }, async () => {
+        report = await recordedRun(database.db, { tache: 'campagne-separation', declenchement: 'commande', parametres: { organisation: options.organisation, periode: options.mois, canal: options.canal } }, async () => {
           const r = await runSeparationCampaign(database.db, {
-            organisation: options.organisation, periode: options.month, source: options.source, canal: options.canal as CampaignChannel,
-            outDir: options.out, mail: settings,
+            organisation: options.organisation, periode: options.mois, source: options.source, canal: options.canal as CampaignChannel,
+            outDir: options.sortie, mail: settings,
             onProgress: (p) => {
-              if (tty) {
-                if (!bar) {
-                  const cliProgress = require('cli-progress') as CliProgress;
-                  bar = new cliProgress.SingleBar({ format: 'Séparations {bar} {percentage} % | {value}/{total} octets', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-                  bar.start(p.octetsTotal, p.octetsLus);
-                } else bar.update(p.octetsLus);
-              } else {
-                process.stderr.write(`Campagne séparation ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
-              }
+              if (bar) bar.update(p.octetsLus, p.octetsTotal);
+              else process.stderr.write(`Campagne séparation ${options.mois} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} ligne(s) lue(s))\n`);
             },
           });
           return {
@@ -74,11 +63,8 @@ export function registerCampaign(program: Command) {
             resultat: { ajoutes: r.ajoutes, dejaSuivis: r.dejaSuivis, courriels: r.courrielsPrepares, courriers: r.courriers, sansCanal: r.sansCanal },
           };
         });
-      } catch (error) {
-        if (error instanceof CampaignInputError) return fail(error.message, 2);
-        throw error;
       } finally {
-        (bar as ProgressBar | null)?.stop();
+        bar?.stop();
       }
       let queued = 'en attente (ils partent au prochain démarrage du serveur)';
       if (report.courrielIds.length > 0) {
@@ -98,5 +84,5 @@ export function registerCampaign(program: Command) {
       }
       out(campaignSummary(report, queued));
       return report.lignesRejetees > 0 ? 3 : 0;
-    }));
+    }, [CampaignInputError]));
 }

@@ -36,15 +36,13 @@ function print(c: Convention, json: boolean | undefined) {
 }
 
 async function step(work: () => Promise<Convention>, json: boolean | undefined, message: (c: Convention) => string): Promise<number> {
-  try {
-    const c = await work();
-    if (json) print(c, true); else out(message(c));
-    return 0;
-  } catch (error) {
-    if (error instanceof ConventionError) return fail(error.message, 2);
-    throw error;
-  }
+  const c = await work();
+  if (json) print(c, true); else out(message(c));
+  return 0;
 }
+
+/** Every conventions command: a ConventionError is a refusal (exit 2, its French message). */
+const withConventions = (work: Parameters<typeof withInstance>[0]) => withInstance(work, [ConventionError]);
 
 const actorOf = (o: { organisation: string; signataire: string; qualite?: string }): ConventionActor =>
   ({ compteId: null, organisation: o.organisation, par: o.signataire, ...(o.qualite ? { qualite: o.qualite } : {}) });
@@ -62,7 +60,7 @@ export function registerConventions(program: Command) {
     .option('--organisation <code>', 'organisme partie (sinon toutes)')
     .option('--id <id>', 'une seule convention, avec son historique')
     .option('--json', 'sortie JSON')
-    .action((o: { organisation?: string; id?: string; json?: boolean }) => withInstance(async (database) => {
+    .action((o: { organisation?: string; id?: string; json?: boolean }) => withConventions(async (database) => {
       const today = toIsoDate(new Date());
       if (o.id) {
         const c = await conventionOf(database.db, o.id, o.organisation ?? null);
@@ -93,7 +91,7 @@ export function registerConventions(program: Command) {
     .option('--intitule <texte>', 'intitulé de la convention')
     .option('--id <id>', 'identifiant (sinon calculé)')
     .option('--json', 'sortie JSON')
-    .action((o: { programme: string; expediteur: string; destinataire: string; champs: string; debut: string; organisation: string; signataire: string; qualite?: string; intitule?: string; id?: string; json?: boolean }) => withInstance(async (database) => {
+    .action((o: { programme: string; expediteur: string; destinataire: string; champs: string; debut: string; organisation: string; signataire: string; qualite?: string; intitule?: string; id?: string; json?: boolean }) => withConventions(async (database) => {
       if (![o.expediteur, o.destinataire].includes(o.organisation)) return fail('--organisation : l’organisme qui propose est l’expéditeur ou le destinataire.', 2);
       return step(() => proposeConvention(database.db, actorOf(o), {
         programme: o.programme, expediteur: o.expediteur, destinataire: o.destinataire, champs: list(o.champs), dateDebut: o.debut, intitule: o.intitule, id: o.id,
@@ -107,7 +105,7 @@ export function registerConventions(program: Command) {
     .requiredOption('--signataire <nom>', 'personne qui signe')
     .option('--qualite <texte>', 'qualité du signataire')
     .option('--json', 'sortie JSON')
-    .action((id: string, o: { organisation: string; signataire: string; qualite?: string; json?: boolean }) => withInstance(async (database) =>
+    .action((id: string, o: { organisation: string; signataire: string; qualite?: string; json?: boolean }) => withConventions(async (database) =>
       step(() => signConventionStep(database.db, actorOf(o), id), o.json, (c) => `Convention ${c.id} signée pour ${o.organisation} : ${conventionStatus(c, new Date()).libelle}.${pendingText(c)}`)));
 
   conventions.command('avenant')
@@ -120,7 +118,7 @@ export function registerConventions(program: Command) {
     .requiredOption('--signataire <nom>', 'personne qui signe')
     .option('--qualite <texte>', 'qualité du signataire')
     .option('--json', 'sortie JSON')
-    .action((id: string, o: { date: string; objet: string; champs: string; organisation: string; signataire: string; qualite?: string; json?: boolean }) => withInstance(async (database) =>
+    .action((id: string, o: { date: string; objet: string; champs: string; organisation: string; signataire: string; qualite?: string; json?: boolean }) => withConventions(async (database) =>
       step(() => amendConvention(database.db, actorOf(o), id, { date: o.date, objet: o.objet, champs: list(o.champs) }, loadProgrammes()), o.json,
         (c) => `Avenant n° ${c.avenants.at(-1)!.numero} à la convention ${c.id} proposé et signé pour ${o.organisation}.${pendingText(c)}`)));
 
@@ -132,7 +130,7 @@ export function registerConventions(program: Command) {
     .option('--date <date>', 'date de notification AAAA-MM-JJ (aujourd’hui par défaut)')
     .option('--motif <texte>', 'motif')
     .option('--json', 'sortie JSON')
-    .action((id: string, o: { organisation: string; signataire: string; date?: string; motif?: string; json?: boolean }) => withInstance(async (database) =>
+    .action((id: string, o: { organisation: string; signataire: string; date?: string; motif?: string; json?: boolean }) => withConventions(async (database) =>
       step(() => denounceConventionStep(database.db, actorOf(o), id, { date: o.date, motif: o.motif }), o.json,
         (c) => `Convention ${c.id} dénoncée par ${o.organisation} : ${conventionStatus(c, c.resiliation!.notifieeLe).libelle}.`)));
 
@@ -140,35 +138,25 @@ export function registerConventions(program: Command) {
     .description('Écrit la convention telle qu’elle est, signée (Ed25519) par un organisme hébergé ici, à remettre à l’instance de l’autre partie')
     .argument('<id>', 'convention')
     .requiredOption('--organisation <code>', 'organisme partie, hébergé par cette instance, qui signe le document')
-    .option('--out <fichier>', 'fichier à écrire (sinon la sortie standard)')
-    .action((id: string, o: { organisation: string; out?: string }) => withInstance(async (database) => {
-      try {
-        const signed = await exportConventionDocument(database.db, id, o.organisation);
-        const text = `${JSON.stringify(signed, null, 2)}\n`;
-        if (o.out) await writeFile(o.out, text); else process.stdout.write(text);
-        process.stderr.write(`Document « ${signed.document.etape} » de la convention ${id}, signé par ${o.organisation} (clé ${signed.document.cle}).\n`);
-        return 0;
-      } catch (error) {
-        if (error instanceof ConventionError) return fail(error.message, 2);
-        throw error;
-      }
+    .option('--sortie <fichier>', 'fichier à écrire (sinon la sortie standard)')
+    .action((id: string, o: { organisation: string; sortie?: string }) => withConventions(async (database) => {
+      const signed = await exportConventionDocument(database.db, id, o.organisation);
+      const text = `${JSON.stringify(signed, null, 2)}\n`;
+      if (o.sortie) await writeFile(o.sortie, text); else process.stdout.write(text);
+      process.stderr.write(`Document « ${signed.document.etape} » de la convention ${id}, signé par ${o.organisation} (clé ${signed.document.cle}).\n`);
+      return 0;
     }));
 
   conventions.command('importer')
     .description('Enregistre un document de convention signé reçu de l’instance de l’autre partie (proposition, signature, avenant, dénonciation)')
     .argument('<fichier>', 'document JSON écrit par « conventions exporter »')
     .option('--json', 'sortie JSON')
-    .action((file: string, o: { json?: boolean }) => withInstance(async (database) => {
+    .action((file: string, o: { json?: boolean }) => withConventions(async (database) => {
       let raw: unknown;
       try { raw = JSON.parse(await readFile(file, 'utf8')); } catch { return fail(`Document illisible : ${file} n’est pas un fichier JSON.`, 2); }
-      try {
-        const r = await importConventionDocument(database.db, raw);
-        if (o.json) print(r.convention, true);
-        else out(`Document « ${r.etape} » de ${r.organisation} enregistré : convention ${r.convention.id} ${r.nouvelle ? 'reçue' : 'mise à jour'}, ${conventionStatus(r.convention, new Date()).libelle}.${pendingText(r.convention)}`);
-        return 0;
-      } catch (error) {
-        if (error instanceof ConventionError) return fail(error.message, 2);
-        throw error;
-      }
+      const r = await importConventionDocument(database.db, raw);
+      if (o.json) print(r.convention, true);
+      else out(`Document « ${r.etape} » de ${r.organisation} enregistré : convention ${r.convention.id} ${r.nouvelle ? 'reçue' : 'mise à jour'}, ${conventionStatus(r.convention, new Date()).libelle}.${pendingText(r.convention)}`);
+      return 0;
     }));
 }

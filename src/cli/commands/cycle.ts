@@ -9,7 +9,7 @@ import type { DB } from '../../db/index.ts';
 import { CycleInputError, cycleCounts, runCycle, type CycleReport } from '../../exchange/index.ts';
 import { recordedRun } from '../../jobs/index.ts';
 import { findOrganisation } from '../../territories/index.ts';
-import { fail, out, withInstance } from '../instance.ts';
+import { out, withInstance } from '../instance.ts';
 
 const nf = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 
@@ -42,27 +42,21 @@ export function registerCycle(program: Command) {
   program.command('cycle')
     .description("Cycle mensuel d'un programme : lit l'extrait et cible ; un programme d'échange minimise et scelle un paquet par organisme destinataire, un programme interne remplit la liste de travail de l'organisme")
     .requiredOption('--programme <id>', 'programme (ex. aidants)')
-    .requiredOption('--month <AAAA-MM>', 'mois traité')
+    .requiredOption('--mois <AAAA-MM>', 'mois traité')
     .requiredOption('--source <chemin>', "fichier source principal, ou dossier écrit par « passerelle generate »")
-    .requiredOption('--out <dossier>', 'dossier où écrire les paquets et le rapport des lignes')
+    .requiredOption('--sortie <dossier>', 'dossier où écrire les paquets et le rapport des lignes')
     .option('--expediteur <code>', "organisme qui détient l'extrait (par défaut : celui du dossier de dépôt <organisme>/<programme>/<AAAA-MM>/, sinon celui de chaque ligne : la Caf du dossier ou l'organisme compétent pour la commune)")
     .option('--remplacer', "scelle de nouveaux paquets même si une exécution précédente en a scellé pour ce mois : chacun déclare, dans son manifeste signé, le paquet qu'il remplace (par défaut une nouvelle exécution réutilise les paquets déjà scellés)")
     .option('--json', 'sortie JSON : les comptes du cycle (lignesLues, retenus, transmis, ajoutes, dejaSuivis…), les paquets, les refus et les listes')
-    .action((options: { programme: string; month: string; source: string; out: string; expediteur?: string; json?: boolean; remplacer?: boolean }) => withInstance(async (database) => {
-      let report: CycleReport;
-      const expediteur = options.expediteur ?? await holderFromDropFolder(database.db, options.source, options.programme, options.month);
-      try {
-        report = await recordedRun(database.db, { tache: 'cycle', declenchement: 'commande', parametres: { programme: options.programme, periode: options.month, ...(expediteur ? { expediteur } : {}) } }, async () => {
-          const r = await runCycle(database.db, {
-            programme: options.programme, periode: options.month, source: options.source, outDir: options.out, expediteur, remplacer: options.remplacer === true,
-            onProgress: (p) => process.stderr.write(`Cycle ${options.programme} ${options.month} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} lignes lues)\n`),
-          });
-          return { value: r, ok: r.refus.length === 0, message: cycleSummary(r).split('\n')[0]!.slice(0, 500), resultat: { ...cycleCounts(r), paquets: r.paquets.length, refus: r.refus.length } };
+    .action((options: { programme: string; mois: string; source: string; sortie: string; expediteur?: string; json?: boolean; remplacer?: boolean }) => withInstance(async (database) => {
+      const expediteur = options.expediteur ?? await holderFromDropFolder(database.db, options.source, options.programme, options.mois);
+      const report: CycleReport = await recordedRun(database.db, { tache: 'cycle', declenchement: 'commande', parametres: { programme: options.programme, periode: options.mois, ...(expediteur ? { expediteur } : {}) } }, async () => {
+        const r = await runCycle(database.db, {
+          programme: options.programme, periode: options.mois, source: options.source, outDir: options.sortie, expediteur, remplacer: options.remplacer === true,
+          onProgress: (p) => process.stderr.write(`Cycle ${options.programme} ${options.mois} : ${Math.min(100, Math.round((100 * p.octetsLus) / Math.max(1, p.octetsTotal)))} % (${nf.format(p.lignes)} lignes lues)\n`),
         });
-      } catch (error) {
-        if (error instanceof CycleInputError) return fail(error.message, 2);
-        throw error;
-      }
+        return { value: r, ok: r.refus.length === 0, message: cycleSummary(r).split('\n')[0]!.slice(0, 500), resultat: { ...cycleCounts(r), paquets: r.paquets.length, refus: r.refus.length } };
+      });
       if (options.json) {
         out(JSON.stringify({
           ...cycleCounts(report), programme: report.programme, periode: report.periode, rapport: report.rapport, durationMs: Math.round(report.durationMs),
@@ -70,7 +64,7 @@ export function registerCycle(program: Command) {
         }));
       } else out(cycleSummary(report));
       return report.lignesRejetees > 0 || report.refus.length > 0 ? 3 : 0;
-    }));
+    }, [CycleInputError]));
 }
 
 /** The holder named by a drop folder `<depot>/<organisme>/<programme>/<AAAA-MM>/` (the source or its folder), when it is a known organisation. */

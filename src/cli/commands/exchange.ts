@@ -53,19 +53,14 @@ export function registerExchange(program: Command) {
     .description("Enregistre l'accusé de réception signé d'un paquet envoyé")
     .argument('<fichier>', 'fichier NOM.accuse.json')
     .action((file: string) => withInstance(async (database) => {
-      try {
-        const a = await recordAcknowledgementFile(database.db, file);
-        if (a.perime) {
-          out(`Accusé périmé, ignoré : il est antérieur à l'accusé déjà enregistré pour le paquet ${a.paquet} (ou c'est un rejet reçu après son import) ; l'état du paquet ne change pas. Il reste tracé au journal d'audit.`);
-          return 0;
-        }
-        out(`Accusé enregistré : paquet ${a.paquet} ${a.statut === 'importe' ? 'importé' : `rejeté (${a.motif})`} par ${a.destinataire}, ${a.importes} enregistrement(s) sur ${a.recus}.`);
+      const a = await recordAcknowledgementFile(database.db, file);
+      if (a.perime) {
+        out(`Accusé périmé, ignoré : il est antérieur à l'accusé déjà enregistré pour le paquet ${a.paquet} (ou c'est un rejet reçu après son import) ; l'état du paquet ne change pas. Il reste tracé au journal d'audit.`);
         return 0;
-      } catch (error) {
-        if (error instanceof AcknowledgementRefused) return fail(error.message, 2);
-        throw error;
       }
-    }));
+      out(`Accusé enregistré : paquet ${a.paquet} ${a.statut === 'importe' ? 'importé' : `rejeté (${a.motif})`} par ${a.destinataire}, ${a.importes} enregistrement(s) sur ${a.recus}.`);
+      return 0;
+    }, [AcknowledgementRefused]));
 
   const exchange = program.command('exchange').description('Échanges scellés');
   exchange.command('setup')
@@ -79,12 +74,12 @@ export function registerExchange(program: Command) {
   exchange.command('send')
     .description("Envoie un paquet scellé à la boîte aux lettres de l'organisme destinataire (HTTPS) et enregistre son accusé de réception signé")
     .argument('<manifeste>', 'fichier NOM.manifest.json (NOM.payload.age et NOM.sig à côté)')
-    .option('--to <url>', "adresse de la boîte aux lettres (par défaut : celle du partenaire enregistré), ex. https://passerelle.cpam83.example/api/boite/cpam-83/paquets")
+    .option('--boite <url>', "adresse de la boîte aux lettres (par défaut : celle du partenaire enregistré), ex. https://passerelle.cpam83.example/api/boite/cpam-83/paquets")
     .option('--delai <secondes>', "délai maximal d'envoi", (v) => Number(v))
-    .action((manifest: string, options: { to?: string; delai?: number }) => withInstance(async (database) => {
+    .action((manifest: string, options: { boite?: string; delai?: number }) => withInstance(async (database) => {
       if (options.delai !== undefined && !(options.delai > 0)) return fail('--delai : nombre de secondes positif attendu.', 2);
       try {
-        const r = await sendPackage(database.db, manifest, { url: options.to, timeoutMs: options.delai ? options.delai * 1000 : readConfig().sendTimeoutMs });
+        const r = await sendPackage(database.db, manifest, { url: options.boite, timeoutMs: options.delai ? options.delai * 1000 : readConfig().sendTimeoutMs });
         const a = r.accuse;
         if (r.statut === 'acquitte') {
           out(`Paquet ${r.paquet} ${r.rejeu ? 'déjà importé' : 'importé'} par ${r.destinataire} : ${a.importes} enregistrement(s) sur ${a.recus}. Accusé de réception signé enregistré (statut acquitté).`);
@@ -118,20 +113,16 @@ export function registerExchange(program: Command) {
     .description("Exporte le trousseau PUBLIC d'un organisme hébergé ici, à remettre au partenaire (sans aucune clé secrète)")
     .requiredOption('--organisation <code>', 'organisme hébergé par cette instance')
     .option('--boite <url>', 'adresse publique de sa boîte aux lettres, ex. https://passerelle.caf83.example/api/boite/caf-83/paquets')
-    .option('--out <fichier>', 'fichier à écrire (sinon la sortie standard)')
-    .action((options: { organisation: string; boite?: string; out?: string }) => withInstance(async (database) => {
+    .option('--sortie <fichier>', 'fichier à écrire (sinon la sortie standard)')
+    .action((options: { organisation: string; boite?: string; sortie?: string }) => withInstance(async (database) => {
       const ring = await exchangeRepository.keyring(database.db, options.organisation);
       if (!ring || !(await exchangeRepository.hostsOrganisation(database.db, options.organisation))) return fail(`« ${options.organisation} » n'est pas hébergé par cette instance (aucun trousseau secret).`, 2);
-      let document;
-      try { document = exportPublicKeyring(ring, options.boite); } catch (error) {
-        if (error instanceof TransportError) return fail(error.message, 2);
-        throw error;
-      }
+      const document = exportPublicKeyring(ring, options.boite);
       const text = `${JSON.stringify(document, null, 2)}\n`;
-      if (options.out) await writeFile(options.out, text, { mode: 0o644 }); else process.stdout.write(text);
+      if (options.sortie) await writeFile(options.sortie, text, { mode: 0o644 }); else process.stdout.write(text);
       process.stderr.write(`Empreintes à confirmer avec le partenaire par un autre canal (téléphone) : ${keyIds(document.trousseau)}\n`);
       return 0;
-    }));
+    }, [TransportError]));
   partner.command('ajouter')
     .description("Enregistre (ou met à jour après une rotation) un partenaire à partir de son trousseau public exporté")
     .argument('<fichier>', 'trousseau public exporté par le partenaire (passerelle exchange partenaire exporter)')
@@ -187,30 +178,20 @@ export function registerExchange(program: Command) {
     .description("Ajoute une nouvelle génération de clés à l'organisme (les anciennes restent pour ouvrir les paquets déjà reçus) ; tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')
     .action((options: { organisation: string }) => withInstance(async (database) => {
-      try {
-        const r = await rotateOrganisationKeys(database.db, options.organisation);
-        out(`Nouvelle génération de clés pour ${options.organisation} : chiffrement ${r.chiffrement}, signature ${r.signature} (${r.generations} génération(s) au trousseau).`);
-        out(`Les partenaires doivent réimporter le trousseau public : « npx passerelle exchange partenaire exporter --organisation ${options.organisation} ».`);
-        return 0;
-      } catch (error) {
-        if (error instanceof KeyManagementError) return fail(error.message, 2);
-        throw error;
-      }
-    }));
+      const r = await rotateOrganisationKeys(database.db, options.organisation);
+      out(`Nouvelle génération de clés pour ${options.organisation} : chiffrement ${r.chiffrement}, signature ${r.signature} (${r.generations} génération(s) au trousseau).`);
+      out(`Les partenaires doivent réimporter le trousseau public : « npx passerelle exchange partenaire exporter --organisation ${options.organisation} ».`);
+      return 0;
+    }, [KeyManagementError]));
   keys.command('retire')
     .description("Retire une ancienne génération de clés, une fois détruits les paquets reçus avant la rotation ; tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')
     .requiredOption('--cle <keyId>', "identifiant d'une des clés de la génération à retirer")
     .action((options: { organisation: string; cle: string }) => withInstance(async (database) => {
-      try {
-        const r = await retireOrganisationKey(database.db, options.organisation, options.cle);
-        out(`Génération retirée : ${r.generations} génération(s) restent au trousseau de ${options.organisation}.`);
-        return 0;
-      } catch (error) {
-        if (error instanceof KeyManagementError) return fail(error.message, 2);
-        throw error;
-      }
-    }));
+      const r = await retireOrganisationKey(database.db, options.organisation, options.cle);
+      out(`Génération retirée : ${r.generations} génération(s) restent au trousseau de ${options.organisation}.`);
+      return 0;
+    }, [KeyManagementError]));
   keys.command('export-identity')
     .description("Affiche l'identité age (secrète) de l'organisme, pour ouvrir un paquet avec l'outil age ; réservé aux administrateurs, tracé dans le journal d'audit")
     .requiredOption('--organisation <code>', 'organisme')

@@ -1,21 +1,9 @@
 /** `passerelle generate`: writes synthetic source extracts for a département (or all) and a month. */
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 // The generator (and faker's name lists) is loaded only when the command runs: every other command stays free of it.
 import type { GenerateReport } from '../../generate/index.ts';
-
-// cli-progress ships no type declarations: the little used here is typed locally.
-interface ProgressBar {
-  start(total: number, startValue: number, payload?: Record<string, unknown>): void;
-  update(value: number, payload?: Record<string, unknown>): void;
-  stop(): void;
-}
-interface CliProgress {
-  SingleBar: new (options: Record<string, unknown>, preset?: unknown) => ProgressBar;
-  Presets: { shades_classic: unknown };
-}
-const require = createRequire(import.meta.url);
+import { progressBar } from '../progress.ts';
 
 export interface GenerateCommandIo {
   out: (text: string) => void;
@@ -35,10 +23,10 @@ const nf1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1, minimumFr
 
 interface GenerateCliOptions {
   departement?: string;
-  month?: string;
-  out?: string;
-  scale?: string;
-  seed?: string;
+  mois?: string;
+  sortie?: string;
+  echelle?: string;
+  graine?: string;
 }
 
 export function registerGenerate(program: Command, io: GenerateCommandIo = defaultIo()): void {
@@ -46,10 +34,10 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
     .command('generate')
     .description('Génère des extraits sources synthétiques (Caf, CPAM, Carsat, établissements de santé) pour un département et un mois')
     .option('--departement <code>', 'département (83, 2A, 971…) ou « all » pour la métropole et les DROM')
-    .option('--month <AAAA-MM>', 'mois couvert par les extraits, par exemple 2026-11')
-    .option('--out <dossier>', 'dossier où écrire les fichiers CSV (créé au besoin)')
-    .option('--scale <n>', 'échelle du volume : 1 = volume réaliste, 0.01 = petit jeu de test', '1')
-    .option('--seed <n>', 'graine : mêmes options et même graine donnent des fichiers identiques', '1')
+    .option('--mois <AAAA-MM>', 'mois couvert par les extraits, par exemple 2026-11')
+    .option('--sortie <dossier>', 'dossier où écrire les fichiers CSV (créé au besoin)')
+    .option('--echelle <n>', 'échelle du volume : 1 = volume réaliste, 0.01 = petit jeu de test', '1')
+    .option('--graine <n>', 'graine : mêmes options et même graine donnent des fichiers identiques', '1')
     .addHelpText('after', '\nFichiers produits et colonnes : docs/extract-formats.md')
     .action(async function (this: Command, options: GenerateCliOptions) {
       const { generateExtracts, GenerateOptionsError, validateGenerateOptions } = await import('../../generate/index.ts');
@@ -57,10 +45,10 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
       try {
         valid = validateGenerateOptions({
           departement: options.departement,
-          month: options.month,
-          outDir: options.out,
-          scale: options.scale,
-          seed: options.seed,
+          month: options.mois,
+          outDir: options.sortie,
+          scale: options.echelle,
+          seed: options.graine,
         });
       } catch (error) {
         if (error instanceof GenerateOptionsError) this.error(error.problems.join('\n'), { exitCode: 2, code: 'passerelle.generate.options' });
@@ -82,25 +70,8 @@ export function registerGenerate(program: Command, io: GenerateCommandIo = defau
 
 function progressReporter(io: GenerateCommandIo) {
   if (io.tty) {
-    const cliProgress = require('cli-progress') as CliProgress;
-    const bar = new cliProgress.SingleBar({
-      format: 'Génération {bar} {percentage} % | {value}/{total} personnes | {label}',
-      stream: process.stderr,
-      hideCursor: true,
-      clearOnComplete: false,
-    }, cliProgress.Presets.shades_classic);
-    let started = false;
-    return {
-      update(done: number, total: number, label: string) {
-        if (!started) {
-          bar.start(total, done, { label });
-          started = true;
-        } else bar.update(done, { label });
-      },
-      stop() {
-        if (started) bar.stop();
-      },
-    };
+    const bar = progressBar('Génération {bar} {percentage} % | {value}/{total} personnes | {label}');
+    return { update: (done: number, total: number, label: string) => bar.update(done, total, { label }), stop: () => bar.stop() };
   }
   let nextTenth = 1;
   return {

@@ -10,8 +10,8 @@ interface FunnelOptions {
   region?: string;
   national?: boolean;
   programme: string;
-  month: string;
-  to?: string;
+  mois: string;
+  fin?: string;
   json?: boolean;
 }
 
@@ -24,8 +24,8 @@ export function registerIndicators(program: Command) {
     .option('--region <code>', 'région (code INSEE, ex. 93)')
     .option('--national', 'toute la France')
     .requiredOption('--programme <id>', 'programme (ex. aidants)')
-    .requiredOption('--month <AAAA-MM>', 'mois de la cohorte (ou premier mois avec --to)')
-    .option('--to <AAAA-MM>', 'dernier mois de la cohorte (plage de mois)')
+    .requiredOption('--mois <AAAA-MM>', 'mois de la cohorte (ou premier mois avec --fin)')
+    .option('--fin <AAAA-MM>', 'dernier mois de la cohorte (plage de mois)')
     .option('--json', 'sortie JSON : {"stages":[{"code","count"}],"rates":[{"numerator","denominator","value"}]}')
     .action((options: FunnelOptions) => withInstance(async (database) => {
       const scopes: Scope[] = [
@@ -35,13 +35,7 @@ export function registerIndicators(program: Command) {
         ...(options.national ? [{ level: 'national' as const }] : []),
       ];
       if (scopes.length !== 1) return fail('Précisez un et un seul périmètre : --organisation, --departement, --region ou --national.', 2);
-      let funnel;
-      try {
-        funnel = await computeFunnel(database.db, { programme: options.programme, from: options.month, to: options.to ?? options.month, scope: scopes[0]! }, { kind: 'operator' });
-      } catch (error) {
-        if (error instanceof IndicatorError) return fail(error.message, 2);
-        throw error;
-      }
+      const funnel = await computeFunnel(database.db, { programme: options.programme, from: options.mois, to: options.fin ?? options.mois, scope: scopes[0]! }, { kind: 'operator' });
       if (options.json) {
         out(JSON.stringify({
           stages: funnel.stages.map((s) => ({ code: s.code, count: s.count })),
@@ -59,5 +53,5 @@ export function registerIndicators(program: Command) {
       out('Taux (numérateur / dénominateur) :');
       for (const r of funnel.rates) out(`  ${formatRate(r.value).padStart(8)}  ${r.libelle} [${r.numerator} / ${r.denominator}]`);
       return 0;
-    }));
+    }, [IndicatorError]));
 }

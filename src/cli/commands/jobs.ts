@@ -12,10 +12,10 @@ export function registerJobs(program: Command) {
   const jobs = program.command('jobs')
     .description('Tâches planifiées (destruction quotidienne, cycle mensuel) et lancées depuis l’application web (cycle téléversé) : dernières exécutions et leur état')
     .option('--tache <nom>', 'seulement cette tâche')
-    .option('--limit <n>', "nombre d'exécutions affichées", '20')
-    .action((options: { tache?: string; limit: string }) => withInstance(async (database) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) return fail(`--limit invalide : « ${options.limit} » ; un entier positif est attendu.`, 2);
+    .option('--limite <n>', "nombre d'exécutions affichées", '20')
+    .action((options: { tache?: string; limite: string }) => withInstance(async (database) => {
+      const limit = Number(options.limite);
+      if (!Number.isInteger(limit) || limit < 1) return fail(`--limite invalide : « ${options.limite} » ; un entier positif est attendu.`, 2);
       const known = [...JOBS, ...WEB_JOBS].map((j) => j.name);
       if (options.tache && !known.includes(options.tache)) return fail(`Tâche inconnue : « ${options.tache} » ; tâches : ${known.join(', ')}.`, 2);
       out('Tâches planifiées (heure de Paris) :');
@@ -37,13 +37,13 @@ export function registerJobs(program: Command) {
   jobs.command('run')
     .description('Exécute une tâche maintenant (elle est enregistrée comme exécution manuelle)')
     .argument('<nom>', `tâche : ${JOBS.map((j) => j.name).join(', ')}`)
-    .option('--month <AAAA-MM>', 'cycle mensuel : mois des extraits (par défaut le mois précédent)')
+    .option('--mois <AAAA-MM>', 'cycle mensuel : mois des extraits (par défaut le mois précédent)')
     .option('--date <AAAA-MM-JJ>', "destruction : date de référence (par défaut aujourd'hui)")
-    .action((name: string, options: { month?: string; date?: string }) => withInstance(async (database) => {
+    .action((name: string, options: { mois?: string; date?: string }) => withInstance(async (database) => {
       const job = findJob(name);
       if (!job) return fail(`Tâche inconnue : « ${name} » ; tâches : ${JOBS.map((j) => j.name).join(', ')}.`, 2);
       let params: Record<string, unknown>;
-      try { params = job.params(options); } catch (error) { return fail((error as Error).message, 2); }
+      try { params = job.params({ month: options.mois, date: options.date }); } catch (error) { return fail((error as Error).message, 2); }
       const config = readConfig();
       const outcome = await runJob(database.db, config, name, { trigger: 'manuel', params });
       out(outcome.message);

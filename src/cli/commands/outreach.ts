@@ -43,18 +43,18 @@ export function registerOutreach(program: Command) {
     .description('Exporte la liste de travail du mois (colonne pseudonyme et champs autorisés par le programme) ; l’export est tracé dans le journal d’audit')
     .requiredOption('--organisation <code>', 'organisme qui détient la liste')
     .requiredOption('--programme <id>', 'programme')
-    .requiredOption('--month <AAAA-MM>', 'mois de la cohorte')
-    .requiredOption('--out <fichier>', 'fichier CSV à écrire')
-    .action((options: { organisation: string; programme: string; month: string; out: string }) => withInstance(async (database) => {
+    .requiredOption('--mois <AAAA-MM>', 'mois de la cohorte')
+    .requiredOption('--sortie <fichier>', 'fichier CSV à écrire')
+    .action((options: { organisation: string; programme: string; mois: string; sortie: string }) => withInstance(async (database) => {
       if (!(await organisationExists(database.db, options.organisation))) return fail(`Organisme inconnu : « ${options.organisation} ».`, 2);
-      const stream = createWriteStream(options.out, { mode: 0o600 });
+      const stream = createWriteStream(options.sortie, { mode: 0o600 });
       const result = await exportWorklist(database.db, {
-        organisation: options.organisation, programme: options.programme, mois: options.month,
+        organisation: options.organisation, programme: options.programme, mois: options.mois,
         write: (chunk) => new Promise<void>((resolve, reject) => stream.write(chunk, (e) => (e ? reject(e) : resolve()))),
       });
       await new Promise<void>((resolve) => stream.end(resolve));
       if (!result.ok) return fail(result.erreur, 2);
-      out(`${result.lignes} personne(s) exportée(s) dans ${options.out} (colonnes : ${result.colonnes.join(', ')}).`);
+      out(`${result.lignes} personne(s) exportée(s) dans ${options.sortie} (colonnes : ${result.colonnes.join(', ')}).`);
       return 0;
     }));
 }

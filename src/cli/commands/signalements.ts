@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { importSignalements, SignalementInputError } from '../../signalements/index.ts';
 import { recordedRun } from '../../jobs/index.ts';
-import { fail, out, withInstance } from '../instance.ts';
+import { out, withInstance } from '../instance.ts';
 
 export function registerSignalements(program: Command) {
   program.command('signalements').description("Signalements des établissements de santé (sortie d'hospitalisation)")
@@ -19,21 +19,15 @@ export function registerSignalements(program: Command) {
     .option('--json', 'résumé en JSON (comptes, dont dejaSuivis)')
     .action((file: string, options: { organisation: string; rapport?: string; json?: boolean }) => withInstance(async (database) => {
       const reportPath = options.rapport ?? `${file}.rapport.csv`;
-      let report;
-      try {
-        report = await recordedRun(database.db, { tache: 'import-signalements', declenchement: 'commande', parametres: { organisation: options.organisation } }, async () => {
-          const r = await importSignalements(database.db, {
-            path: file, destinataire: options.organisation, etablissement: null, reportPath, acteur: { compteId: null, organisation: options.organisation },
-          });
-          return {
-            value: r, ok: true, message: `${r.lignes} ligne(s) lue(s) : ${r.ajoutes} ajoutée(s), déjà suivis : ${r.dejaSuivis}, ${r.rejetees} rejetée(s).`,
-            resultat: { lignes: r.lignes, ajoutes: r.ajoutes, dejaSuivis: r.dejaSuivis, rejetees: r.rejetees },
-          };
+      const report = await recordedRun(database.db, { tache: 'import-signalements', declenchement: 'commande', parametres: { organisation: options.organisation } }, async () => {
+        const r = await importSignalements(database.db, {
+          path: file, destinataire: options.organisation, etablissement: null, reportPath, acteur: { compteId: null, organisation: options.organisation },
         });
-      } catch (error) {
-        if (error instanceof SignalementInputError) return fail(error.message, 2);
-        throw error;
-      }
+        return {
+          value: r, ok: true, message: `${r.lignes} ligne(s) lue(s) : ${r.ajoutes} ajoutée(s), déjà suivis : ${r.dejaSuivis}, ${r.rejetees} rejetée(s).`,
+          resultat: { lignes: r.lignes, ajoutes: r.ajoutes, dejaSuivis: r.dejaSuivis, rejetees: r.rejetees },
+        };
+      });
       if (options.json) {
         const { rapport: _rows, ...counts } = report;
         out(JSON.stringify({ ...counts, durationMs: Math.round(report.durationMs) }, null, 2));
@@ -43,5 +37,5 @@ export function registerSignalements(program: Command) {
           + `${report.rejetees} ligne(s) rejetée(s)${report.opposes ? `, ${report.opposes} opposition(s) enregistrée(s)` : ''}. Rapport : ${reportPath}`);
       }
       return report.rejetees > 0 ? 3 : 0;
-    }));
+    }, [SignalementInputError]));
 }

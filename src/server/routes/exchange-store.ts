@@ -10,7 +10,7 @@
  *   recus/<id>/import.json                    the import's result or refusal
  *
  * A cycle runs as a job of the queue (`cycle-televerse`, src/server/web-cycles.ts), which writes
- * cycle.json at each phase and every second while it reads. Without a queue (PASSERELLE_JOBS=0) the
+ * cycle.json at each phase and every second while it reads. Without a queue (PASSERELLE_TACHES=0) the
  * route runs it in the process with the serial runner below: one cycle at a time, the others wait.
  */
 import { createWriteStream } from 'node:fs';
@@ -99,6 +99,18 @@ export interface ImportRecord {
 /** Thrown when the upload is larger than the configured limit. */
 export class UploadTooLarge extends Error {}
 
+/** Writes a state file whole or not at all (a temporary file renamed over it), readable by its owner only. */
+export async function writeJsonFile(dir: string, name: string, value: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, `${name}.tmp`), JSON.stringify(value), { mode: 0o600 });
+  await rename(join(dir, `${name}.tmp`), join(dir, name));
+}
+
+/** A state file's content, or undefined when it is missing or unreadable. */
+export async function readJsonFile<T>(path: string): Promise<T | undefined> {
+  try { return JSON.parse(await readFile(path, 'utf8')) as T; } catch { return undefined; }
+}
+
 const DAY_MS = 24 * 3600 * 1000;
 
 export class ExchangeStore {
@@ -157,7 +169,7 @@ export class ExchangeStore {
 
   async upload(org: string, id: string): Promise<UploadMeta | undefined> {
     if (!UUID.test(id)) return undefined;
-    try { return JSON.parse(await readFile(join(this.uploadsDir(org), `${id}.json`), 'utf8')) as UploadMeta; } catch { return undefined; }
+    return readJsonFile<UploadMeta>(join(this.uploadsDir(org), `${id}.json`));
   }
 
   /** Moves an upload's file to `target` and forgets the upload. */
@@ -182,15 +194,12 @@ export class ExchangeStore {
   }
 
   async saveCycle(state: CycleState): Promise<void> {
-    const dir = this.cycleDir(state.organisation, state.id);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(join(dir, 'cycle.json.tmp'), JSON.stringify(state), { mode: 0o600 });
-    await rename(join(dir, 'cycle.json.tmp'), join(dir, 'cycle.json'));
+    await writeJsonFile(this.cycleDir(state.organisation, state.id), 'cycle.json', state);
   }
 
   async readCycle(org: string, id: string): Promise<CycleState | undefined> {
     if (!UUID.test(id)) return undefined;
-    try { return JSON.parse(await readFile(join(this.cycleDir(org, id), 'cycle.json'), 'utf8')) as CycleState; } catch { return undefined; }
+    return readJsonFile<CycleState>(join(this.cycleDir(org, id), 'cycle.json'));
   }
 
   async listCycles(org: string): Promise<CycleState[]> {

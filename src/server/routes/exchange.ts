@@ -29,6 +29,7 @@ import { branchesFor, listOrganisations } from '../../territories/index.ts';
 import { actorOf } from '../access.ts';
 import { ErrorSchema, errors, fileResponse } from '../schemas.ts';
 import { hasWebCycleWorker, isFinished, liveCycle, queueWebCycle, runWebCycle, webCycleAlive } from '../web-cycles.ts';
+import { monthLabel } from '../../shared/calendar.ts';
 import {
   ExchangeStore, newId, SerialRunner, UploadTooLarge, UUID,
   type CycleState, type ImportRecord, type UploadFormat, type UploadMeta, type UploadUsage,
@@ -75,8 +76,6 @@ const PACKAGE_FILE = /^(.+)\.(manifest\.json|payload\.age|sig|accuse\.json)$/;
 const FORMAT_OF_SUFFIX: Record<string, UploadFormat> = { 'manifest.json': 'manifeste', 'payload.age': 'contenu', sig: 'signature', 'accuse.json': 'accuse' };
 const SUFFIX_OF_FILE: Record<string, string> = { manifeste: 'manifest.json', contenu: 'payload.age', signature: 'sig', accuse: 'accuse.json' };
 
-const MOIS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
-const monthFr = (periode: string) => `${MOIS[Number(periode.slice(5, 7)) - 1]} ${periode.slice(0, 4)}`;
 
 function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
@@ -188,7 +187,7 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
     return saved;
   };
 
-  /** Without a job queue in this process (PASSERELLE_JOBS=0): the cycle runs here, one at a time, and a restart interrupts it. */
+  /** Without a job queue in this process (PASSERELLE_TACHES=0): the cycle runs here, one at a time, and a restart interrupts it. */
   const runInProcess = (state: CycleState) => {
     inProcess.add(state.id);
     runner.run(async () => {
@@ -351,15 +350,15 @@ export function exchangeRoutes(app: FastifyInstance, database: Database, config:
       for (const saved of await store.listCycles(org)) {
         const running = isFinished(saved) ? saved : await cycleState(org, saved.id);
         if (running && !isFinished(running)) {
-          return reply.code(409).send({ erreur: `Un cycle est déjà en cours pour ${actor.organisation.nom} (${running.programmeTitre}, ${monthFr(running.periode)}) : attendez qu’il se termine avant d’en lancer un autre.` });
+          return reply.code(409).send({ erreur: `Un cycle est déjà en cours pour ${actor.organisation.nom} (${running.programmeTitre}, ${monthLabel(running.periode)}) : attendez qu’il se termine avant d’en lancer un autre.` });
         }
       }
       const already = (await exchangeRepository.packages(db, org)).filter((x) => x.expediteur === org && x.programme === p.id && x.periode === mois);
       if (already.length > 0) {
         const people = already.reduce((n, x) => n + x.nombre_enregistrements, 0);
         return reply.code(409).send({
-          erreur: `Le cycle « ${p.titre} » de ${monthFr(mois)} a déjà produit ${already.length} paquet(s) (${people} personne(s)) : le relancer enverrait les mêmes personnes une seconde fois. Vérifiez le mois choisi.`,
-          champs: { mois: `cycle de ${monthFr(mois)} déjà réalisé` },
+          erreur: `Le cycle « ${p.titre} » de ${monthLabel(mois)} a déjà produit ${already.length} paquet(s) (${people} personne(s)) : le relancer enverrait les mêmes personnes une seconde fois. Vérifiez le mois choisi.`,
+          champs: { mois: `cycle de ${monthLabel(mois)} déjà réalisé` },
         });
       }
       const id = newId();

@@ -102,7 +102,7 @@ export function inboxRoutes(app: FastifyInstance, database: Database, config: Co
 
       // 3. size, announced then actual
       if (manifest.payload.octets > config.inboxMaxBytes) {
-        return refuse(413, 'trop_volumineux', `Paquet trop volumineux : ${size(manifest.payload.octets)} annoncés, cette boîte aux lettres accepte au plus ${size(config.inboxMaxBytes)} (PASSERELLE_INBOX_MAX_MB). Découpez l'envoi ou demandez au destinataire de relever la limite.`, {}, false);
+        return refuse(413, 'trop_volumineux', `Paquet trop volumineux : ${size(manifest.payload.octets)} annoncés, cette boîte aux lettres accepte au plus ${size(config.inboxMaxBytes)} (PASSERELLE_BOITE_MAX_MO). Découpez l'envoi ou demandez au destinataire de relever la limite.`, {}, false);
       }
       const declared = request.headers['content-length'];
       if (declared !== undefined && Number(declared) !== manifest.payload.octets) {

@@ -290,7 +290,7 @@ export function mailRoutes(app: FastifyInstance, database: Database, config: Con
       await queueWebCampaign(db, campaigns, state);
       return reply.code(202).send({ campagne: state });
     }
-    // Without a queue in this process (PASSERELLE_JOBS=0): inside the request.
+    // Without a queue in this process (PASSERELLE_TACHES=0): inside the request.
     const outDir = join(store.base(org), 'campagnes', randomUUID());
     await mkdir(outDir, { recursive: true, mode: 0o700 });
     try {

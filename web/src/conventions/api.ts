@@ -1,6 +1,7 @@
 /** Local conventions: the calls of the /conventions pages and the cycle page's pre-check. */
 import { useQuery } from '@tanstack/react-query';
 import { call, client, type ApiOk } from '../api/client';
+import { MONTH_NAMES } from '../calendar';
 
 export type ConventionList = ApiOk<'/api/conventions'>;
 export type ConventionSummary = ConventionList['conventions'][number];
@@ -44,10 +45,9 @@ export function usePrecheck(programme: string | null) {
   });
 }
 
-const MOIS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
 
 /** "2026-12-05" → "5 décembre 2026". */
 export function dateLongue(iso: string): string {
   const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
-  return y && m && d ? `${d === 1 ? '1er' : d} ${MOIS[m - 1]} ${y}` : iso;
+  return y && m && d ? `${d === 1 ? '1er' : d} ${MONTH_NAMES[m - 1]} ${y}` : iso;
 }

@@ -2,6 +2,7 @@ import { fr } from '@codegouvfr/react-dsfr';
 import { Badge } from '@codegouvfr/react-dsfr/Badge';
 import type { AlertProps } from '@codegouvfr/react-dsfr/Alert';
 import type { PackageStatus } from './api';
+import { monthLabel } from '../calendar';
 
 const STATUS: Record<PackageStatus, { label: string; severity: AlertProps.Severity | 'new' }> = {
   scelle: { label: 'Scellé', severity: 'info' },
@@ -21,13 +22,7 @@ export function PackageStatusBadge({ status }: { status: PackageStatus }) {
   );
 }
 
-const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
-
-/** "2026-11" → "novembre 2026". */
-export function monthLabel(period: string): string {
-  const month = Number(period.slice(5, 7));
-  return month >= 1 && month <= 12 ? `${MONTHS[month - 1]} ${period.slice(0, 4)}` : period;
-}
+export { monthLabel };
 
 /** ISO timestamp → "24/11/2026 à 14:05" (Paris time). */
 export function dateTime(iso: string | null): string {

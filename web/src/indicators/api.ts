@@ -1,5 +1,6 @@
 /** The pilots' indicators API (GET /api/indicateurs/...): aggregates only, no personal data. */
 import { apiUrl, call, client, type ApiOk, type ApiQuery } from '../api/client';
+import { monthLabel } from '../calendar';
 
 export type FunnelResult = ApiOk<'/api/indicateurs/entonnoir'>;
 export type TrendResult = ApiOk<'/api/indicateurs/tendance'>;
@@ -38,11 +39,7 @@ export function formatRate(value: number | null): string {
 
 export const formatCount = (count: number | null): string => (count === null ? '< 11' : count.toLocaleString('fr-FR'));
 
-const MOIS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
-export function monthLabel(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return `${MOIS[m - 1]} ${y}`;
-}
+export { monthLabel };
 export function periodLabel(du: string, au: string): string {
   if (du === au) return monthLabel(du);
   if (du.endsWith('-01') && au.endsWith('-12') && du.slice(0, 4) === au.slice(0, 4)) return `année ${du.slice(0, 4)}`;
