@@ -46,7 +46,7 @@ export default async function setup() {
   }
   process.env.PASSERELLE_TEST_TEMPLATE = file;
   process.env.PASSERELLE_TEST_TEMPLATE_DIR = dir;
-  if (POSTGRES_URL) process.env.PASSERELLE_TEST_TEMPLATE_DB = await preparePostgresTemplate(POSTGRES_URL, `passerelle_template_${key.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`);
+  if (POSTGRES_URL) process.env.PASSERELLE_TEST_TEMPLATE_DB = await preparePostgresTemplate(POSTGRES_URL, `passerelle_modele_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`); // within PostgreSQL's 63 characters
 }
 
 /** Copies the prepared data folder into `dataDir` (which must not exist or be empty). */
