@@ -1,5 +1,4 @@
 /** `npx passerelle funnel` on either database: the exact JSON of the issue, the French table, bad input. */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE } from '../helpers/database.ts';
 import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
