@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          // each server starts on a copy of the prepared database instead of migrating and loading the communes
+          globalSetup: ['test/helpers/global-setup.ts'],
           // the browser waits for the page on a shared, loaded machine
           expect: { poll: { timeout: 10_000 } },
           testTimeout: 60_000,
