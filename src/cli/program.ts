@@ -4,7 +4,7 @@
  * (src/cli/main.ts, bin/passerelle.js) parses process.argv with the same program.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerAccounts } from './commands/accounts.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCampaign } from './commands/campaign.ts';
@@ -105,7 +105,7 @@ async function runAlone(args: readonly string[], io: CommandLineIo): Promise<num
           return error.exitCode;
         }
         // commander's own refusals (unknown option, missing argument, --help): it has written its message
-        if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') return error.exitCode;
+        if (error instanceof CommanderError) return error.exitCode;
         throw error;
       }
       return Number(process.exitCode ?? 0);
