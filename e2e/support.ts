@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { copyTemplateDir } from '../test/helpers/global-setup.ts';
 
 export const RACINE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DOSSIER_CAPTURES = join(RACINE, 'test-results', 'screenshots');
@@ -37,8 +38,8 @@ export interface Serveur {
 }
 
 /**
- * Starts `node src/server/main.ts` on a free port and a fresh data folder, and waits for
- * GET /api/health (the first start migrates and loads the communes: up to 120 s).
+ * Starts `node src/server/main.ts` on a free port and a fresh data folder (a copy of the prepared
+ * database), and waits for GET /api/health.
  */
 export async function demarrerServeur(
   options: {
@@ -51,6 +52,8 @@ export async function demarrerServeur(
   }
   const port = await portLibre();
   const dossierDonnees = await mkdtemp(join(tmpdir(), 'passerelle-e2e-'));
+  // a copy of the prepared database (migrated, communes loaded: test/helpers/global-setup.ts), so the server's first start has only its accounts and keys to create
+  copyTemplateDir(dossierDonnees);
   if (options.preparer) await options.preparer(dossierDonnees);
   const url = `http://127.0.0.1:${port}`;
   const sorties: string[] = [];

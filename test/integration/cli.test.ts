@@ -1,23 +1,24 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../../src/db/lock.ts';
-import { POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ENGINE, POSTGRES_URL } from '../helpers/database.ts';
+import { cliTarget, runCli, spawnCli, type CliTarget } from '../helpers/cli.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-cli-'));
+let target: CliTarget;
+let dataDir: string;
 
-const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, dataDir, env);
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, dataDir, { ...target.env, ...env });
 
-describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe(`command line (${ENGINE})`, () => {
+  // an empty database: the first command prepares it (migrations, 35 000 communes) as a new instance's would
+  beforeAll(async () => { target = await cliTarget('passerelle-cli-', { empty: true }); dataDir = target.dataDir; });
+  afterAll(() => target?.drop());
 
-  it('prepares a fresh data folder like the server does', async () => {
-    const result = await cli(['init']);
+  it('prepares a fresh data folder like the server does (the binary, in its own process)', async () => {
+    const result = await spawnCli(['init'], dataDir, target.env);
     expect(result.stderr).toMatch(/migration\(s\) appliquée\(s\)/);
     expect(result.stdout).toMatch(/34\d{3} communes/);
     expect(result.code).toBe(0);
@@ -31,7 +32,7 @@ describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
     expect(ok.stdout).toMatch(/intègre : \d+ entrée/);
     expect(ok.code).toBe(0);
 
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     await sql`ALTER TABLE journal_audit DISABLE TRIGGER journal_audit_no_update`.execute(database.db);
     await sql`UPDATE journal_audit SET action = 'falsifie' WHERE id = 4`.execute(database.db);
     await database.close();
@@ -50,7 +51,8 @@ describe.skipIf(POSTGRES_URL)('command line on the embedded database', () => {
     expect(result.code).toBe(3);
   });
 
-  it('says clearly when the server holds the embedded database', async () => {
+  // PostgreSQL has no such lock: several processes share it
+  it.runIf(!POSTGRES_URL)('says clearly when the server holds the embedded database', async () => {
     // a live process (this test runner) claims the folder the way the server does
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: holder.pid, port: 3000 }));

@@ -2,7 +2,6 @@
  * XLSX extracts: read by the cycle directly (first worksheet, header row), with the same checks
  * and row report as CSV, line numbers being the spreadsheet's row numbers.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,8 @@ import { runCycle } from '../../src/exchange/cycle.ts';
 import { ensureExchangeSetup } from '../../src/exchange/setup.ts';
 import { EXTRACT_FORMATS } from '../../src/extracts/index.ts';
 import { generateExtracts } from '../../src/generate/index.ts';
-import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 
 const NOW = new Date('2026-11-28T09:00:00.000Z');
 const HEADER: string[] = EXTRACT_FORMATS.caf_allocataires.columns.map((c) => c.name);
@@ -141,20 +141,16 @@ describe(`the cycle on an XLSX extract (${ENGINE})`, () => {
   }, 120_000);
 });
 
-describe.skipIf(POSTGRES_URL)('passerelle cycle --source file.xlsx (embedded database)', () => {
+describe(`passerelle cycle --source file.xlsx (${ENGINE})`, () => {
+  let target: CliTarget;
+  beforeAll(async () => { target = await cliTarget('passerelle-cycle-xlsx-cli-'); });
+  afterAll(async () => { await target?.drop(); });
+
   it('runs the cycle from the command line on a workbook', async () => {
     const home = join(dir, 'cli');
     await mkdir(home);
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, ['bin/passerelle.js', 'cycle', '--programme', 'aidants', '--mois', '2026-11',
-        '--source', join(dir, 'xlsx', 'caf_allocataires.xlsx'), '--sortie', join(home, 'paquets'), '--expediteur', 'caf-83'],
-      { env: { ...process.env, PASSERELLE_DOSSIER_DONNEES: join(home, 'var'), DATABASE_URL: '' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+    const result = await runCli(['cycle', '--programme', 'aidants', '--mois', '2026-11',
+      '--source', join(dir, 'xlsx', 'caf_allocataires.xlsx'), '--sortie', join(home, 'paquets'), '--expediteur', 'caf-83'], target.dataDir, target.env);
     expect(result.stderr).toMatch(/Cycle aidants 2026-11 : 100 %/);
     expect(result.stdout).toMatch(/paquet aidants_caf-83_cpam-83_2026-11 → cpam-83 : \d+ enregistrement/);
     expect([0, 3]).toContain(result.code);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,8 +12,10 @@ import {
 } from '../../src/exchange/index.ts';
 import { generateExtracts } from '../../src/generate/index.ts';
 import { destroyExpiredContacts, pseudonymsDigest, verifyAuditChain } from '../../src/privacy/index.ts';
-import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { ENGINE, freshDatabase } from '../helpers/database.ts';
 import { resealAsReplacement } from '../helpers/replacement.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
+import { requireTool } from '../helpers/tools.ts';
 
 const AGE = '/usr/bin/age';
 const run = promisify(execFile);
@@ -112,7 +113,8 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
     expect(details).not.toMatch(/@|[0-9]{15}/);
   });
 
-  it.skipIf(!existsSync(AGE))('the package opens with the real age tool and the recipient identity', async () => {
+  it('the package opens with the real age tool and the recipient identity', async () => {
+    requireTool(AGE);
     const ring = (await exchangeRepository.keyring(database.db, 'cpam-83'))!;
     const identity = join(work, 'identite-cpam-83.txt');
     await writeFile(identity, ageIdentityFile(currentGeneration(ring).chiffrement), { mode: 0o600 });
@@ -239,21 +241,16 @@ describe(`monthly caregivers' cycle, packages, import, retention (${ENGINE})`, (
   });
 });
 
-describe.skipIf(POSTGRES_URL)('cycle, import, ack and destroy from the command line (embedded database)', () => {
+describe(`cycle, import, ack and destroy from the command line (${ENGINE})`, () => {
   let dir: string;
-  const cli = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, ['bin/passerelle.js', ...args], { env: { ...process.env, PASSERELLE_DOSSIER_DONNEES: join(dir, 'var'), DATABASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  let target: CliTarget;
+  const cli = (args: string[]) => runCli(args, target.dataDir, target.env);
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'passerelle-cycle-cli-'));
+    target = await cliTarget('passerelle-cycle-cli-donnees-');
     await generateExtracts({ departement: '83', month: '2026-11', outDir: join(dir, 'extrait'), scale: 0.01, seed: 5, people: { ajpa: 20 } });
   });
-  afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+  afterAll(async () => { await target?.drop(); if (dir) await rm(dir, { recursive: true, force: true }); });
 
   it('sets up the exchanges, runs the cycle with progress on stderr, refuses a missing source with exit 2', async () => {
     // the first opening of a demo instance prepares the exchanges; the explicit command is then idempotent

@@ -8,21 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/index.ts';
 import {
   configureMasterKeys, ensureExchangeSetup, exchangeRepository, exportPublicKeyring, loadMasterKeys, MASTER_KEY_FILE, parsePublicKeyringExport,
 } from '../../src/exchange/index.ts';
 import { generateExtracts } from '../../src/generate/index.ts';
 import { buildServer } from '../../src/server/app.ts';
-import { freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 
 let dataDir = '';
+let target: CliTarget;
 
-// not a demo instance: no demo cycle, keyrings and conventions from `exchange setup`
-const cli = (args: string[]) => runCli(args, dataDir, { PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE: '', PASSERELLE_CLE_MAITRE_PRECEDENTES: '' });
+// not a demo instance: no demo cycle, keyrings and conventions from `exchange setup`; on PostgreSQL the master key comes from the environment
+const cliEnv = () => ({ PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE: '', PASSERELLE_CLE_MAITRE_PRECEDENTES: '', ...target.env });
+const cli = (args: string[]) => runCli(args, dataDir, cliEnv());
 
-describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance and a server', () => {
+describe(`exchange commands between a command-line instance and a server (${ENGINE})`, () => {
   let work: string;
   let cpam: Awaited<ReturnType<typeof freshDatabase>>;
   let close: () => Promise<void>;
@@ -30,23 +31,28 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'passerelle-cli-echange-'));
-    dataDir = join(work, 'donnees');
+    target = await cliTarget('passerelle-cli-echange-donnees-');
+    dataDir = target.dataDir;
   });
   afterAll(async () => {
     await close?.();
     await cpam?.drop();
+    await target?.drop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('a new instance creates its master key (0600) and stores the keys encrypted', { timeout: 180_000 }, async () => {
     const init = await cli(['init']);
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stderr).toMatch(/Clé maîtresse créée dans .* \(mode 0600\) : en production, fournissez PASSERELLE_CLE_MAITRE/);
-    expect((await stat(join(dataDir, MASTER_KEY_FILE))).mode & 0o777).toBe(0o600);
+    if (!POSTGRES_URL) {
+      // the embedded instance creates its own master key file (on PostgreSQL the key is PASSERELLE_CLE_MAITRE)
+      expect(init.stderr).toMatch(/Clé maîtresse créée dans .* \(mode 0600\) : en production, fournissez PASSERELLE_CLE_MAITRE/);
+      expect((await stat(join(dataDir, MASTER_KEY_FILE))).mode & 0o777).toBe(0o600);
+    }
     const setup = await cli(['exchange', 'setup']);
     expect(setup.stdout).toMatch(/\d{3} trousseau\(x\) de clés et 11 convention\(s\) créé\(s\)/);
 
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     try {
       const rows = await database.db.selectFrom('trousseaux').select('trousseau').execute();
       expect(rows.length).toBeGreaterThan(100);
@@ -62,7 +68,7 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
     const r = await cli(['keys', 'export-identity', '--organisation', 'cpam-83']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^# created: .*\n# public key: age1[0-9a-z]+\nAGE-SECRET-KEY-1[0-9A-Z]+\n$/);
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     try {
       expect(await database.db.selectFrom('journal_audit').select('cible_id').where('action', '=', 'cles.export_identite').execute()).toHaveLength(1);
     } finally {
@@ -72,7 +78,7 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
 
   it('partners exchange public keyrings; exchange send posts the cycle\'s package and records the acknowledgement; exchange paquets shows its life', { timeout: 400_000 }, async () => {
     // this process reads the CLI instance's database directly: same master key
-    configureMasterKeys(await loadMasterKeys({ dataDir, demo: true }));
+    configureMasterKeys(await loadMasterKeys(readConfig({ ...cliEnv(), PASSERELLE_DOSSIER_DONNEES: dataDir })));
     cpam = await freshDatabase();
     await ensureExchangeSetup(cpam.db);
     const { app } = await buildServer(cpam, readConfig({ PASSERELLE_CONNEXION_DEBIT: '1000' }));
@@ -98,7 +104,7 @@ describe.skipIf(POSTGRES_URL)('exchange commands between a command-line instance
     await exchangeRepository.savePartner(cpam.db, { organisation: 'caf-83', url: null, keyring: cafRing.trousseau });
 
     // until the cycle seals to the partner's keyring (see inbox.test.ts), the Caf's instance holds the CPAM's keyring under cpam-83
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     try { await exchangeRepository.saveKeyring(database.db, cpamRing); } finally { await database.close(); }
 
     const source = join(work, 'extrait');

@@ -1,26 +1,24 @@
-/** `npx passerelle funnel` on the embedded database: the exact JSON of the issue, the French table, bad input. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
-import { POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+/** `npx passerelle funnel` on either database: the exact JSON of the issue, the French table, bad input. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 import { FLANDRES, insertCohort, VAR_2023 } from './indicators-fixtures.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-funnel-cli-'));
+let target: CliTarget;
+let dataDir = '';
 
-const cli = (args: string[]) => runCli(args, dataDir);
+const cli = (args: string[]) => runCli(args, dataDir, target.env);
 
-describe.skipIf(POSTGRES_URL)('npx passerelle funnel', () => {
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe(`npx passerelle funnel (${ENGINE})`, () => {
+  beforeAll(async () => { target = await cliTarget('passerelle-funnel-cli-'); dataDir = target.dataDir; });
+  afterAll(() => target?.drop());
 
   it('prints the empty funnel of a new instance, then the published Var 2023 and Flandres funnels', async () => {
     const empty = await cli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--mois', '2023-06', '--json']);
     expect(empty.code, empty.stderr).toBe(0);
     expect(JSON.parse(empty.stdout).stages[0]).toEqual({ code: 'cibles', count: 0 });
 
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     await insertCohort(database.db, VAR_2023);
     await insertCohort(database.db, FLANDRES);
     await database.close();

@@ -14,8 +14,9 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
-import { runCli, TEST_MASTER_KEY, type CliResult } from '../helpers/cli.ts';
-import { ENGINE, emptyPostgresDatabase, POSTGRES_URL } from '../helpers/database.ts';
+import { runCli, spawnCli, TEST_MASTER_KEY, type CliResult } from '../helpers/cli.ts';
+import { ENGINE, POSTGRES_URL, preparedPostgresDatabase } from '../helpers/database.ts';
+import { copyTemplateDir } from '../helpers/global-setup.ts';
 
 /** An instance to run commands on: its data folder (files, and on PGlite the database) and its environment. */
 interface Instance { dataDir: string; env: Record<string, string>; databaseUrl?: string }
@@ -24,10 +25,14 @@ let work = '';
 const dropped: (() => Promise<void>)[] = [];
 const BASE_ENV = { PASSERELLE_DEMO: '0', PASSERELLE_CLE_MAITRE_PRECEDENTES: '', PASSERELLE_SMTP_URL: 'smtp://127.0.0.1:9', TZ: 'Europe/Paris' };
 
+/** A new instance on a copy of the prepared database (migrated, reference data loaded). */
 async function newInstance(name: string): Promise<Instance> {
   const dataDir = join(work, name);
-  if (!POSTGRES_URL) return { dataDir, env: { ...BASE_ENV, PASSERELLE_CLE_MAITRE: '' } };
-  const created = await emptyPostgresDatabase(POSTGRES_URL);
+  if (!POSTGRES_URL) {
+    copyTemplateDir(dataDir);
+    return { dataDir, env: { ...BASE_ENV, PASSERELLE_CLE_MAITRE: '' } };
+  }
+  const created = await preparedPostgresDatabase(POSTGRES_URL);
   dropped.push(created.drop);
   return { dataDir, env: { ...BASE_ENV, DATABASE_URL: created.url, PASSERELLE_CLE_MAITRE: TEST_MASTER_KEY }, databaseUrl: created.url };
 }
@@ -51,7 +56,12 @@ async function copyInstance(from: Instance, name: string): Promise<Instance> {
   return { dataDir, env: { ...from.env, DATABASE_URL: url.toString() }, databaseUrl: url.toString() };
 }
 
+/**
+ * A command in this process (src/cli/program.ts); `spawned` runs the binary as a child process, for the runs that
+ * must be one: killed at a crash point, or journaling their effects (both variables are read once per process).
+ */
 const cli = (i: Instance, args: string[], env: Record<string, string> = {}) => runCli(args, i.dataDir, { ...i.env, ...env });
+const spawned = (i: Instance, args: string[], env: Record<string, string> = {}) => spawnCli(args, i.dataDir, { ...i.env, ...env });
 const ok = (r: CliResult) => { expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0); return r; };
 
 /** What a run leaves behind, without what legitimately differs between two runs (ids, instants of the run itself). */
@@ -107,7 +117,7 @@ interface Scenario {
 async function killAndResume(prepared: Instance, s: Scenario, seed: number) {
   const reference = await copyInstance(prepared, `${s.name}-reference`);
   const journal = join(work, `${s.name}.effets`);
-  const first = await cli(reference, s.args(reference), { PASSERELLE_JOURNAL_EFFETS: journal });
+  const first = await spawned(reference, s.args(reference), { PASSERELLE_JOURNAL_EFFETS: journal });
   const effects = existsSync(journal) ? readFileSync(journal, 'utf8').trim().split('\n').filter(Boolean) : [];
   expect(effects.length, `${s.name} : aucun effet durable journalisé\n${first.stderr}`).toBeGreaterThan(0);
   const expected = await finalState(reference, s);
@@ -115,7 +125,7 @@ async function killAndResume(prepared: Instance, s: Scenario, seed: number) {
   const points = killPoints(effects.length, seed);
   for (const n of points) {
     const copy = await copyInstance(prepared, `${s.name}-arret-${n}`);
-    const killed = await cli(copy, s.args(copy), { PASSERELLE_ARRET_APRES_EFFET: String(n) });
+    const killed = await spawned(copy, s.args(copy), { PASSERELLE_ARRET_APRES_EFFET: String(n) });
     expect(killed.code, `${s.name} : le processus devait être tué après l'effet ${n} (${effects[n - 1]})`).toBeNull();
     if (n === points[0]) {
       // the killed run is listed as interrupted, with what to do

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE } from '../helpers/database.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 import { insertContact } from './mail-support.ts';
 
@@ -15,6 +16,7 @@ const SCREENS = '/tmp/screens';
 function pdfText(pdf: Buffer, name: string): string {
   const file = join(work, name);
   writeFileSync(file, pdf);
+  requireTool('pdftotext', ['-v']);
   return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
 }
 const pages = (pdf: Buffer, name: string) => {

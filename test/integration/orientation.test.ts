@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE } from '../helpers/database.ts';
+import { requireTool } from '../helpers/tools.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 
 const SEPARATION = { codePostal: '83000', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' };
 const AIDANT = { codePostal: '83000', personneAidee: 'parent', activite: 'salarie', allocation: 'non', complementaire: 'oui' };
 
-const hasPdftotext = spawnSync('pdftotext', ['-v']).status === 0;
 function pdfText(pdf: Buffer): string {
+  requireTool('pdftotext', ['-v']);
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-pdf-'));
   try {
     writeFileSync(join(dir, 'f.pdf'), pdf);
@@ -133,7 +134,6 @@ describe(`orientation API (${ENGINE})`, () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="demarches-separation.pdf"');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    if (!hasPdftotext) return;
     const text = pdfText(res.rawPayload);
     expect(text).toContain('Mes démarches : Je me sépare');
     expect(text).toContain('Vos contacts pour Toulon');
@@ -160,7 +160,6 @@ describe(`orientation API (${ENGINE})`, () => {
     expect(Object.keys(details).sort()).toEqual(['catalogue', 'offres', 'parcours']);
     expect(details.parcours).toBe('separation');
     expect(JSON.stringify(entry)).not.toMatch(/83000|chez_moi|impayee|demenage|Toulon|83137/);
-    if (!hasPdftotext) return;
     const text = pdfText(res.rawPayload);
     expect(text).toContain('Entretien « Je me sépare » : pense-bête des démarches');
     expect(text).toContain('par Caf du Var');

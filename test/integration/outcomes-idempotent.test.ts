@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importOutcomes, recordEvent } from '../../src/outreach/index.ts';
-import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
+import { cliTarget, runCli, spawnCli, type CliTarget } from '../helpers/cli.ts';
 import { ENGINE, freshDatabase } from '../helpers/database.ts';
 import { insertContact, pseudo } from './outreach-support.ts';
 
@@ -131,7 +131,8 @@ describe(`npx passerelle outcomes import killed after its first batch, then run 
     }
     const file = join(target.dataDir, 'appels.csv');
     writeFileSync(file, csv(rows));
-    const killed = await cli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'aidants', file], { PASSERELLE_ARRET_APRES_EFFET: '1' });
+    // a real process, killed at its crash point (the variable is read once per process)
+    const killed = await spawnCli(['outcomes', 'import', '--organisation', 'cpam-83', '--programme', 'aidants', file], target.dataDir, { ...target.env, PASSERELLE_ARRET_APRES_EFFET: '1' });
     expect(killed.code).toBeNull(); // ended by SIGKILL
     const count = async () => {
       const db = await target.open();

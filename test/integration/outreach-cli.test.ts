@@ -1,22 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
-import { POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINE } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
 import { insertContact, pseudo } from './outreach-support.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'passerelle-outreach-cli-'));
+let target: CliTarget;
+let dataDir = '';
 
-const cli = (args: string[]) => runCli(args, dataDir);
+const cli = (args: string[]) => runCli(args, dataDir, target.env);
 
-describe.skipIf(POSTGRES_URL)('outreach commands on the embedded database', () => {
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+describe(`outreach commands on the embedded database (${ENGINE})`, () => {
+  beforeAll(async () => { target = await cliTarget('passerelle-outreach-cli-'); dataDir = target.dataDir; });
+  afterAll(() => target?.drop());
 
   it('imports outcomes with bad rows (report file, exit 3) and exports the worklist, audited', async () => {
     expect((await cli(['init'])).code).toBe(0);
-    const database = await openDatabase({ dataDir });
+    const database = await target.open();
     try {
       for (let i = 0; i < 3; i++) await insertContact(database.db, { seed: `cli-${i}`, champs: { nom: `N${i}`, prenom: 'Alex', telephone: '0612345678', email: '', code_postal: '83000' } });
     } finally { await database.close(); }
@@ -50,7 +50,7 @@ describe.skipIf(POSTGRES_URL)('outreach commands on the embedded database', () =
     const bad = await cli(['contacts', 'export', '--organisation', 'cpam-83', '--programme', 'aidants', '--mois', '2026-13', '--sortie', out]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Mois invalide/);
-    const db = await openDatabase({ dataDir });
+    const db = await target.open();
     try {
       const actions = (await db.db.selectFrom('journal_audit').select('action').where('action', 'in', ['resultats.import', 'liste.export']).execute()).map((a) => a.action);
       expect(actions).toEqual(['resultats.import', 'liste.export']);

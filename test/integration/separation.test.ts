@@ -9,8 +9,9 @@ import { runSeparationCampaign, mailSettings, CampaignInputError } from '../../s
 import { organisationPseudonymKey } from '../../src/exchange/index.ts';
 import { readConfig } from '../../src/config.ts';
 import { EXTRACT_FORMATS } from '../../src/extracts/index.ts';
-import { ENGINE, freshDatabase, POSTGRES_URL } from '../helpers/database.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ENGINE, freshDatabase } from '../helpers/database.ts';
+import { cliTarget, runCli, type CliTarget } from '../helpers/cli.ts';
+import { requireTool } from '../helpers/tools.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'passerelle-separation-'));
 
@@ -122,6 +123,7 @@ describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
     expect(outbox.every((m) => m.statut === 'en_attente' && /Votre séparation/.test(m.objet))).toBe(true);
     expect(outbox[0]!.corps_texte).toContain('Aucune information vous concernant n’a été transmise à l’Assurance Maladie');
     expect(report.publipostage).not.toBeNull();
+    requireTool('pdftotext', ['-v']);
     const text = execFileSync('pdftotext', ['-layout', report.publipostage!, '-'], { encoding: 'utf8' });
     expect(text).toMatch(/Bernard BERGER\s*\n\s*14 boulevard de Strasbourg\s*\n\s*83000 TOULON/);
     expect(text).not.toMatch(/COLIN|HENRY|ARNAUD/);
@@ -155,11 +157,13 @@ describe(`separation contact plan on the Caf's side (${ENGINE})`, () => {
   });
 });
 
-const cli = (args: string[], dataDir: string) => runCli(args, dataDir);
+let target: CliTarget;
+const cli = (args: string[], dataDir: string) => runCli(args, dataDir, target.env);
 
-describe.skipIf(POSTGRES_URL)('npx passerelle campagne separation', () => {
-  const dataDir = join(work, 'donnees');
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+describe(`npx passerelle campagne separation (${ENGINE})`, () => {
+  let dataDir = '';
+  beforeAll(async () => { target = await cliTarget('passerelle-separation-cli-'); dataDir = target.dataDir; });
+  afterAll(async () => { await target?.drop(); rmSync(work, { recursive: true, force: true }); });
 
   it('runs the plan from the command line: row report, mailing PDF, exit 3 when rows were rejected', async () => {
     const source = join(work, 'extrait-cli');
