@@ -19,6 +19,7 @@ import { registerTerritories } from './commands/territories.ts';
 import { registerOutreach } from './commands/outreach.ts';
 import { registerSignalements } from './commands/signalements.ts';
 import { registerConventions } from './commands/conventions.ts';
+import { forgetRenamedEnvWarnings } from '../shared/env.ts';
 import { withRenamedFlags } from './flags.ts';
 import { CliError } from './instance.ts';
 
@@ -87,6 +88,7 @@ export function runCommandLine(args: readonly string[], io: CommandLineIo): Prom
 
 async function runAlone(args: readonly string[], io: CommandLineIo): Promise<number> {
   patchStreams();
+  forgetRenamedEnvWarnings();
   const saved = { env: process.env, argv: process.argv, exitCode: process.exitCode, tz: process.env.TZ };
   // Node applies TZ only when it is set on the real process.env
   if (io.env.TZ !== undefined && io.env.TZ !== saved.tz) process.env.TZ = io.env.TZ;

@@ -84,6 +84,12 @@ export interface CycleOptions {
   reference?: CycleReference;
 }
 
+/** Organisation names by code (territories front door) and the Caf competent for each département. */
+export async function cycleOrganisations(db: Kysely<DB>): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }> {
+  const [noms, cafParDepartement] = await Promise.all([organisationNames(db), exchangeRepository.cafByDepartement(db)]);
+  return { noms: Object.fromEntries(noms), cafParDepartement };
+}
+
 /**
  * The reference data a cycle reads besides the extract: the recipient branch's competence
  * (≈ 35 000 communes and their postal codes, a few seconds on the embedded engine), the
@@ -92,12 +98,6 @@ export interface CycleOptions {
  * to each run: loaded once instead of at every run. It is a snapshot: keep it for one batch of
  * runs, not across changes of the competence tables.
  */
-/** Organisation names by code (territories front door) and the Caf competent for each département. */
-export async function cycleOrganisations(db: Kysely<DB>): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }> {
-  const [noms, cafParDepartement] = await Promise.all([organisationNames(db), exchangeRepository.cafByDepartement(db)]);
-  return { noms: Object.fromEntries(noms), cafParDepartement };
-}
-
 export interface CycleReference {
   competences(branche: string): Promise<CompetenceLookup>;
   organisations(): Promise<{ noms: Record<string, string>; cafParDepartement: Map<string, string> }>;

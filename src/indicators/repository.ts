@@ -21,7 +21,6 @@ export interface CohortFilter {
 
 export interface CountRow { organisation: string | null; periode: string | null; counts: StageCounts }
 
-
 type Grouping = 'none' | 'organisation' | 'periode' | 'organisation_periode';
 
 export const indicatorsRepository = {
@@ -100,7 +99,6 @@ export const indicatorsRepository = {
         counts: Object.fromEntries(stages.map((s, i) => [s.code, Number(r[`s${i}`] ?? 0)])),
       }));
   },
-
 
   async departements(db: Kysely<DB>) {
     return db.selectFrom('departements').select(['code', 'nom', 'region_code']).orderBy('code').execute();

@@ -15,7 +15,7 @@ import { buildChecklistPdf, type ModeChecklist } from './pdf.ts';
 import { BRANCHE_LIBELLES, ETAPE_LIBELLES, type Montant, type OffreResultat, type Parcours, type Reponses } from './types.ts';
 import { COMMUNE, validateReponses } from './validation.ts';
 
-export { PARCOURS, PARCOURS_DIR, findParcours, isParcoursId, loadParcours, parseParcours } from './questionnaire.ts';
+export { PARCOURS, PARCOURS_DIR, findParcours, isParcoursId, parseParcours } from './questionnaire.ts';
 export { evaluate, describeCondition, catalogue } from './engine.ts';
 export { checkCatalogue, loadCatalogue, montantDe, CATALOGUE_FILE } from './catalogue.ts';
 export { validateReponses, COMMUNE } from './validation.ts';
@@ -226,7 +226,6 @@ export async function checklistPdf(o: Orientation, mode: ModeChecklist): Promise
     mode,
   });
 }
-
 
 /** GET /api/orientation/catalogue (administrator): every offer, the pathways that use it and when, the dated amounts. */
 export function catalogueAdmin(options: { aujourdhui?: string } = {}) {

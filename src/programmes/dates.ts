@@ -7,7 +7,7 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_MONTH = /^(\d{4})-(\d{2})$/;
 
 /** Day number (days since 1970-01-01) of an ISO date, or null when it is not a real date. */
-export function dayNumber(iso: string): number | null {
+function dayNumber(iso: string): number | null {
   const m = ISO_DATE.exec(iso);
   if (!m) return null;
   const y = Number(m[1]);
@@ -26,7 +26,7 @@ export function isIsoMonth(text: string): boolean {
   return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 12;
 }
 
-export function isoFromDayNumber(day: number): string {
+function isoFromDayNumber(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 

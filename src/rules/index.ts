@@ -10,9 +10,9 @@
  * Documentation: docs/adr/0006-one-rule-language.md, docs/programmes.md#the-rule-language.
  */
 export {
-  ruleProblems, ruleFields, ruleParameters, comparisonParameters, comparaisons, operateurDe, valeursDe, RuleError, OPERATEURS, TRANSFORMATIONS,
+  ruleProblems, ruleFields, ruleParameters, comparisonParameters, comparaisons, operateurDe, valeursDe, RuleError,
   type Regle, type Comparaison, type Fait, type Faits, type Valeur, type Operateur, type RuleProblem, type Chemin,
 } from './rules.ts';
-export { compileRule, evaluateRule, parseNumber, type RuleContext, type Predicate } from './engine.ts';
+export { compileRule, evaluateRule, type RuleContext, type Predicate } from './engine.ts';
 export { ruleSchema } from './schema.ts';
-export { exempleSchema, exemplesSchema, exampleFailures, type Exemple } from './examples.ts';
+export { exemplesSchema, exampleFailures, type Exemple } from './examples.ts';

@@ -46,6 +46,11 @@ export function withRenamedEnv(env: NodeJS.ProcessEnv, warn: Warn = toStderr, wa
   return result;
 }
 
+/** Forgets which old names were reported: a command run in-process (src/cli/program.ts) is a process of its own. */
+export function forgetRenamedEnvWarnings(): void {
+  warnedOnce.clear();
+}
+
 /** One variable of the process environment by its French name, its old name still honoured (with the warning). */
 export function envValue(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return withRenamedEnv(env)[name];

@@ -159,9 +159,6 @@ export async function submitSignalement(db: Kysely<DB>, actor: Actor, input: Sig
 /** JJ/MM/AAAA in French time. */
 const frenchDay = (d: Date) => d.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric' });
 
-/** "décembre 2026" from "2026-12". */
-
-
 export interface ImportOptions {
   path: string;
   /** The receiving organisation (CLI); null when an establishment uploads its own file (each row to its competent organisation). */

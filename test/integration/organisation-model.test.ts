@@ -32,7 +32,7 @@ function pdfText(pdf: Buffer): string {
 
 describe(`one organisation model: screen and PDF, exchange and territories agree (${ENGINE})`, () => {
   let server: TestServer;
-  const headersOf = async (email: string, organisationCode: string, roles: ('agent' | 'charge_echanges')[]) => {
+  const headersOf = async (email: string, organisationCode: string, roles: ('agent' | 'charge_echanges' | 'dpo')[]) => {
     const created = await createAccount(server.database.db, null, { email, nom: 'Compte de test', organisationCode, roles, motDePasse: PASSWORD });
     expect(created.ok, JSON.stringify(created)).toBe(true);
     const login = await loginThroughApi(server.app, email, PASSWORD);
@@ -76,6 +76,17 @@ describe(`one organisation model: screen and PDF, exchange and territories agree
     expect(offered).not.toContain('aidants'); // sent by the Caf (caf-974), never by the CGSS
     expect(offered).not.toContain('separation');
     expect(offered).toContain('carsat-pdp');
+  });
+
+  it("a caisse commune's DPO sees in the register the programmes of its Caf and CPAM branches, not the Carsat's", async () => {
+    const dpo = await headersOf('dpo.ccss48@passerelle.test', 'ccss-48', ['dpo']);
+    const res = await server.app.inject({ method: 'GET', url: '/api/registre', headers: dpo.headers });
+    expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
+    const listed = new Set((res.json().entrees as { programme: string }[]).map((e) => e.programme));
+    expect(listed.has('aidants')).toBe(true); // Caf → CPAM: both of its branches
+    expect(listed.has('separation')).toBe(true); // run by the Caf branch
+    // before: a CCSS was also read as a Carsat and listed the Carsat's own processing of hospital signalements
+    expect(listed.has('carsat-sortie-hospitalisation')).toBe(false);
   });
 
   it('names the partner of an orientation by the model: a CGSS runs the Carsat social service, the CSS is the Caf of Mayotte', async () => {

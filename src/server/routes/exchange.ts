@@ -71,11 +71,9 @@ const OneCycle = z.object({ cycle: Cycle });
 const OFFICER = { access: { roles: ['charge_echanges' as const] } };
 const READER = { access: { roles: ['charge_echanges' as const, 'administrateur' as const] } };
 
-
 const PACKAGE_FILE = /^(.+)\.(manifest\.json|payload\.age|sig|accuse\.json)$/;
 const FORMAT_OF_SUFFIX: Record<string, UploadFormat> = { 'manifest.json': 'manifeste', 'payload.age': 'contenu', sig: 'signature', 'accuse.json': 'accuse' };
 const SUFFIX_OF_FILE: Record<string, string> = { manifeste: 'manifest.json', contenu: 'payload.age', signature: 'sig', accuse: 'accuse.json' };
-
 
 function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
