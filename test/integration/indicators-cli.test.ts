@@ -28,7 +28,7 @@ describe(`npx passerelle funnel (${ENGINE})`, () => {
 
     // The former English flags and variables still work, each with one warning in French (docs/adr/0004-glossary-and-language-policy.md)
     const former = await runCli(['funnel', '--organisation', 'cpam-83', '--programme', 'aidants', '--month', '2023-06', '--to=2023-12', '--json'],
-      dataDir, { PASSERELLE_LOGIN_RATE: '7' });
+      dataDir, { ...target.env, PASSERELLE_LOGIN_RATE: '7' });
     expect(former.code, former.stderr).toBe(0);
     expect(former.stdout).toBe(result.stdout);
     for (const warning of ["L'option --month est obsolète : utilisez --mois.", "L'option --to est obsolète : utilisez --fin.",
