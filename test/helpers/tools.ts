@@ -2,8 +2,10 @@
  * The machine's tools some tests read their results back with (`pdftotext`, `age`, Chromium). A missing tool
  * fails the test that needs it, with what to install — never a silent skip (.ci/run installs them).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const PACKAGES: Record<string, string> = { pdftotext: 'poppler-utils', age: 'age', chromium: 'chromium' };
 
@@ -15,4 +17,16 @@ export function requireTool(name: string, versionArgs: string[] = ['--version'])
     throw new Error(`Outil absent : ${name}. Ce test en a besoin ; installez-le (apt-get install ${PACKAGES[base] ?? base}) ou lancez .ci/run, qui l'installe.`);
   }
   return name;
+}
+
+/** The text of a PDF, read back by `pdftotext` (UTF-8). */
+export function pdfText(pdf: Buffer): string {
+  requireTool('pdftotext', ['-v']);
+  const dir = mkdtempSync(join(tmpdir(), 'passerelle-pdf-'));
+  try {
+    writeFileSync(join(dir, 'f.pdf'), pdf);
+    return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'f.pdf'), '-'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

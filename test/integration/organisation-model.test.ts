@@ -7,28 +7,16 @@
  *   not competent (the Caf of La Réunion is a separate caisse);
  * and a third the same fix corrected: the partner organisation of an orientation (outreach).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/accounts/index.ts';
 import { loadProgrammes } from '../../src/programmes/index.ts';
 import { ENGINE } from '../helpers/database.ts';
 import { loginThroughApi, startTestServer, type TestServer } from '../helpers/server.ts';
+import { pdfText } from '../helpers/tools.ts';
 
 const PASSWORD = 'un-mot-de-passe-assez-long';
 const SEPARATION_MAYOTTE = { codePostal: '97600', commune: '97610', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' };
 
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'passerelle-pdf-'));
-  try {
-    writeFileSync(join(dir, 'f.pdf'), pdf);
-    return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'f.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe(`one organisation model: screen and PDF, exchange and territories agree (${ENGINE})`, () => {
   let server: TestServer;

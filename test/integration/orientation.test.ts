@@ -1,26 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE } from '../helpers/database.ts';
-import { requireTool } from '../helpers/tools.ts';
+import { pdfText } from '../helpers/tools.ts';
 import { sessionFor, startTestServer, type Credentials, type TestServer } from '../helpers/server.ts';
 
 const SEPARATION = { codePostal: '83000', enfants: 'chez_moi', pension: 'impayee', ressources: 'aucune', logement: 'demenage' };
 const AIDANT = { codePostal: '83000', personneAidee: 'parent', activite: 'salarie', allocation: 'non', complementaire: 'oui' };
 
-function pdfText(pdf: Buffer): string {
-  requireTool('pdftotext', ['-v']);
-  const dir = mkdtempSync(join(tmpdir(), 'passerelle-pdf-'));
-  try {
-    writeFileSync(join(dir, 'f.pdf'), pdf);
-    return execFileSync('pdftotext', ['-enc', 'UTF-8', join(dir, 'f.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe(`orientation API (${ENGINE})`, () => {
   let server: TestServer;
