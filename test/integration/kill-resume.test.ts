@@ -71,17 +71,18 @@ async function finalState(i: Instance, options: { eventTimes?: boolean } = {}) {
     const db = database.db;
     // A person is known by a digest of her fields: the pseudonym of an in-house list depends on the
     // organisation's own key, created by each copy's first run (and the fields stay out of the test output).
+    // Every column is in the ORDER BY: destroyed contacts have no fields left, and ties would compare rows in any order.
     const contacts = (await sql<Record<string, unknown>>`
       SELECT organisation_code, programme, periode, md5(champs::text) AS personne, statut, origine, appelable, detruit_le IS NOT NULL AS detruit
-      FROM contacts ORDER BY organisation_code, programme, periode, personne`.execute(db)).rows;
+      FROM contacts ORDER BY 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)).rows;
     const evenements = (await sql<Record<string, unknown>>`
       SELECT c.organisation_code, md5(c.champs::text) AS personne, e.code, e.detail, ${options.eventTimes ? sql`e.survenu_le::text` : sql`''`} AS survenu_le
       FROM evenements e JOIN contacts c ON c.id = e.contact_id ORDER BY 1, 2, 3, 4, 5`.execute(db)).rows;
     const paquets = (await sql<Record<string, unknown>>`
       SELECT detenteur, programme, expediteur, destinataire, periode, statut, nombre_enregistrements, nombre_importes
-      FROM paquets ORDER BY 1, 2, 3, 4, 5`.execute(db)).rows;
+      FROM paquets ORDER BY 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)).rows;
     const courriels = (await sql<Record<string, unknown>>`
-      SELECT md5(c.champs::text) AS personne, m.modele, m.statut FROM courriels m JOIN contacts c ON c.id = m.contact_id ORDER BY 1, 2`.execute(db)).rows;
+      SELECT md5(c.champs::text) AS personne, m.modele, m.statut FROM courriels m JOIN contacts c ON c.id = m.contact_id ORDER BY 1, 2, 3`.execute(db)).rows;
     return { contacts, evenements, paquets, courriels };
   } finally {
     await database.close();
