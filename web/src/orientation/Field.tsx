@@ -34,47 +34,30 @@ export function QuestionField({
   const etat = erreur ? ('error' as const) : ('default' as const);
   switch (question.type) {
     case 'code_postal':
+    case 'nombre': {
+      const postal = question.type === 'code_postal';
+      const text = typeof valeur === 'string' ? valeur : valeur === undefined ? '' : String(valeur);
       return (
         <Input
           id={`${id}-groupe`}
           label={<Libelle texte={question.libelle} grand={grand} />}
-          hintText={`${question.aide} 5 chiffres, par exemple 83000.`}
+          hintText={postal ? `${question.aide} 5 chiffres, par exemple 83000.` : `${question.aide} Un nombre entre ${question.min ?? 0} et ${question.max ?? 99}.`}
           state={etat}
           stateRelatedMessage={erreur ?? undefined}
           nativeInputProps={{
             id,
             name: question.id,
             inputMode: 'numeric',
-            autoComplete: 'postal-code',
-            maxLength: 6,
-            value: typeof valeur === 'string' ? valeur : valeur === undefined ? '' : String(valeur),
+            autoComplete: postal ? 'postal-code' : 'off',
+            maxLength: postal ? 6 : 2,
+            value: text,
             onChange: (event) => onChange(event.target.value),
             'aria-invalid': erreur ? true : undefined,
-            style: { maxWidth: '12rem' },
+            style: { maxWidth: postal ? '12rem' : '8rem' },
           }}
         />
       );
-    case 'nombre':
-      return (
-        <Input
-          id={`${id}-groupe`}
-          label={<Libelle texte={question.libelle} grand={grand} />}
-          hintText={`${question.aide} Un nombre entre ${question.min ?? 0} et ${question.max ?? 99}.`}
-          state={etat}
-          stateRelatedMessage={erreur ?? undefined}
-          nativeInputProps={{
-            id,
-            name: question.id,
-            inputMode: 'numeric',
-            autoComplete: 'off',
-            maxLength: 2,
-            value: valeur === undefined ? '' : String(valeur),
-            onChange: (event) => onChange(event.target.value),
-            'aria-invalid': erreur ? true : undefined,
-            style: { maxWidth: '8rem' },
-          }}
-        />
-      );
+    }
     case 'choix':
     case 'oui_non':
       return (
